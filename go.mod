@@ -1,0 +1,3 @@
+module github.com/softdfu/softdfu
+
+go 1.26

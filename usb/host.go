@@ -1,0 +1,99 @@
+package usb
+
+import (
+	"context"
+	"fmt"
+)
+
+// DeviceInfo is what a host knows of a device without opening it.
+type DeviceInfo struct {
+	// Host names the backend that sees the device: "sim", "usbfs",
+	// "usbip:HOST:PORT".
+	Host string
+	// Path is the port path ("1-1", "1-1.4"). It stays the same when the
+	// device re-enumerates on the same port, so it follows a board from its
+	// application to its bootloader.
+	Path string
+	// Bus and Address are the bus number and the device address. The
+	// address changes on every enumeration.
+	Bus, Address int
+	// Descriptors holds the device and configuration descriptors, and the
+	// manufacturer, product and serial strings where the backend can read
+	// them without opening the device.
+	Descriptors Descriptors
+	// Ports lists operating-system paths that belong to the device, such
+	// as the /dev/ttyACM* of a CDC-ACM interface.
+	Ports []string
+}
+
+// ID formats vendor and product as "0483:df11".
+func (i DeviceInfo) ID() string {
+	return fmt.Sprintf("%04x:%04x", i.Descriptors.Device.Vendor, i.Descriptors.Device.Product)
+}
+
+// String identifies the device for messages.
+func (i DeviceInfo) String() string {
+	s := fmt.Sprintf("%s %s path %s", i.Host, i.ID(), i.Path)
+	if sn := i.Descriptors.Serial(); sn != "" {
+		s += " serial " + sn
+	}
+	return s
+}
+
+// Host is a place where devices can be found and opened: a backend.
+type Host interface {
+	// Devices lists the devices present now.
+	Devices(ctx context.Context) ([]DeviceInfo, error)
+	// Open opens a device found by Devices. It fails with ErrGone if the
+	// device has left the bus since.
+	Open(ctx context.Context, info DeviceInfo) (Device, error)
+}
+
+// Device is an opened device on the host side.
+//
+// Every method that talks to the device takes a context; its deadline bounds
+// the transfer. A device that has left the bus answers ErrGone, a STALL is
+// ErrStall.
+type Device interface {
+	// Info describes the device as it was when opened.
+	Info() DeviceInfo
+	// Control performs a control transfer on endpoint 0. For an IN request
+	// the device's answer is copied into data (len(data) is wLength); for
+	// an OUT request data is the payload. It returns the number of bytes
+	// moved in the data stage.
+	Control(ctx context.Context, setup Setup, data []byte) (int, error)
+	// Claim claims an interface for this program (detaching a kernel
+	// driver where the backend has one).
+	Claim(ctx context.Context, iface uint8) error
+	// SetAlternate selects an alternate setting of a claimed interface.
+	SetAlternate(ctx context.Context, iface, alt uint8) error
+	// Transfer performs a bulk or interrupt transfer on endpoint ep (bit 7
+	// set = IN). For IN, data receives up to len(data) bytes; for OUT, data
+	// is sent.
+	Transfer(ctx context.Context, ep uint8, data []byte) (int, error)
+	// Close releases the device. A device that left the bus closes cleanly.
+	Close() error
+}
+
+// ClassInterfaceOut builds a class OUT request to an interface.
+func ClassInterfaceOut(req uint8, value, iface uint16, n int) Setup {
+	return Setup{RequestType: DirOut | TypeClass | RecipientInterface, Request: req, Value: value, Index: iface, Length: uint16(n)}
+}
+
+// ClassInterfaceIn builds a class IN request to an interface.
+func ClassInterfaceIn(req uint8, value, iface uint16, n int) Setup {
+	return Setup{RequestType: DirIn | TypeClass | RecipientInterface, Request: req, Value: value, Index: iface, Length: uint16(n)}
+}
+
+// ReadString reads string descriptor i (US English) from an opened device.
+func ReadString(ctx context.Context, d Device, i uint8) (string, error) {
+	if i == 0 {
+		return "", nil
+	}
+	buf := make([]byte, 255)
+	n, err := d.Control(ctx, Setup{RequestType: DirIn, Request: ReqGetDescriptor, Value: DescString<<8 | uint16(i), Index: LangEnglishUS, Length: 255}, buf)
+	if err != nil {
+		return "", fmt.Errorf("reading string descriptor %d: %w", i, err)
+	}
+	return ParseString(buf[:n])
+}
