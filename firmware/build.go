@@ -2,33 +2,78 @@ package firmware
 
 import "sort"
 
-// AddData adds a copy of data at addr for alt setting alt. When it
-// continues the last segment exactly (same alt, starts where that segment
-// ends) it is appended to it, so readers that meet their data in address
-// order build few large segments cheaply. The last segment must own the
-// spare capacity of its Data (true of every segment AddData made). Call
-// Normalize (or Assemble) when done.
-func (img *Image) AddData(alt uint8, addr uint32, data []byte) {
+// Builder gathers the data records of a file as a reader meets them and
+// turns them into segments. Records that continue the previous one are
+// kept in a chain of chunks and copied into their segment once at the end,
+// so a 2 MiB image read record by record allocates about 4 MiB in all
+// (instead of the repeated copies of a growing slice).
+type Builder struct {
+	runs []run
+}
+
+type run struct {
+	alt    uint8
+	addr   uint32
+	size   uint64
+	chunks [][]byte
+}
+
+const maxChunk = 64 << 10
+
+// Add records a copy of data at addr for alt setting alt.
+func (b *Builder) Add(alt uint8, addr uint32, data []byte) {
 	if len(data) == 0 {
 		return
 	}
-	if n := len(img.Segments); n > 0 {
-		last := &img.Segments[n-1]
-		if last.Alt == alt && last.End() == uint64(addr) {
-			last.Data = append(last.Data, data...)
-			return
-		}
+	n := len(b.runs)
+	if n == 0 || b.runs[n-1].alt != alt || uint64(b.runs[n-1].addr)+b.runs[n-1].size != uint64(addr) {
+		b.runs = append(b.runs, run{alt: alt, addr: addr})
+		n++
 	}
-	img.Segments = append(img.Segments, Segment{Address: addr, Alt: alt, Data: append([]byte(nil), data...)})
+	r := &b.runs[n-1]
+	r.size += uint64(len(data))
+	for len(data) > 0 {
+		k := len(r.chunks)
+		if k == 0 || len(r.chunks[k-1]) == cap(r.chunks[k-1]) {
+			// Chunks grow with the run, so small runs stay small.
+			c := min(maxChunk, max(256, int(r.size), len(data)))
+			r.chunks = append(r.chunks, make([]byte, 0, c))
+			k++
+		}
+		last := &r.chunks[k-1]
+		m := min(len(data), cap(*last)-len(*last))
+		*last = append(*last, data[:m]...)
+		data = data[m:]
+	}
 }
 
-// Assemble sorts pieces by alt setting and address, merges adjacent ones
-// into the image with AddData and normalizes it, reporting overlaps.
-// Readers whose records may come in any order (UF2 blocks, DfuSe
-// elements, HEX records) use it instead of letting Normalize join many
-// small segments one by one. The image's segments are sorted in with the
-// pieces; a piece's data is kept without a copy unless it has to be joined
-// with the next one.
+// Segments returns the gathered runs as segments, one per run of
+// contiguous data, in the order the runs began. The Builder is empty
+// afterwards.
+func (b *Builder) Segments() []Segment {
+	segs := make([]Segment, 0, len(b.runs))
+	for _, r := range b.runs {
+		var data []byte
+		if len(r.chunks) == 1 {
+			data = r.chunks[0]
+		} else {
+			data = make([]byte, 0, r.size)
+			for _, c := range r.chunks {
+				data = append(data, c...)
+			}
+		}
+		segs = append(segs, Segment{Address: r.addr, Alt: r.alt, Data: data[:len(data):len(data)]})
+	}
+	b.runs = nil
+	return segs
+}
+
+// Assemble sorts pieces by alt setting and address, joins adjacent ones
+// and normalizes the image, reporting overlaps. Readers whose records may
+// come in any order (UF2 blocks, DfuSe elements, the runs of a Builder)
+// use it instead of letting Normalize join many small segments one by
+// one. The image's own segments are sorted in with the pieces; a piece's
+// data is kept without a copy unless it has to be joined with the next.
 func (img *Image) Assemble(pieces []Segment) error {
 	pieces = append(img.Segments, pieces...)
 	img.Segments = nil
@@ -39,25 +84,27 @@ func (img *Image) Assemble(pieces []Segment) error {
 		}
 		return x.Address < y.Address
 	})
-	owned := false // whether the last segment's spare capacity is ours
-	for _, p := range pieces {
-		if len(p.Data) == 0 {
+	// Join runs of adjacent pieces with one allocation per run.
+	for i := 0; i < len(pieces); {
+		if len(pieces[i].Data) == 0 {
+			i++
 			continue
 		}
-		if n := len(img.Segments); n > 0 {
-			last := &img.Segments[n-1]
-			if last.Alt == p.Alt && last.End() == uint64(p.Address) {
-				if !owned {
-					// The piece may share its array with others: copy once.
-					last.Data = last.Data[:len(last.Data):len(last.Data)]
-					owned = true
-				}
-				last.Data = append(last.Data, p.Data...)
-				continue
-			}
+		j, size := i+1, uint64(len(pieces[i].Data))
+		for j < len(pieces) && pieces[j].Alt == pieces[i].Alt && uint64(pieces[i].Address)+size == uint64(pieces[j].Address) {
+			size += uint64(len(pieces[j].Data))
+			j++
 		}
-		img.Segments = append(img.Segments, p)
-		owned = false
+		seg := pieces[i]
+		if j > i+1 {
+			data := make([]byte, 0, size)
+			for _, p := range pieces[i:j] {
+				data = append(data, p.Data...)
+			}
+			seg.Data = data
+		}
+		img.Segments = append(img.Segments, seg)
+		i = j
 	}
 	return img.Normalize()
 }

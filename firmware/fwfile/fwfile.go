@@ -270,7 +270,7 @@ func choose(name string, head []byte, opt LoadOptions, hasSuffix bool, sfx suffi
 		return sniffed, nil
 	case ext == Bin:
 		if sniffed != "" && !isText(sniffed) {
-			return "", fmt.Errorf("%w: %q is named .bin but holds a %s file: rename it, or pass --format bin to flash its bytes as they are",
+			return "", fmt.Errorf("%w: %q is named .bin but its content is %s: rename it, or pass --format bin to flash its bytes as they are",
 				firmware.ErrUnsupported, base, describe(sniffed))
 		}
 		if !opt.AddressSet {

@@ -36,6 +36,7 @@ func Read(r io.Reader) (*firmware.Image, error) {
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) || len(line) > maxLine {
+			p.line++
 			return nil, p.errf("line is longer than %d characters: this is not an Intel HEX file", maxLine)
 		}
 		if err != nil && err != io.EOF {
@@ -56,9 +57,7 @@ func Read(r io.Reader) (*firmware.Image, error) {
 				firmware.ErrInvalid, p.line)
 		}
 	}
-	segs := p.img.Segments
-	p.img.Segments = nil
-	if err := p.img.Assemble(segs); err != nil {
+	if err := p.img.Assemble(p.b.Segments()); err != nil {
 		return nil, fmt.Errorf("%w: ihex: %v", firmware.ErrInvalid, err)
 	}
 	return p.img, nil
@@ -68,6 +67,7 @@ func Read(r io.Reader) (*firmware.Image, error) {
 func Parse(b []byte) (*firmware.Image, error) { return Read(bytes.NewReader(b)) }
 
 type parser struct {
+	b    firmware.Builder
 	img  *firmware.Image
 	line int
 	base uint64 // from record 02 or 04
@@ -129,7 +129,7 @@ func (p *parser) record(line []byte) (done bool, err error) {
 		if count == 0 {
 			return false, nil
 		}
-		p.img.AddData(0, uint32(addr), data)
+		p.b.Add(0, uint32(addr), data)
 	case EOF:
 		if count != 0 {
 			return false, p.errf("end-of-file record carries %d data bytes, want 0", count)

@@ -45,9 +45,7 @@ func Read(r io.Reader) (*firmware.Image, error) {
 	if p.records == 0 {
 		return nil, fmt.Errorf("%w: srec: no S-records found: the file is empty or not an S-record file", firmware.ErrInvalid)
 	}
-	segs := p.img.Segments
-	p.img.Segments = nil
-	if err := p.img.Assemble(segs); err != nil {
+	if err := p.img.Assemble(p.b.Segments()); err != nil {
 		return nil, fmt.Errorf("%w: srec: %v", firmware.ErrInvalid, err)
 	}
 	return p.img, nil
@@ -57,6 +55,7 @@ func Read(r io.Reader) (*firmware.Image, error) {
 func Parse(b []byte) (*firmware.Image, error) { return Read(bytes.NewReader(b)) }
 
 type parser struct {
+	b       firmware.Builder
 	img     *firmware.Image
 	line    int
 	records int
@@ -129,7 +128,7 @@ func (p *parser) record(line []byte) error {
 			return p.errf("data at 0x%X-0x%X goes past 4 GiB", addr, addr+uint64(len(data))-1)
 		}
 		p.nData++
-		p.img.AddData(0, uint32(addr), data)
+		p.b.Add(0, uint32(addr), data)
 	case 5, 6:
 		if len(data) != 0 {
 			return p.errf("S%d record carries %d data bytes, want 0", typ, len(data))
