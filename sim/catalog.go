@@ -256,3 +256,18 @@ func BoardNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// DatasheetTiming returns the typical flash timings the simulator uses:
+// erase time by sector size and the time to program one 32-bit word, at
+// 2.7-3.6 V (x32) or, with lowVoltage, 1.8-2.1 V (x8).
+func DatasheetTiming(lowVoltage bool) (sectorErase map[uint32]time.Duration, wordProgram time.Duration) {
+	t := timingX32
+	if lowVoltage {
+		t = timingX8
+	}
+	sectorErase = map[uint32]time.Duration{}
+	for size, tm := range t.SectorErase {
+		sectorErase[size] = tm[0]
+	}
+	return sectorErase, t.WordProgram[0]
+}

@@ -83,6 +83,8 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	})
 	root.AddCommand(
 		e.listCommand(),
+		e.flashCommand(),
+		e.demoCommand(),
 		e.versionCommand(),
 		exitCodesTopic(),
 	)
