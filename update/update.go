@@ -69,6 +69,13 @@ type Report struct {
 	Elapsed time.Duration
 }
 
+// ImageError reports an image that cannot go to this board (outside its
+// memory map, too large, for another memory): nothing was written.
+type ImageError struct{ Err error }
+
+func (e *ImageError) Error() string { return e.Err.Error() }
+func (e *ImageError) Unwrap() error { return e.Err }
+
 // ErrNotInDFU is returned for a board that is not in DFU mode.
 var ErrNotInDFU = errors.New("board is not in DFU mode")
 
@@ -99,7 +106,7 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 		return rep, err
 	}
 	if err := checkAlts(img); err != nil {
-		return rep, err
+		return rep, &ImageError{err}
 	}
 	dev, err := host.Open(ctx, info)
 	if err != nil {
@@ -122,7 +129,7 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
 	if _, err := flash.NewPlan(img, &flash.Survey{Layout: conn.Layout()}, &opts.Flash); err != nil {
-		return rep, err
+		return rep, &ImageError{err}
 	}
 	opts.emit(Event{Kind: "phase", Phase: "survey"})
 	survey, err := flash.TakeSurvey(ctx, conn, img, func(done, total int) {

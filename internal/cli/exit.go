@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -40,8 +41,8 @@ var exitCodeHelp = `Exit codes of softdfu:
 
 With --json the result event of each board carries "ok" and, on failure,
 "error": {"code": "...", "message": "..."}; the codes are the names below:
-  usage, input, no_device, ambiguous, device, verify, permission, timeout,
-  app_missing, interrupted, failure
+  usage, input, no_device, ambiguous, not_in_dfu, device, verify,
+  permission, timeout, app_missing, interrupted, failure
 `
 
 // cliError is an error with its exit code and a stable JSON code.
@@ -82,6 +83,10 @@ func classify(err error) (int, string) {
 		return ExitOK, ""
 	case errors.As(err, &ce):
 		return ce.code, ce.name
+	case errors.As(err, new(*update.ImageError)):
+		return ExitInput, "input"
+	case errors.Is(err, update.ErrNotInDFU):
+		return ExitNoDevice, "not_in_dfu"
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, "interrupted"
 	case errors.Is(err, usb.ErrPermission):
