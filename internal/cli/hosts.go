@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // hostCache builds the USB host the global flags select, once per run.
@@ -84,7 +86,10 @@ func (e *env) world() *sim.World {
 }
 
 func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
-	return nil, nil, fmt.Errorf("--usbip %s: the USB/IP client is not part of this build yet", addr)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, nil, usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", addr)
+	}
+	return usbip.NewHost(addr), nil, nil
 }
 
 func nativeHost() (usb.Host, error) {

@@ -85,6 +85,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.listCommand(),
 		e.flashCommand(),
 		e.demoCommand(),
+		e.simCommand(),
 		e.versionCommand(),
 		exitCodesTopic(),
 	)
