@@ -32,6 +32,10 @@ const (
 	UF2   = "uf2"
 )
 
+// MaxFileSize is the largest file Load and Parse accept (1 GiB); the
+// largest STM32F4 has 2 MiB of flash.
+const MaxFileSize = 1 << 30
+
 // Formats lists the format names in the order help texts show them.
 var Formats = []string{Bin, IHex, SRec, ELF, DfuSe, UF2}
 
@@ -159,6 +163,10 @@ func load(name string, ra io.ReaderAt, size int64, whole []byte, opt LoadOptions
 	if size == 0 {
 		return nil, fmt.Errorf("%w: the file is empty", firmware.ErrInvalid)
 	}
+	if size > MaxFileSize {
+		return nil, fmt.Errorf("%w: the file is %d MiB, more than the %d MiB a firmware file may be: is it the right file?",
+			firmware.ErrUnsupported, size>>20, MaxFileSize>>20)
+	}
 	head := make([]byte, min(size, 512))
 	if _, err := ra.ReadAt(head, 0); err != nil {
 		return nil, err
@@ -269,7 +277,7 @@ func choose(name string, head []byte, opt LoadOptions, hasSuffix bool, sfx suffi
 	case ext == "":
 		return sniffed, nil
 	case ext == Bin:
-		if sniffed != "" && !isText(sniffed) {
+		if sniffed != "" {
 			return "", fmt.Errorf("%w: %q is named .bin but its content is %s: rename it, or pass --format bin to flash its bytes as they are",
 				firmware.ErrUnsupported, base, describe(sniffed))
 		}
