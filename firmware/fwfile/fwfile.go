@@ -3,6 +3,22 @@
 // format from the file's content and extension. It checks and strips a
 // DFU suffix from any file. The formats themselves live in the sibling
 // packages ihex, srec, elfimg, dfuse, uf2 and suffix.
+//
+// How Load picks the format, after removing a DFU suffix:
+//
+//   - LoadOptions.Format, when set, wins.
+//   - Content is recognised by its start: "DfuSe", "\x7fELF", the UF2
+//     magic, ':' and two hex digits (Intel HEX), 'S', a digit and two hex
+//     digits (S-record). Raw binary is never recognised.
+//   - A known extension (.hex .ihex .ihx; .srec .s19 .s28 .s37 .mot .mhx;
+//     .elf .axf .out; .dfu; .uf2; .bin) must agree with the content;
+//     otherwise it is an error that suggests --format.
+//   - .bin is raw binary unless the content is recognisably something
+//     else (an error), and needs LoadOptions.Address.
+//   - .dfu without the DfuSe prefix but with a plain DFU suffix (bcdDFU
+//     0x0100, as dfu-util makes) is raw binary plus suffix.
+//   - An unknown extension with unrecognisable content is an error asking
+//     for --format.
 package fwfile
 
 import (
