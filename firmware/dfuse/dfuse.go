@@ -27,7 +27,8 @@ const (
 func Is(b []byte) bool { return bytes.HasPrefix(b, []byte("DfuSe")) }
 
 // Parse reads the DfuSe file held in b, including its DFU suffix, whose CRC
-// and sizes are checked. The image's segments carry each target's alt
+// and sizes are checked (the prefix's image size may count the suffix or
+// not). The image's segments carry each target's alt
 // setting, and its Vendor, Product and Device come from the suffix.
 func Parse(b []byte) (*firmware.Image, error) {
 	sfx, body, found, err := suffix.Parse(b)
@@ -57,8 +58,10 @@ func ParseBody(b []byte, s suffix.Suffix) (*firmware.Image, error) {
 	if b[5] != 1 {
 		return nil, fmt.Errorf("%w: dfuse: byte 5: prefix version is %d; only version 1 exists", firmware.ErrUnsupported, b[5])
 	}
-	if size := le.Uint32(b[6:]); uint64(size) != uint64(len(b)) {
-		return nil, errf(6, "prefix says the image is %d bytes but it is %d (without the suffix): the file is truncated or damaged", size, len(b))
+	// UM0391 calls it "the total DFU file length"; dfu-util 0.11's
+	// dfuse-pack counts the suffix, older dfuse-pack.py and pydfu do not.
+	if size := uint64(le.Uint32(b[6:])); size != uint64(len(b)) && size != uint64(len(b))+suffix.Len {
+		return nil, errf(6, "prefix says the file is %d bytes but it is %d (%d without the suffix): the file is truncated or damaged", size, len(b)+suffix.Len, len(b))
 	}
 	ntargets := int(b[10])
 	img := &firmware.Image{Format: "dfuse", Vendor: s.Vendor, Product: s.Product, Device: s.Device}
@@ -121,6 +124,11 @@ type Options struct {
 	// TargetName names every target; "" means "ST...", what dfuse-pack.py
 	// and ST's DfuFileMgr write.
 	TargetName string
+	// SizeWithSuffix counts the 16-byte suffix in the prefix's image size,
+	// as UM0391's text and dfu-util 0.11's dfuse-pack do; by default it is
+	// left out, as older dfuse-pack.py, MicroPython's pydfu and fwupd
+	// expect. Parse accepts both.
+	SizeWithSuffix bool
 }
 
 // Write writes the normalized image as a DfuSe file: one target per alt
@@ -173,7 +181,11 @@ func Marshal(img *firmware.Image, opt Options) ([]byte, error) {
 	b := make([]byte, 0, total+suffix.Len)
 	b = append(b, "DfuSe"...)
 	b = append(b, 1)
-	b = le.AppendUint32(b, uint32(total))
+	size := uint32(total)
+	if opt.SizeWithSuffix {
+		size += suffix.Len
+	}
+	b = le.AppendUint32(b, size)
 	b = append(b, byte(len(targets)))
 	for _, t := range targets {
 		b = append(b, "Target"...)

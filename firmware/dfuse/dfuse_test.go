@@ -58,6 +58,17 @@ func TestMarshalLayout(t *testing.T) {
 	if img.Vendor != 0x0483 || img.Product != 0xDF11 || img.Format != "dfuse" {
 		t.Errorf("ids %04x:%04x format %q", img.Vendor, img.Product, img.Format)
 	}
+	// With the suffix counted in the image size.
+	b2, err := Marshal(sample(), Options{SizeWithSuffix: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if le.Uint32(b2[6:]) != uint32(len(b2)) {
+		t.Errorf("size with suffix = %d, want %d", le.Uint32(b2[6:]), len(b2))
+	}
+	if img2, err := Parse(b2); err != nil || len(img2.Segments) != 3 {
+		t.Errorf("Parse with suffix counted: %v", err)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -79,7 +90,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"bad CRC", badCRC, "DFU suffix CRC is", firmware.ErrInvalid},
 		{"no suffix", good[:len(good)-16], "has no DFU suffix", firmware.ErrInvalid},
-		{"truncated", suffix.Append(bytes.Clone(good[:300]), suffix.Decode(good)), "prefix says the image is 596 bytes but it is 300", firmware.ErrInvalid},
+		{"truncated", suffix.Append(bytes.Clone(good[:300]), suffix.Decode(good)), "prefix says the file is 596 bytes but it is 316 (300 without the suffix)", firmware.ErrInvalid},
 		{"bad signature", resuffix(func(b []byte) { b[0] = 'd' }), "byte 0: the file does not start with the \"DfuSe\" prefix", firmware.ErrInvalid},
 		{"version 2", resuffix(func(b []byte) { b[5] = 2 }), "prefix version is 2", firmware.ErrUnsupported},
 		{"target signature", resuffix(func(b []byte) { b[11] = 't' }), "byte 11: target 0 of 2 does not start with \"Target\"", firmware.ErrInvalid},

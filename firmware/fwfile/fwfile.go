@@ -3,6 +3,22 @@
 // format from the file's content and extension. It checks and strips a
 // DFU suffix from any file. The formats themselves live in the sibling
 // packages ihex, srec, elfimg, dfuse, uf2 and suffix.
+//
+// How Load picks the format, after removing a DFU suffix:
+//
+//   - LoadOptions.Format, when set, wins.
+//   - Content is recognised by its start: "DfuSe", "\x7fELF", the UF2
+//     magic, ':' and two hex digits (Intel HEX), 'S', a digit and two hex
+//     digits (S-record). Raw binary is never recognised.
+//   - A known extension (.hex .ihex .ihx; .srec .s19 .s28 .s37 .mot .mhx;
+//     .elf .axf .out; .dfu; .uf2; .bin) must agree with the content;
+//     otherwise it is an error that suggests --format.
+//   - .bin is raw binary unless the content is recognisably something
+//     else (an error), and needs LoadOptions.Address.
+//   - .dfu without the DfuSe prefix but with a plain DFU suffix (bcdDFU
+//     0x0100, as dfu-util makes) is raw binary plus suffix.
+//   - An unknown extension with unrecognisable content is an error asking
+//     for --format.
 package fwfile
 
 import (
@@ -31,6 +47,10 @@ const (
 	DfuSe = "dfuse"
 	UF2   = "uf2"
 )
+
+// MaxFileSize is the largest file Load and Parse accept (1 GiB); the
+// largest STM32F4 has 2 MiB of flash.
+const MaxFileSize = 1 << 30
 
 // Formats lists the format names in the order help texts show them.
 var Formats = []string{Bin, IHex, SRec, ELF, DfuSe, UF2}
@@ -159,6 +179,10 @@ func load(name string, ra io.ReaderAt, size int64, whole []byte, opt LoadOptions
 	if size == 0 {
 		return nil, fmt.Errorf("%w: the file is empty", firmware.ErrInvalid)
 	}
+	if size > MaxFileSize {
+		return nil, fmt.Errorf("%w: the file is %d MiB, more than the %d MiB a firmware file may be: is it the right file?",
+			firmware.ErrUnsupported, size>>20, MaxFileSize>>20)
+	}
 	head := make([]byte, min(size, 512))
 	if _, err := ra.ReadAt(head, 0); err != nil {
 		return nil, err
@@ -269,7 +293,7 @@ func choose(name string, head []byte, opt LoadOptions, hasSuffix bool, sfx suffi
 	case ext == "":
 		return sniffed, nil
 	case ext == Bin:
-		if sniffed != "" && !isText(sniffed) {
+		if sniffed != "" {
 			return "", fmt.Errorf("%w: %q is named .bin but its content is %s: rename it, or pass --format bin to flash its bytes as they are",
 				firmware.ErrUnsupported, base, describe(sniffed))
 		}

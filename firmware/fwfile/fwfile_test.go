@@ -90,6 +90,7 @@ func TestLoadErrors(t *testing.T) {
 		{"hex named but srec", "fw.hex", []byte(srecFile), LoadOptions{}, `"fw.hex" is named as Intel HEX but its content is Motorola S-record`, firmware.ErrInvalid},
 		{"srec named but garbage", "fw.srec", []byte("hello"), LoadOptions{}, `"fw.srec" is named as Motorola S-record but its content is unrecognisable`, firmware.ErrInvalid},
 		{"elf named bin", "fw.bin", elf, LoadOptions{Address: 1, AddressSet: true}, `"fw.bin" is named .bin but its content is ELF`, firmware.ErrUnsupported},
+		{"hex named bin", "fw.bin", []byte(hexFile), LoadOptions{Address: 1, AddressSet: true}, `"fw.bin" is named .bin but its content is Intel HEX`, firmware.ErrUnsupported},
 		{"bin without address", "fw.bin", vector, LoadOptions{}, "pass --address", firmware.ErrUnsupported},
 		{"format bin without address", "fw", vector, LoadOptions{Format: "bin"}, "pass --address", firmware.ErrUnsupported},
 		{"unknown", "fw.xyz", vector, LoadOptions{}, `cannot tell the format of "fw.xyz"`, firmware.ErrUnsupported},

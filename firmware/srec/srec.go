@@ -146,16 +146,21 @@ func (p *parser) record(line []byte) error {
 	return nil
 }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// hexVal maps an ASCII hex digit to its value and anything else to 0xFF.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
 	}
-	return 0, false
+	for i, c := range "0123456789ABCDEF" {
+		t[c] = byte(i)
+		t[c|0x20] = byte(i) // lower case; digits are unchanged by |0x20
+	}
+	return t
+}()
+
+func unhex(c byte) (byte, bool) {
+	v := hexVal[c]
+	return v, v != 0xFF
 }
 
 // Options tune Write.
