@@ -167,7 +167,8 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		return fmt.Errorf("dfu: reading the name of alternate setting %d: %w", alt, err)
 	}
 	c.altName, c.layout = name, Layout{}
-	if strings.HasPrefix(name, "@") {
+	// Run-time interfaces may carry any name, '@' or not.
+	if strings.HasPrefix(name, "@") && !c.iface.RunTime() {
 		l, err := ParseLayout(name)
 		if err != nil {
 			return err
