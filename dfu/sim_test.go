@@ -342,6 +342,12 @@ func TestWriteOptionBytes(t *testing.T) {
 	if got := x.b.OptionBytes(0); got[8] != ob[8] {
 		t.Fatalf("option bytes % x", got)
 	}
+	x.reopen(1)
+	lock := bytes.Clone(ob)
+	lock[1] = 0xcc
+	if _, err := x.c.WriteOptionBytes(x.ctx, 0x1fffc000, lock); !errors.Is(err, dfu.ErrRDPLevel2) || x.b.RDPLevel() != 0 {
+		t.Errorf("WriteOptionBytes with RDP level 2: %v (level %d)", err, x.b.RDPLevel())
+	}
 	if _, err := x.c.WriteOptionBytes(x.ctx, 0x08000000, ob); err == nil || !strings.Contains(err.Error(), "not inside the writable map") {
 		t.Errorf("WriteOptionBytes outside the alt: %v", err)
 	}
@@ -398,5 +404,24 @@ func TestTranscript(t *testing.T) {
 	}
 	if !reflect.DeepEqual(x.log, want) {
 		t.Errorf("transcript\n%s\nwant\n%s", strings.Join(x.log, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	x := newBench(t, "discovery-f407:dfu", sim.Options{})
+	x.opts.MassEraseTimeout = time.Millisecond
+	x.reopen(0)
+	err := x.c.MassErase(x.ctx)
+	var se *dfu.StatusError
+	if !errors.As(err, &se) || se.State != dfu.StateDnbusy || !errors.Is(err, dfu.ErrStillBusy) {
+		t.Fatalf("MassErase with a 1 ms deadline: %v", err)
+	}
+	// The next operation waits the erase out and recovers.
+	start := x.c.Clock().Now()
+	if err := x.c.SetAddress(x.ctx, 0x08000000); err != nil {
+		t.Fatal(err)
+	}
+	if d := x.c.Clock().Now().Sub(start); d < 8*time.Second {
+		t.Errorf("recovery took %v of device time; the 1 MiB mass erase takes 8 s", d)
 	}
 }
