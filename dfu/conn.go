@@ -415,6 +415,11 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 	start := c.opts.Clock.Now()
 	for {
 		st, err := c.GetStatus(ctx)
+		if errors.Is(err, usb.ErrTimeout) && ctx.Err() == nil && c.opts.Clock.Now().Sub(start) < limit {
+			// A backend's own transfer timeout while the ROM holds the
+			// status stage of a long erase: ask again until the deadline.
+			continue
+		}
 		if err != nil {
 			return st, fmt.Errorf("dfu: %s: %w", op, err)
 		}

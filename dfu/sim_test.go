@@ -362,17 +362,19 @@ func TestWriteOptionBytes(t *testing.T) {
 	}
 }
 
-// stalling stalls the first n GETSTATUS requests, as some ROMs stall early
-// polls, in front of the real simulated device.
+// stalling fails the first n GETSTATUS requests with err (a STALL, as some
+// ROMs stall early polls; a backend's transfer timeout), in front of the
+// real simulated device.
 type stalling struct {
 	usb.Device
-	n int
+	n   int
+	err error
 }
 
 func (s *stalling) Control(ctx context.Context, setup usb.Setup, data []byte) (int, error) {
 	if setup.Request == uint8(dfu.ReqGetStatus) && s.n > 0 {
 		s.n--
-		return 0, usb.ErrStall
+		return 0, s.err
 	}
 	return s.Device.Control(ctx, setup, data)
 }
@@ -382,7 +384,7 @@ func (s *stalling) Clock() usb.Clock { return usb.ClockOf(s.Device) }
 func TestStalledPolls(t *testing.T) {
 	for _, n := range []int{0, 3, 4} {
 		x := newBench(t, "nucleo-f446re:dfu", sim.Options{})
-		x.wrap = func(d usb.Device) usb.Device { return &stalling{Device: d, n: n} }
+		x.wrap = func(d usb.Device) usb.Device { return &stalling{Device: d, n: n, err: usb.ErrStall} }
 		x.reopen(0)
 		err := x.c.Recover(x.ctx)
 		if ok := n <= 3; (err == nil) != ok || !ok && !errors.Is(err, usb.ErrStall) {
@@ -423,5 +425,23 @@ func TestDeadline(t *testing.T) {
 	}
 	if d := x.c.Clock().Now().Sub(start); d < 8*time.Second {
 		t.Errorf("recovery took %v of device time; the 1 MiB mass erase takes 8 s", d)
+	}
+}
+
+func TestPollTimeouts(t *testing.T) {
+	x := newBench(t, "discovery-f407:dfu", sim.Options{})
+	if err := x.c.Recover(x.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// GETSTATUS timing out while an erase runs is asked again.
+	x.wrap = func(d usb.Device) usb.Device { return &stalling{Device: d, n: 0, err: usb.ErrTimeout} }
+	x.reopen(0)
+	if err := x.c.Recover(x.ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := x.dev.(*stalling)
+	st.n = 5
+	if err := x.c.Erase(x.ctx, 0x08000000); err != nil || st.n != 0 {
+		t.Fatalf("Erase with %d timed-out polls left: %v", st.n, err)
 	}
 }

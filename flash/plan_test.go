@@ -2,6 +2,7 @@ package flash
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -380,4 +381,20 @@ func FuzzNewPlan(f *testing.F) {
 		checkResult(t, p, img, sv, opts.NoKeep)
 		_ = p.String()
 	})
+}
+
+func TestPlanJSON(t *testing.T) {
+	p, err := NewPlan(image(firmware.Segment{Address: 0x08000000, Data: []byte{1, 2, 3}}), board(t, blank), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Runs":[{"address":134217728,"size":3}]`, `"Action":"write"`, `"Flags":"rew"`, `"Action":"-"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
 }
