@@ -27,6 +27,9 @@ func (r Request) String() string {
 	return fmt.Sprintf("request(%d)", uint8(r))
 }
 
+// MarshalText returns the name, for JSON output.
+func (r Request) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
 // State is a DFU device state (DFU 1.1 section 6.1.2).
 type State uint8
 
@@ -58,6 +61,9 @@ func (s State) String() string {
 	}
 	return fmt.Sprintf("state(%d)", uint8(s))
 }
+
+// MarshalText returns the name ("dfuIDLE"), for JSON output.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Code is a DFU status code, the bStatus of a GETSTATUS answer (DFU 1.1
 // section 6.1.2).
@@ -125,3 +131,6 @@ func (c Code) Description() string {
 	}
 	return "status code not defined by DFU 1.1"
 }
+
+// MarshalText returns the name ("errTARGET"), for JSON output.
+func (c Code) MarshalText() ([]byte, error) { return []byte(c.String()), nil }

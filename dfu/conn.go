@@ -29,6 +29,10 @@ type Options struct {
 	Log func(line string)
 	// Clock is the clock waits happen in; default usb.ClockOf(dev).
 	Clock usb.Clock
+	// AllowRDPLevel2 lets WriteOptionBytes set read protection level 2,
+	// which locks the chip for good. Set it only when the user asked for
+	// exactly that.
+	AllowRDPLevel2 bool
 }
 
 func (o *Options) withDefaults(dev usb.Device) Options {
@@ -167,7 +171,8 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		return fmt.Errorf("dfu: reading the name of alternate setting %d: %w", alt, err)
 	}
 	c.altName, c.layout = name, Layout{}
-	if strings.HasPrefix(name, "@") {
+	// Run-time interfaces may carry any name, '@' or not.
+	if strings.HasPrefix(name, "@") && !c.iface.RunTime() {
 		l, err := ParseLayout(name)
 		if err != nil {
 			return err
@@ -410,6 +415,11 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 	start := c.opts.Clock.Now()
 	for {
 		st, err := c.GetStatus(ctx)
+		if errors.Is(err, usb.ErrTimeout) && ctx.Err() == nil && c.opts.Clock.Now().Sub(start) < limit {
+			// A backend's own transfer timeout while the ROM holds the
+			// status stage of a long erase: ask again until the deadline.
+			continue
+		}
 		if err != nil {
 			return st, fmt.Errorf("dfu: %s: %w", op, err)
 		}

@@ -28,6 +28,9 @@ func (f Flags) String() string {
 	return string(b)
 }
 
+// MarshalText returns the "rew" form, for JSON output.
+func (f Flags) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
 // Sector is one erasable unit of a memory map.
 type Sector struct {
 	// Index counts the sectors of the whole layout from 0, in the order

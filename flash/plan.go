@@ -2,6 +2,7 @@ package flash
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -50,6 +51,9 @@ func (a Action) String() string {
 	return fmt.Sprintf("action(%d)", uint8(a))
 }
 
+// MarshalText returns the String form, for JSON output.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
 // Erases reports whether the action erases the sector.
 func (a Action) Erases() bool { return a == Erase || a == EraseProgram }
 
@@ -78,6 +82,15 @@ type Span struct {
 
 // End returns the address just past the span.
 func (r Span) End() uint64 { return uint64(r.Address) + uint64(len(r.Data)) }
+
+// MarshalJSON gives the address and the size, not the data:
+// {"address":134217728,"size":2048}.
+func (r Span) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Address uint32 `json:"address"`
+		Size    int    `json:"size"`
+	}{r.Address, len(r.Data)})
+}
 
 // Timing is the time model of a part, used to estimate a plan's duration.
 // The simulator's part catalog provides the numbers.

@@ -2,6 +2,7 @@ package flash
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -320,5 +321,80 @@ func golden(t *testing.T, name, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs; got:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+// FuzzNewPlan builds plans from random images and board contents on a small
+// layout and checks them against flash physics: after the erases and the
+// runs the board holds the image, and (unless no-keep) every other byte it
+// held before.
+func FuzzNewPlan(f *testing.F) {
+	f.Add([]byte{0, 0, 10, 1, 0x80, 3, 0, 200, 2})
+	f.Add([]byte{3, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{1, 0x10, 0x20, 0x30, 0x40, 0x50, 7, 7, 7, 7, 7})
+	l := layout(f, "@F/0x08000000/04*001Kg,01*002Kg")
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) < 2 {
+			return
+		}
+		mode, in := in[0], in[1:]
+		// Board content: blank, a pattern, or bits of the input.
+		sv := &Survey{Layout: l, Content: map[uint32][]byte{}}
+		for _, s := range l.All() {
+			b := make([]byte, s.Size)
+			for i := range b {
+				switch mode % 3 {
+				case 0:
+					b[i] = 0xff
+				case 1:
+					b[i] = byte(i*7) | 0x0f
+				default:
+					b[i] = in[i%len(in)] | byte(i)
+				}
+			}
+			sv.Content[s.Address] = b
+		}
+		// Segments: (offset/16, length) pairs from the input.
+		img := &firmware.Image{}
+		end := uint32(0)
+		for i := 0; i+1 < len(in) && len(img.Segments) < 6; i += 2 {
+			addr := 0x08000000 + end + uint32(in[i])*8
+			n := int(in[i+1])*8 + 1
+			if uint64(addr)+uint64(n) > 0x08000000+6<<10 {
+				break
+			}
+			data := make([]byte, n)
+			for j := range data {
+				data[j] = in[(i+j)%len(in)] ^ byte(j)
+			}
+			img.Segments = append(img.Segments, firmware.Segment{Address: addr, Data: data})
+			end = addr + uint32(n) - 0x08000000
+		}
+		if len(img.Segments) == 0 {
+			return
+		}
+		opts := &Options{NoKeep: mode&4 != 0, Force: mode&8 != 0, TransferSize: 64}
+		p, err := NewPlan(img, sv, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkResult(t, p, img, sv, opts.NoKeep)
+		_ = p.String()
+	})
+}
+
+func TestPlanJSON(t *testing.T) {
+	p, err := NewPlan(image(firmware.Segment{Address: 0x08000000, Data: []byte{1, 2, 3}}), board(t, blank), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Runs":[{"address":134217728,"size":3}]`, `"Action":"write"`, `"Flags":"rew"`, `"Action":"-"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
 	}
 }

@@ -24,7 +24,8 @@ func size(n uint32) string {
 func (p *Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan for %s: image %d bytes in %d segment(s)\n", p.Layout.Describe(0), p.ImageBytes, p.Segments)
-	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	var table strings.Builder
+	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "  #\taddress\tsize\taction\timage bytes\toutside the image")
 	for _, s := range p.Sectors {
 		img, outside := "", ""
@@ -42,6 +43,12 @@ func (p *Plan) String() string {
 		fmt.Fprintf(w, "%3d\t0x%08x\t%s\t%v\t%s\t%s\n", s.Index, s.Address, size(s.Size), s.Action, img, outside)
 	}
 	w.Flush()
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		b.WriteString(strings.TrimRight(line, " \n"))
+		if line != "" {
+			b.WriteByte('\n')
+		}
+	}
 	var erased uint32
 	es := p.Erased()
 	for _, s := range es {

@@ -104,6 +104,9 @@ func (p Phase) String() string {
 	return fmt.Sprintf("phase(%d)", uint8(p))
 }
 
+// MarshalText returns the String form, for JSON output.
+func (p Phase) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
 // Progress reports how far Run is: sectors for PhaseErase, bytes for the
 // other phases.
 type Progress struct {
