@@ -86,6 +86,8 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.flashCommand(),
 		e.demoCommand(),
 		e.simCommand(),
+		e.infoCommand(),
+		e.convertCommand(),
 		e.versionCommand(),
 		exitCodesTopic(),
 	)
