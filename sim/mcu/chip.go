@@ -21,6 +21,37 @@ type Hooks struct {
 	ROMRunning func(c *Chip)
 	// Stopped is called when the CPU hangs or loses power.
 	Stopped func(c *Chip, s State)
+	// Reset is called at every reset, after the registers took their
+	// reset values and before the CPU boots (a USB device the board
+	// exposed is gone at this point). It must not touch registers.
+	Reset func(c *Chip, cause ResetCause)
+}
+
+// ResetCause is the kind of reset the chip went through.
+type ResetCause uint8
+
+// Reset causes.
+const (
+	// ResetPowerOn: PowerOn.
+	ResetPowerOn ResetCause = iota
+	// ResetSoftware: SCB_AIRCR SYSRESETREQ, by the application or the ROM
+	// (SystemReset).
+	ResetSoftware
+	// ResetPin: the NRST pin (Chip.PinReset).
+	ResetPin
+)
+
+// String returns "power-on", "software" or "pin".
+func (r ResetCause) String() string {
+	switch r {
+	case ResetPowerOn:
+		return "power-on"
+	case ResetSoftware:
+		return "software"
+	case ResetPin:
+		return "pin"
+	}
+	return fmt.Sprintf("ResetCause(%d)", uint8(r))
 }
 
 // Config builds a Chip.
@@ -312,6 +343,16 @@ func (c *Chip) reset(flags uint32) {
 	c.rtcISR &^= rtcISRRSF // shadow registers must resynchronise
 	c.rtcWPR = 0
 	c.primask = false
+	if c.cfg.Hooks.Reset != nil {
+		cause := ResetPowerOn
+		switch {
+		case flags&csrSFTRSTF != 0:
+			cause = ResetSoftware
+		case flags&csrPINRSTF != 0:
+			cause = ResetPin
+		}
+		c.cfg.Hooks.Reset(c, cause)
+	}
 	if c.boot0 {
 		// BOOT0 high, BOOT1 low: system memory aliased at 0.
 		c.regs[syscfgMEMRMP] = memModeSystemFlash

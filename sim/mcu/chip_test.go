@@ -478,3 +478,30 @@ func TestStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestResetHook(t *testing.T) {
+	var got []string
+	c := newChip(t, Config{
+		HSE:  HSE{Hz: 12_000_000, MissProbability: 1},
+		Rand: rand.New(rand.NewPCG(1, 1)),
+		Hooks: Hooks{
+			Reset:    func(c *Chip, r ResetCause) { got = append(got, r.String()) },
+			AppStart: func(c *Chip, s StartCause) { got = append(got, "app") },
+			Stopped:  func(c *Chip, s State) { got = append(got, s.Running.String()) },
+		},
+	})
+	c.PowerOn()
+	c.SystemReset()
+	c.PinReset()
+	// A ROM that misses the crystal resets the chip: a software reset.
+	cleanForROM(c)
+	c.Jump(DefaultROMEntry)
+	c.PowerOff()
+	want := "power-on app software app pin app software app off"
+	if s := strings.Join(got, " "); s != want {
+		t.Fatalf("hook calls %q, want %q", s, want)
+	}
+	if s := c.Stats(); s != (Stats{PowerOns: 1, SystemResets: 3, AppStarts: 4, ROMEntries: 1, HSEMisses: 1}) {
+		t.Fatalf("stats %+v", s)
+	}
+}

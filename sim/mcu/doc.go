@@ -32,6 +32,11 @@
 // board's crystal model; a miss makes the ROM reset the chip, as the real
 // F405 ROM v3 does, and start-up code runs again.
 //
+// The ROM model stops at "running": it does not reconfigure clocks or USB
+// registers itself, and it does not model the watchdog. The board attaches
+// its DfuSe gadget in Hooks.ROMRunning and, on DfuSe leave, calls
+// SetMSP+Jump (leave by jump) or SystemReset (leave by reset).
+//
 // State reports what the CPU runs now: the application, the ROM
 // bootloader, or nothing (hung, with a Fault and a reason).
 //
