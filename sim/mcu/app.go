@@ -22,6 +22,10 @@ type AppProfile struct {
 	// time with the RTC) and sets the calendar to RTCStart.
 	RTC      bool
 	RTCStart time.Time
+	// Watchdog, if not zero, starts the independent watchdog with about
+	// this timeout (at most 32.76 s); the application is assumed to
+	// refresh it while it runs.
+	Watchdog time.Duration
 }
 
 // TypicalApp is a CircuitPython-like application: 168 MHz from the HSE,
@@ -86,6 +90,21 @@ func (c *Chip) InitApplication(p AppProfile) error {
 		c.Write32(otgDCFG, otgResetValues[otgDCFG]|3)                 // full speed
 		c.Write32(otgGINTMSK, 1<<12|1<<13|1<<4|1<<18|1<<19)           // reset, enum done, RXFLVL, IEP, OEP
 		c.Write32(otgGAHBCFG, 1)                                      // GINTMSK: global interrupts on
+	}
+	if p.Watchdog > 0 {
+		// Smallest prescaler (4<<PR) whose 12-bit reload reaches the
+		// timeout at the LSI's 32 kHz.
+		pr := uint32(0)
+		for pr < 6 && p.Watchdog > time.Duration(0x1000)*time.Duration(4<<pr)*time.Second/lsiHz {
+			pr++
+		}
+		rlr := uint32(p.Watchdog*lsiHz/time.Second) / (4 << pr)
+		rlr = max(1, min(rlr, 0x1000)) - 1
+		c.Write32(iwdgKR, iwdgKeyAccess)
+		c.Write32(iwdgPR, pr)
+		c.Write32(iwdgRLR, rlr)
+		c.Write32(iwdgKR, iwdgKeyReload)
+		c.Write32(iwdgKR, iwdgKeyStart)
 	}
 	for _, irq := range p.EnabledIRQs {
 		c.Write32(nvicISER+uint32(irq/32)*4, 1<<(irq%32))

@@ -56,6 +56,8 @@ func (c *Chip) Read32(addr uint32) uint32 {
 		return c.regs[addr]
 	case addr == syscfgMEMRMP:
 		return c.regs[addr] // readable without the clock in the model
+	case addr >= iwdgKR && addr <= iwdgSR:
+		return c.readIWDG(addr)
 	case addr >= nvicISER && addr < nvicISER+32:
 		return c.nvicEnable[(addr-nvicISER)/4]
 	case addr >= nvicICER && addr < nvicICER+32:
@@ -135,6 +137,8 @@ func (c *Chip) Write32(addr, v uint32) {
 		}
 	case addr == pwrCSR:
 		// status bits only in the model
+	case addr >= iwdgKR && addr <= iwdgSR:
+		c.writeIWDG(addr, v)
 	case addr == syscfgMEMRMP:
 		if c.regs[rccAPB2ENR]&apb2SYSCFGEN != 0 {
 			c.regs[addr] = v & 0x7

@@ -39,9 +39,11 @@ const (
 	ResetSoftware
 	// ResetPin: the NRST pin (Chip.PinReset).
 	ResetPin
+	// ResetWatchdog: the independent watchdog expired (RCC_CSR IWDGRSTF).
+	ResetWatchdog
 )
 
-// String returns "power-on", "software" or "pin".
+// String returns "power-on", "software", "pin" or "watchdog".
 func (r ResetCause) String() string {
 	switch r {
 	case ResetPowerOn:
@@ -50,6 +52,8 @@ func (r ResetCause) String() string {
 		return "software"
 	case ResetPin:
 		return "pin"
+	case ResetWatchdog:
+		return "watchdog"
 	}
 	return fmt.Sprintf("ResetCause(%d)", uint8(r))
 }
@@ -136,6 +140,8 @@ type Chip struct {
 	rtcSetAt time.Duration // chip time when rtcBase was current
 	csr      uint32
 
+	wdg iwdg
+
 	// Memory.
 	ram   map[uint32]uint32
 	epoch uint64 // power-on count, seeds RAM garbage
@@ -174,13 +180,6 @@ func (c *Chip) Stats() Stats { return c.stats }
 
 // Now returns simulated time since New.
 func (c *Chip) Now() time.Duration { return c.now }
-
-// Advance lets simulated time pass (the RTC counts on).
-func (c *Chip) Advance(d time.Duration) {
-	if d > 0 {
-		c.now += d
-	}
-}
 
 // MSP returns the main stack pointer.
 func (c *Chip) MSP() uint32 { return c.msp }
@@ -343,11 +342,14 @@ func (c *Chip) reset(flags uint32) {
 	c.rtcISR &^= rtcISRRSF // shadow registers must resynchronise
 	c.rtcWPR = 0
 	c.primask = false
+	c.wdg.reset()
 	if c.cfg.Hooks.Reset != nil {
 		cause := ResetPowerOn
 		switch {
 		case flags&csrSFTRSTF != 0:
 			cause = ResetSoftware
+		case flags&csrIWDGRSTF != 0:
+			cause = ResetWatchdog
 		case flags&csrPINRSTF != 0:
 			cause = ResetPin
 		}

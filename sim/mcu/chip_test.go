@@ -505,3 +505,69 @@ func TestResetHook(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+func TestWatchdog(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		enter     func(c *Chip)
+		wait      time.Duration
+		want      Running
+		wantReset bool
+	}{
+		{"application feeds it", func(c *Chip) {}, time.Minute, Application, false},
+		{"ROM does not: reset after the timeout", func(c *Chip) {
+			c.Write32(rccCFGR, swHSI)
+			c.Write32(rccCR, crHSION)
+			c.Write32(stkCTRL, 0)
+			for i := range uint32(8) {
+				c.Write32(nvicICER+4*i, 0xFFFFFFFF)
+				c.Write32(nvicICPR+4*i, 0xFFFFFFFF)
+			}
+			c.Write32(rccAHB2RSTR, ahb2OTGFS)
+			c.Write32(rccAHB2RSTR, 0)
+			cleanForROM(c)
+			c.Jump(DefaultROMEntry)
+			if s := c.State(); s.Running != ROMBootloader {
+				t.Fatalf("not in ROM: %s", s)
+			}
+		}, 3 * time.Second, Application, true},
+		{"ROM, before the timeout", func(c *Chip) {
+			c.Write32(rccCFGR, swHSI)
+			c.Write32(rccCR, crHSION)
+			c.Write32(stkCTRL, 0)
+			for i := range uint32(8) {
+				c.Write32(nvicICER+4*i, 0xFFFFFFFF)
+				c.Write32(nvicICPR+4*i, 0xFFFFFFFF)
+			}
+			c.Write32(rccAHB2RSTR, ahb2OTGFS)
+			c.Write32(rccAHB2RSTR, 0)
+			cleanForROM(c)
+			c.Jump(DefaultROMEntry)
+		}, 1900 * time.Millisecond, ROMBootloader, false},
+		{"a system reset stops it", func(c *Chip) { c.SystemReset() }, time.Minute, Application, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := running(t, Config{HSE: HSE{Hz: 12_000_000}})
+			p := TypicalApp()
+			p.Watchdog = 2 * time.Second
+			if err := c.InitApplication(p); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.wdg.timeout(); got != 2*time.Second {
+				t.Fatalf("watchdog timeout %v, want 2s", got)
+			}
+			c.Write32(rccCSR, csrRMVF)
+			tc.enter(c)
+			c.Advance(tc.wait)
+			if s := c.State(); s.Running != tc.want {
+				t.Fatalf("state %s, want %s", s, tc.want)
+			}
+			if tc.name == "a system reset stops it" && c.WatchdogRunning() {
+				t.Fatal("watchdog survived a system reset")
+			}
+			if got := c.Read32(rccCSR)&csrIWDGRSTF != 0; got != tc.wantReset {
+				t.Fatalf("IWDGRSTF = %v, want %v", got, tc.wantReset)
+			}
+		})
+	}
+}

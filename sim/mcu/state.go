@@ -169,7 +169,7 @@ func (c StartCause) String() string {
 // Stats counts events since New.
 type Stats struct {
 	PowerOns     int
-	SystemResets int // software and pin resets, including the ROM's
+	SystemResets int // software, pin and watchdog resets, including the ROM's
 	AppStarts    int
 	ROMEntries   int // jumps or boots into the ROM entry point
 	HSEMisses    int // ROM starts that missed the crystal and reset the chip

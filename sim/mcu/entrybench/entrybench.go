@@ -38,6 +38,12 @@ type Options struct {
 	Store string
 	// MaxAttempts for the reliable method; 0 means the package default.
 	MaxAttempts int
+	// Watchdog, if not zero, makes the application run the independent
+	// watchdog with this timeout.
+	Watchdog time.Duration
+	// Hold is how long the board must then stay in the ROM bootloader to
+	// count as a success (a DFU session); 0 checks right after entry.
+	Hold time.Duration
 }
 
 // DefaultOptions are feather-f405, 1000 trials, the board's miss rate,
@@ -95,6 +101,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		return nil, fmt.Errorf("entrybench: trials %d must be positive", o.Trials)
 	}
 	hse := board.HSE
+	if o.Watchdog < 0 || o.Watchdog > 32*time.Second || o.Hold < 0 {
+		return nil, fmt.Errorf("entrybench: watchdog %v must be in 0..32s and hold %v not negative", o.Watchdog, o.Hold)
+	}
 	if o.MissProbability > 1 {
 		return nil, fmt.Errorf("entrybench: miss probability %v is over 1", o.MissProbability)
 	}
@@ -118,7 +127,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			ok, st, err := trial(method, hse, rng, stm32f4.Config{Store: store, MaxAttempts: o.MaxAttempts})
+			ok, st, err := trial(method, hse, rng, stm32f4.Config{Store: store, MaxAttempts: o.MaxAttempts}, o)
 			if err != nil {
 				return nil, err
 			}
@@ -136,7 +145,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 // trial powers a fresh chip running a CircuitPython-like application,
 // lets it run for a while, asks for the bootloader with method and reports
 // whether the chip ends up in the ROM bootloader.
-func trial(method string, hse mcu.HSE, rng *rand.Rand, cfg stm32f4.Config) (bool, mcu.Stats, error) {
+func trial(method string, hse mcu.HSE, rng *rand.Rand, cfg stm32f4.Config, o Options) (bool, mcu.Stats, error) {
+	app := mcu.TypicalApp()
+	app.Watchdog = o.Watchdog
 	var dev *stm32f4.Device
 	var appErr error
 	chip, err := mcu.New(mcu.Config{
@@ -146,7 +157,7 @@ func trial(method string, hse mcu.HSE, rng *rand.Rand, cfg stm32f4.Config) (bool
 			if dev.EarlyStartup().Mode == stm32f4.Bootloader {
 				return
 			}
-			if err := c.InitApplication(mcu.TypicalApp()); err != nil && appErr == nil {
+			if err := c.InitApplication(app); err != nil && appErr == nil {
 				appErr = err
 			}
 		}},
@@ -169,6 +180,9 @@ func trial(method string, hse mcu.HSE, rng *rand.Rand, cfg stm32f4.Config) (bool
 			return false, mcu.Stats{}, err
 		}
 		dev.Reset()
+	}
+	if chip.State().Running == mcu.ROMBootloader && o.Hold > 0 {
+		chip.Advance(o.Hold)
 	}
 	return chip.State().Running == mcu.ROMBootloader, chip.Stats(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFeatherF405 checks the statistical outcome with a fixed seed: the
@@ -76,6 +77,24 @@ func TestMissProbabilityParameter(t *testing.T) {
 	}
 }
 
+// TestWatchdog: with the application's watchdog running, a direct jump
+// lands in a ROM that the watchdog resets within its timeout; the reliable
+// entry goes through a system reset, which stops the watchdog.
+func TestWatchdog(t *testing.T) {
+	o := DefaultOptions()
+	o.Trials, o.Watchdog, o.Hold = 200, 2*time.Second, 30*time.Second
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Successes != 0 || res[1].Successes != 200 {
+		t.Fatalf("%v, want direct 0/200 and reliable 200/200", res)
+	}
+	if res[0].ROMEntries < 50 {
+		t.Fatalf("direct jump reached the ROM only %d times; the failures should be watchdog resets", res[0].ROMEntries)
+	}
+}
+
 func TestRunRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -87,6 +106,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		{"probability over 1", func(o *Options) { o.MissProbability = 2 }, "over 1"},
 		{"bad store", func(o *Options) { o.Store = "flash" }, `store "flash"`},
 		{"bad attempts", func(o *Options) { o.MaxAttempts = 300 }, "1..255"},
+		{"watchdog too long", func(o *Options) { o.Watchdog = time.Minute }, "0..32s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultOptions()
