@@ -1,6 +1,7 @@
 // Package mcu simulates the core of an STM32F4 microcontroller at register
 // level: RCC, PWR, the RTC with its backup registers, SYSCFG, SysTick, the
-// NVIC, the SCB, the OTG_FS core registers and word-addressed SRAM/CCM RAM.
+// NVIC, the SCB, the independent watchdog, the OTG_FS core registers and
+// word-addressed SRAM/CCM RAM.
 // It is just enough of a chip for device-side code (package target/stm32f4,
 // which talks to a Bus and a CPU) to run unchanged and for the moment it
 // jumps into ST's ROM bootloader to be judged.
@@ -33,7 +34,9 @@
 // F405 ROM v3 does, and start-up code runs again.
 //
 // The ROM model stops at "running": it does not reconfigure clocks or USB
-// registers itself, and it does not model the watchdog. The board attaches
+// registers itself, and it never refreshes the independent watchdog (so a
+// watchdog the application started resets the chip out of the ROM; a
+// system reset stops the watchdog). The board attaches
 // its DfuSe gadget in Hooks.ROMRunning and, on DfuSe leave, calls
 // SetMSP+Jump (leave by jump) or SystemReset (leave by reset).
 //

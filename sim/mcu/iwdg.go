@@ -82,8 +82,8 @@ func (c *Chip) WatchdogRunning() bool { return c.wdg.running }
 
 // Advance lets simulated time pass (the RTC counts on). If the
 // independent watchdog runs and nobody refreshes it (the CPU runs the ROM
-// or is hung) and its deadline passes, the chip resets with IWDGRSTF and
-// boots; Advance then returns at that point of time plus the boot.
+// or is hung) and its deadline passes, the chip resets with RCC_CSR
+// IWDGRSTF at the deadline and boots, and time then runs on to the end of d.
 func (c *Chip) Advance(d time.Duration) {
 	if d <= 0 {
 		return

@@ -185,7 +185,8 @@ type Startup struct {
 }
 
 // EarlyStartup must be the first thing the reset handler does, before any
-// clock, RAM initialisation of the request word, or peripheral set-up. It
+// clock or peripheral set-up (and, for a RAM store, before start-up code
+// could clear the word). It
 // reads and clears the reset flags, consumes the stored request and, for a
 // valid Bootloader request, enters the ROM bootloader (see the package
 // documentation). The request stays stored while the ROM runs, so that a

@@ -13,8 +13,12 @@
 //
 // # Entering the ROM bootloader, the reliable way
 //
-// MicroPython moved from jumping out of a running application to "set a
-// flag, system reset, branch to the ROM early in start-up", and a 2026
+// MicroPython's stm32 port moved from jumping out of a running application
+// to "set a flag, system reset, branch to the ROM early in start-up"; its
+// commit message: branching directly "is not reliable, and the reliability
+// of it working can depend on the peripherals that were enabled by the
+// application code. It's also not possible to branch to a bootloader if
+// the WDT is enabled". A 2026
 // CircuitPython change on the Feather STM32F405 (12 MHz crystal, ROM v3,
 // whose HSE detection waits only 0.79 ms and resets the chip on a miss)
 // added a retry when the ROM resets back and dropped requests older than

@@ -20,7 +20,9 @@ func BackupRegister(n int) Store { return Store{backup: true, index: n} }
 
 // RAMWord stores the request in the RAM word at addr (SRAM 0x20000000..
 // 0x2001FFFF or CCM RAM 0x10000000..0x1000FFFF, 4-byte aligned). There is
-// no clock there: stale requests are bounded by the attempt count only.
+// no clock there: stale requests are bounded by the attempt count only, so
+// a ROM that ends a DFU session with a reset (not a jump) is entered again,
+// up to Config.MaxAttempts times; prefer BackupRegister where the RTC runs.
 func RAMWord(addr uint32) Store { return Store{addr: addr} }
 
 // String describes the store, e.g. "RTC_BKP0R" or "RAM 0x2001FFFC".
