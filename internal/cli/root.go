@@ -88,6 +88,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.simCommand(),
 		e.infoCommand(),
 		e.convertCommand(),
+		e.benchCommand(),
 		e.versionCommand(),
 		exitCodesTopic(),
 	)
