@@ -44,10 +44,13 @@ var errClosed = errors.New("usbfs: device is closed")
 
 // Control performs a control transfer on endpoint 0. len(data) must be at
 // least setup.Length; the data stage moves setup.Length bytes at most.
-// (usbfs limits wLength to one page, 4096 bytes on most systems.)
+// usbfs refuses a wLength above one page (4096 bytes on most systems).
 func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int, error) {
 	if len(data) < int(setup.Length) {
 		return 0, fmt.Errorf("usbfs: control %s: buffer of %d bytes is shorter than wLength %d", setup, len(data), setup.Length)
+	}
+	if page := unix.Getpagesize(); int(setup.Length) > page {
+		return 0, fmt.Errorf("usbfs: control %s: wLength %d is more than usbfs allows in one control transfer (%d bytes); split the transfer", setup, setup.Length, page)
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()

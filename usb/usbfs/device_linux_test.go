@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -22,6 +23,7 @@ import (
 // fakeKernel stands in for the usbfs ioctls: it records each request with
 // its decoded argument and answers with canned data or errnos.
 type fakeKernel struct {
+	mu    sync.Mutex
 	calls []string
 	errs  map[uintptr]error // errno per request
 	wrap  map[uintptr]error // errno per request wrapped in USBDEVFS_IOCTL
@@ -31,6 +33,8 @@ type fakeKernel struct {
 }
 
 func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	n := 0
 	switch req {
 	case usbdevfsControl:
@@ -136,6 +140,9 @@ func TestControl(t *testing.T) {
 	if _, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 5)); err == nil || !strings.Contains(err.Error(), "shorter than wLength 6") {
 		t.Errorf("short buffer: %v", err)
 	}
+	if _, err := dev.Control(ctx, usb.ClassInterfaceIn(2, 0, 0, 8192), make([]byte, 8192)); err == nil || !strings.Contains(err.Error(), "wLength 8192 is more than usbfs allows") {
+		t.Errorf("long control: %v", err)
+	}
 }
 
 func TestTransfer(t *testing.T) {
@@ -171,6 +178,8 @@ func TestTransferErrors(t *testing.T) {
 		{unix.EACCES, false, []error{usb.ErrPermission}, `ATTR{idVendor}=="0483", ATTR{idProduct}=="df11", TAG+="uaccess"`},
 		{unix.EPROTO, false, []error{unix.EPROTO}, "check the cable"},
 		{unix.EINVAL, false, []error{unix.EINVAL}, "rejected"},
+		{unix.ENOENT, false, []error{unix.ENOENT}, "no such interface or endpoint"},
+		{unix.EHOSTUNREACH, false, []error{unix.EHOSTUNREACH}, "not configured"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%v/%v", tt.errno, tt.deadline), func(t *testing.T) {
@@ -191,6 +200,9 @@ func TestTransferErrors(t *testing.T) {
 					if !errors.Is(err, w) {
 						t.Errorf("%v is not %v", err, w)
 					}
+				}
+				if !reflect.DeepEqual(tt.want, []error{usb.ErrGone}) && errors.Is(err, usb.ErrGone) {
+					t.Errorf("%v must not be ErrGone", err)
 				}
 				if err == nil || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "0483:df11 1-1.2") {
 					t.Errorf("error %v lacks %q or the device", err, tt.text)
@@ -425,5 +437,51 @@ func TestOpenPermissionError(t *testing.T) {
 	}
 	if err := openError("x", in, unix.EBUSY); !errors.Is(err, usb.ErrBusy) {
 		t.Errorf("EBUSY: %v", err)
+	}
+}
+
+// Transfers from several goroutines and a Close racing them: every call
+// either completes or reports the closed device, never touches a closed
+// descriptor (go test -race).
+func TestConcurrentUseAndClose(t *testing.T) {
+	dev, k := openFake(t, romTree, "1-1.2")
+	k.in = []byte{0, 0, 0, 0, 2, 0}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 8 {
+				buf := make([]byte, 6)
+				if _, err := dev.Control(context.Background(), usb.ClassInterfaceIn(3, 0, 0, 6), buf); err != nil && !errors.Is(err, errClosed) {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	if err := dev.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// The real ioctl path reaches the kernel: on a file that is not a usbfs
+// node the kernel answers ENOTTY. (This machine's kernel has no USB support,
+// so no real usbfs node exists here.)
+func TestSysIoctlReachesKernel(t *testing.T) {
+	fd, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	var caps uint32
+	if _, err := sysIoctl(fd, usbdevfsGetCapabilities, unsafe.Pointer(&caps)); !errors.Is(err, unix.ENOTTY) {
+		t.Errorf("GET_CAPABILITIES on /dev/null: %v, want ENOTTY", err)
 	}
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/softdfu/softdfu/usb"
 )
 
-// isGone reports errnos that mean the device left the bus.
+// isGone reports errnos that mean the device left the bus: usbfs answers
+// every ioctl on a disconnected device with ENODEV, and URBs killed by the
+// disconnect end with ESHUTDOWN. (ENOENT from an ioctl means "no such
+// interface or endpoint", not a disconnect.)
 func isGone(err error) bool {
-	return errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ESHUTDOWN) || errors.Is(err, unix.ENOENT)
+	return errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ESHUTDOWN)
 }
 
 // permissionHint says what to do about EACCES on a device node.
@@ -32,7 +35,7 @@ func openError(node string, info usb.DeviceInfo, err error) error {
 	switch {
 	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
 		return fmt.Errorf("usbfs: opening %s (%s %s): %w; %s", node, info.ID(), info.Path, usb.ErrPermission, permissionHint(info))
-	case isGone(err) || errors.Is(err, unix.ENXIO):
+	case isGone(err) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENXIO):
 		return fmt.Errorf("usbfs: opening %s (%s %s): %w (it left the bus); scan again", node, info.ID(), info.Path, usb.ErrGone)
 	case errors.Is(err, unix.EBUSY):
 		return fmt.Errorf("usbfs: opening %s (%s %s): %w: %v", node, info.ID(), info.Path, usb.ErrBusy, err)
@@ -66,6 +69,10 @@ func (d *Device) errnoError(what string, err error, ifdir string) error {
 		return fmt.Errorf("usbfs: %s of %s %s: %w (it left the bus); scan again and reopen it", what, d.info.ID(), d.info.Path, usb.ErrGone)
 	case errors.Is(err, unix.EPIPE):
 		return fmt.Errorf("usbfs: %s of %s %s: %w", what, d.info.ID(), d.info.Path, usb.ErrStall)
+	case errors.Is(err, unix.ENOENT):
+		return fmt.Errorf("usbfs: %s of %s %s: no such interface or endpoint in the active configuration (%w)", what, d.info.ID(), d.info.Path, err)
+	case errors.Is(err, unix.EHOSTUNREACH):
+		return fmt.Errorf("usbfs: %s of %s %s: the device is not configured (%w); replug it", what, d.info.ID(), d.info.Path, err)
 	case errors.Is(err, unix.EINVAL):
 		return fmt.Errorf("usbfs: %s of %s %s: the kernel rejected the request (%w); is the interface or alternate setting in the device's descriptors?", what, d.info.ID(), d.info.Path, err)
 	}
