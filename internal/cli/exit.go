@@ -110,3 +110,7 @@ func message(err error) string {
 	}
 	return msg
 }
+
+func timeoutError(format string, a ...any) error {
+	return &cliError{ExitTimeout, "timeout", fmt.Errorf(format, a...)}
+}

@@ -30,6 +30,7 @@ type env struct {
 	seed     uint64  // --seed
 
 	hosts hostCache
+	prog  progress
 }
 
 // Main runs softdfu with args and returns the exit code.
@@ -90,6 +91,14 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.convertCommand(),
 		e.benchCommand(),
 		e.versionCommand(),
+		e.readCommand(),
+		e.eraseCommand(),
+		e.verifyCommand(),
+		e.leaveCommand(),
+		e.unprotectCommand(),
+		e.optionBytesCommand(),
+		e.udevRulesCommand(),
+		e.completionCommand(),
 		exitCodesTopic(),
 	)
 	return root
