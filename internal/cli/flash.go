@@ -273,10 +273,10 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 		return
 	}
 	r := rep.Result
-	if rep.Plan != nil {
+	if rep.Plan != nil && !e.manyBoards() {
 		e.say("%s", indent(prefix, sectorMap(rep.Plan, r)))
-		e.say("%s%s", prefix, resultTotals(r))
 	}
+	e.say("%s%s", prefix, resultTotals(r))
 	verified := "not verified"
 	if r.Verified > 0 {
 		verified = fmt.Sprintf("verified %d bytes", r.Verified)

@@ -200,13 +200,14 @@ func (t *tracker) setPhase(name, message string) {
 	}
 }
 
-// planSummary keeps the totals, estimate and notes of a printed plan.
+// planSummary keeps the headline, estimate and notes of a printed plan;
+// the sector map follows in the final report.
 func planSummary(plan string) []string {
 	var out []string
 	for _, l := range strings.Split(plan, "\n") {
 		if strings.HasPrefix(l, "plan for ") {
 			out = append(out, l)
-		} else if strings.HasPrefix(l, "erase ") || strings.HasPrefix(l, "estimated time") || strings.HasPrefix(l, "note:") {
+		} else if strings.HasPrefix(l, "estimated time") || strings.HasPrefix(l, "note:") {
 			out = append(out, "plan: "+strings.TrimPrefix(l, "note: "))
 		}
 	}
@@ -277,7 +278,7 @@ func (t *tracker) finish(err error) {
 		t.bar.Abort(false)
 		return
 	}
-	t.bar.SetTotal(-1, true)
+	t.bar.SetTotal(1, true) // a full bar
 }
 
 // event passes an update.Event on.
@@ -334,4 +335,12 @@ func humanBytes(n int) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// manyBoards reports whether progress follows more than one board (then
+// each board's report stays short).
+func (e *env) manyBoards() bool {
+	e.prog.mu.Lock()
+	defer e.prog.mu.Unlock()
+	return len(e.prog.trackers) > 1
 }

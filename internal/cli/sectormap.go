@@ -98,7 +98,7 @@ func doneText(p flash.SectorPlan, r flash.SectorResult) string {
 	return strings.Join(parts, ", ")
 }
 
-// rate prints n bytes in d as KiB/s.
+// rate prints n bytes in d as " (12.3 KiB/s)".
 func rate(n int, d time.Duration) string {
 	if d <= 0 || n == 0 {
 		return ""
@@ -127,12 +127,12 @@ func planTotals(p *flash.Plan) string {
 		len(es), sizeText(erased), p.WriteBytes(), p.Blocks(), p.TransferSize, unchanged, verify, p.Estimate.Round(time.Millisecond))
 }
 
-// resultTotals says how long each phase took and how fast it went.
+// resultTotals says how long each phase took (board time) and how fast
+// it went.
 func resultTotals(r *flash.Result) string {
-	s := fmt.Sprintf("done: erased %d sector(s) in %v, wrote %d bytes in %v%s",
-		r.Erased, r.EraseTime.Round(time.Millisecond), r.Written, r.WriteTime.Round(time.Millisecond), rate(r.Written, r.WriteTime))
+	s := fmt.Sprintf("times: erase %v, write %v%s", r.EraseTime.Round(time.Millisecond), r.WriteTime.Round(time.Millisecond), rate(r.Written, r.WriteTime))
 	if r.Verified > 0 {
-		s += fmt.Sprintf(", verified %d bytes in %v%s", r.Verified, r.VerifyTime.Round(time.Millisecond), rate(r.Verified, r.VerifyTime))
+		s += fmt.Sprintf(", verify %v%s", r.VerifyTime.Round(time.Millisecond), rate(r.Verified, r.VerifyTime))
 	}
 	return s
 }
