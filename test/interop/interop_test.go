@@ -269,7 +269,10 @@ echo "MASS ERASE rc=$?"
 		`name="@Option Bytes  /0x1FFFC000/01*016 g"`,
 		`name="@OTP Memory /0x1FFF7800/01*512 g,01*016 g"`,
 		`name="@Device Feature/0xFFFF0000/01*004 g"`,
-		"DOWNLOAD rc=0", "UPLOAD rc=0", "READBACK MATCHES", "MASS ERASE rc=0",
+		// dfu-util 0.11 may report an error (exit 74) on the GETSTATUS
+		// after :leave when the board drops off the bus: the read-back
+		// below is the proof that the download worked.
+		"File downloaded successfully", "UPLOAD rc=0", "READBACK MATCHES", "MASS ERASE rc=0",
 	} {
 		if !strings.Contains(res.Output, want) {
 			t.Errorf("guest output lacks %q", want)
