@@ -45,7 +45,12 @@ need_packages() {
 fetch_kernel() {
 	[ -f "$cache/kernel/ok" ] && return
 	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	if [ -z "$pkg" ]; then
+		if [ "$(id -u)" != 0 ]; then sudo=sudo; else sudo=; fi
+		$sudo apt-get update >&2
+		pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	fi
 	[ -n "$pkg" ] || { log "cannot resolve linux-image-amd64 (run apt-get update)"; exit 1; }
 	log "downloading $pkg"
 	rm -rf "$cache/kernel" "$cache/deb"
