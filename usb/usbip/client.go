@@ -261,11 +261,17 @@ func (d *Conn) readLoop() {
 		switch p := pdu.(type) {
 		case *RetSubmit:
 			if c := d.pending[p.Seqnum]; c != nil {
-				c.ret <- p
+				select {
+				case c.ret <- p:
+				default: // a second reply for one URB: ignore it
+				}
 			}
 		case *RetUnlink:
 			if c := d.pending[p.Seqnum]; c != nil {
-				c.unlink <- p
+				select {
+				case c.unlink <- p:
+				default:
+				}
 			}
 		}
 		d.mu.Unlock()
