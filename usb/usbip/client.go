@@ -14,8 +14,7 @@ import (
 // Host is a USB/IP server seen as a usb.Host, with no kernel module: every
 // opened device is a TCP connection that carries URBs.
 type Host struct {
-	addr string
-	// Dialer opens the TCP connections; the zero value is a net.Dialer.
+	addr   string
 	dialer net.Dialer
 }
 
