@@ -186,12 +186,13 @@ func BuildSoftdfu(ctx context.Context, dir string) (string, error) {
 var ErrNoSoftdfu = errors.New("interop: no cmd/softdfu in this tree")
 
 // ServerCommand is the command line that serves the simulated board the
-// dfu-util checks expect, with "{addr}" standing for the listen address.
+// dfu-util checks expect, with "{addr}" standing for the listen address and
+// "{control}" for the address of its board buttons (softdfu sim --control).
 // SOFTDFU_INTEROP_SERVER overrides it (same placeholder); {softdfu} stands
 // for the binary BuildSoftdfu made.
 func ServerCommand() string {
 	if s := os.Getenv(EnvServer); s != "" {
 		return s
 	}
-	return "{softdfu} sim --listen {addr} --board discovery-f407:dfu"
+	return "{softdfu} sim --listen {addr} --control {control} --board discovery-f407:dfu"
 }

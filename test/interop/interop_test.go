@@ -165,7 +165,7 @@ echo "--- end (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 
 // startServerCommand starts ServerCommand on addr and waits until it accepts
 // connections. It skips the test when the command is not available yet.
-func startServerCommand(t *testing.T, ctx context.Context, addr string) {
+func startServerCommand(t *testing.T, ctx context.Context, addr, control string) {
 	t.Helper()
 	line := ServerCommand()
 	if strings.Contains(line, "{softdfu}") {
@@ -182,6 +182,7 @@ func startServerCommand(t *testing.T, ctx context.Context, addr string) {
 		line = strings.ReplaceAll(line, "{softdfu}", bin)
 	}
 	line = strings.ReplaceAll(line, "{addr}", addr)
+	line = strings.ReplaceAll(line, "{control}", control)
 	f := strings.Fields(line)
 	cmd := exec.CommandContext(ctx, f[0], f[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -233,24 +234,16 @@ func TestDfuUtil(t *testing.T) {
 	needVM(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	port := freePort(t)
-	startServerCommand(t, ctx, fmt.Sprintf("127.0.0.1:%d", port))
+	port, ctrl := freePort(t), freePort(t)
+	startServerCommand(t, ctx, fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", ctrl))
 	// An application that enumerates as a DFU run-time device once started.
 	app := sim.AppImage(sim.Boards["discovery-f407"].Part, "runtime", 10*1024+123)
 	guest := attachScript(port) + fmt.Sprintf(`
+# The board's BOOT0 pin and reset button, pressed over softdfu sim --control.
+button() { echo "$1" | nc -w 3 10.0.2.2 %[2]d; }
 attach || exit 1
 echo "--- dfu-util -l"
 dfu-util -l
-echo "--- mass erase (uptime $(cut -d' ' -f1 /proc/uptime) s)"
-dfu-util -a 0 -s 0x08000000:mass-erase:force
-echo "MASS ERASE rc=$?"
-echo "--- download (uptime $(cut -d' ' -f1 /proc/uptime) s)"
-dfu-util -a 0 -s 0x08000000 -D app.bin
-echo "DOWNLOAD rc=$?"
-echo "--- upload"
-dfu-util -a 0 -s 0x08000000:%[1]d -U back.bin
-echo "UPLOAD rc=$?"
-cmp app.bin back.bin && echo "READBACK MATCHES"
 echo "--- download and leave (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 dfu-util -a 0 -s 0x08000000:leave -D app.bin
 echo "LEAVE rc=$?"
@@ -260,8 +253,22 @@ attach || exit 1
 for d in /sys/bus/usb/devices/*-*; do
 	[ -f $d/idVendor ] && echo "DEVICE $(cat $d/idVendor):$(cat $d/idProduct) $(cat $d/product)"
 done
+echo "--- BOOT0 high + reset: back to the ROM bootloader"
+detach
+button "dfu 1-1"
+attach || exit 1
+echo "--- upload"
+dfu-util -a 0 -s 0x08000000:%[1]d -U back.bin
+echo "UPLOAD rc=$?"
+cmp app.bin back.bin && echo "READBACK MATCHES"
+echo "--- mass erase (uptime $(cut -d' ' -f1 /proc/uptime) s)"
+dfu-util -a 0 -s 0x08000000:mass-erase:force
+echo "MASS ERASE rc=$?"
+dfu-util -a 0 -s 0x08000000:16 -U erased.bin
+head -c 16 /dev/zero | tr '\000' '\377' > ff.bin
+cmp erased.bin ff.bin && echo "ERASED"
 echo "--- end (uptime $(cut -d' ' -f1 /proc/uptime) s)"
-`, len(app))
+`, len(app), ctrl)
 	res, err := Run(ctx, guest, Options{Files: map[string][]byte{"app.bin": app}, Timeout: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -272,11 +279,12 @@ echo "--- end (uptime $(cut -d' ' -f1 /proc/uptime) s)"
 		`name="@Option Bytes  /0x1FFFC000/01*016 g"`,
 		`name="@OTP Memory /0x1FFF7800/01*512 g,01*016 g"`,
 		`name="@Device Feature/0xFFFF0000/01*004 g"`,
-		"MASS ERASE rc=0", "DOWNLOAD rc=0", "UPLOAD rc=0", "READBACK MATCHES",
 		// dfu-util 0.11 reports an error (exit 74) on the GETSTATUS after
 		// :leave when the board drops off the bus, as the real ROM does.
 		"File downloaded successfully\nSubmitting leave request...",
 		"DEVICE 0483:df12 DFU run-time application",
+		"1-1: rom-bootloader",
+		"UPLOAD rc=0", "READBACK MATCHES", "MASS ERASE rc=0", "ERASED",
 	} {
 		if !strings.Contains(res.Output, want) {
 			t.Errorf("guest output lacks %q", want)
