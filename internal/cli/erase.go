@@ -158,15 +158,16 @@ the whole flash (up to 32 s on a 1 MB part).`,
 			t := e.tracker(s.board.Path, "")
 			defer e.stopProgress()
 			err = e.erase(c, s, t, list, mass, noVerify)
-			t.finish(err)
 			var nums []int
 			for _, sec := range list {
 				nums = append(nums, sec.Index)
 			}
 			e.result(s.board.Path, err, map[string]any{"sectors": nums, "mass": mass, "blank_checked": !noVerify})
 			if err != nil {
+				t.finish(err)
 				return err
 			}
+			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
 			check := "checked blank"
 			if noVerify {
 				check = "not checked (--no-verify)"

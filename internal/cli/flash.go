@@ -194,8 +194,8 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmwar
 	t.quietPlan = opts.DryRun
 	opts.Event = t.event
 	rep, err := update.Run(ctx, host, b.info, img, opts)
-	t.finish(err)
 	e.report(prefix, b, rep, err)
+	t.finish(err) // after the report: nothing may print once every bar is complete
 	if errors.Is(err, update.ErrNoApp) {
 		return appMissing("%v", err)
 	}

@@ -53,15 +53,16 @@ its next reset.`,
 			if err == nil && app == nil && expectApp {
 				err = appMissing("%s: %v", s.board.Path, update.ErrNoApp)
 			}
-			t.finish(err)
 			data := map[string]any{"left": true}
 			if app != nil {
 				data["app"] = map[string]any{"id": app.ID(), "serial": app.Descriptors.Serial(), "product": app.Descriptors.ProductName(), "path": app.Path}
 			}
 			e.result(s.board.Path, err, data)
 			if err != nil {
+				t.finish(err)
 				return err
 			}
+			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
 			target := uint32(0x08000000)
 			if to != nil {
 				target = *to

@@ -183,7 +183,7 @@ func (t *tracker) setPhase(name, message string) {
 		fallthrough
 	case progressPlain:
 		if name == "plan" {
-			if !t.quietPlan {
+			if !t.quietPlan && !t.e.manyBoards() {
 				for _, l := range planSummary(message) {
 					t.e.say("%s%s", t.prefix, l)
 				}
@@ -262,7 +262,9 @@ func (t *tracker) note(msg string) {
 	}
 }
 
-// finish ends the board's bar: complete, or aborted on error.
+// finish ends the board's bar: complete, or aborted on error. Call it
+// after the board's last line of output: once every bar is complete mpb
+// renders no more, and a line written above the bars would be lost.
 func (t *tracker) finish(err error) {
 	t.mu.Lock()
 	if t.finished {

@@ -86,8 +86,8 @@ refuses to be read (see softdfu option-bytes).`,
 			defer e.stopProgress()
 			t.setPhase("read", "")
 			data, err := s.conn.Upload(ctx, addr, n, func(done int) { t.update("read", done, n) })
-			t.finish(err)
 			if err != nil {
+				t.finish(err)
 				e.result(s.board.Path, err, nil)
 				var se *dfu.StatusError
 				if errors.As(err, &se) && se.Status == dfu.ErrVendor {
@@ -103,6 +103,7 @@ refuses to be read (see softdfu option-bytes).`,
 				"file": path, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
 			})
 			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, s.board.Path, path, img.CRC32())
+			t.finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},
 	}

@@ -46,15 +46,16 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 				old := s.board.Address
 				back, err = e.followReset(ctx, s.host, s.board.Path, resetTimeout, func(b board) bool { return b.Address != old })
 			}
-			t.finish(err)
 			data := map[string]any{}
 			if back != nil {
 				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
 			}
 			e.result(s.board.Path, err, data)
 			if err != nil {
+				t.finish(err)
 				return err
 			}
+			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
 			switch {
 			case back == nil:
 				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", s.board.Path, resetTimeout)

@@ -81,9 +81,9 @@ the flash base 0x08000000.`,
 				e.result(s.board.Path, err, data)
 				return err
 			}
-			t.finish(nil)
 			e.result(s.board.Path, nil, data)
 			e.say("%s matches %s: %d bytes in %d segment(s), CRC-32 0x%08x", s.board.Path, args[0], total, len(img.Segments), img.CRC32())
+			t.finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},
 	}
