@@ -31,6 +31,9 @@ afterwards if it was already connected.`,
 				if file != "" || noReload {
 					return usageError("--file and --no-reload go with --install")
 				}
+				if e.json {
+					return e.document(map[string]string{"path": udev.DefaultPath, "rules": udev.Rules()})
+				}
 				_, err := fmt.Fprint(e.stdout, udev.Rules())
 				return err
 			}
@@ -51,6 +54,9 @@ afterwards if it was already connected.`,
 			reload := "and reloaded udev"
 			if noReload {
 				reload = "without reloading udev (--no-reload)"
+			}
+			if e.json {
+				return e.document(map[string]any{"installed": path, "reloaded": !noReload})
 			}
 			e.say("installed %s %s; replug boards that are already connected", path, reload)
 			return nil
