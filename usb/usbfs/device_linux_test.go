@@ -38,6 +38,7 @@ type fakeKernel struct {
 	inflight  []*urb
 	completed []*urb
 	onSubmit  func()
+	status    int32 // URB status to complete with, if not 0
 }
 
 // complete finishes an URB: the data and status are written when it is
@@ -111,6 +112,10 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 		if err := k.errs[req]; err != nil {
 			return -1, err
 		}
+		// Errors the kernel finds before queueing the URB.
+		if e := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]]; e == unix.ENOENT || e == unix.EINVAL || e == unix.EACCES || e == unix.EHOSTUNREACH {
+			return -1, e
+		}
 		in := u.Endpoint&0x80 != 0
 		data := buf
 		if u.Type == urbTypeControl {
@@ -129,6 +134,9 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 		var st int32
 		if e, ok := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]].(unix.Errno); ok {
 			st = -int32(e)
+		}
+		if k.status != 0 {
+			st = k.status
 		}
 		u.ActualLength = int32(len(data))
 		if in {
@@ -713,4 +721,18 @@ func TestAsyncGone(t *testing.T) {
 			t.Errorf("err = %v (%d pending), want ErrGone", err, len(dev.pending))
 		}
 	})
+}
+
+// An URB the kernel kills (status -ENOENT without a discard of ours) is a
+// device that left the bus.
+func TestAsyncKilledByKernel(t *testing.T) {
+	dev, k := openFake(t, romTree, "1-1.2")
+	defer dev.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k.status = -int32(unix.ENOENT)
+	_, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+	if !errors.Is(err, usb.ErrGone) {
+		t.Errorf("err = %v, want ErrGone", err)
+	}
 }

@@ -161,11 +161,16 @@ func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time
 		return 0, p.lost
 	}
 	st := unix.Errno(-p.u.Status)
+	killed := st == unix.ENOENT || st == unix.ECONNRESET
 	switch {
 	case p.u.Status == 0:
 		return int(p.u.ActualLength), nil
-	case why != nil && (st == unix.ENOENT || st == unix.ECONNRESET):
+	case killed && why != nil:
 		return 0, why
+	case killed:
+		// Not discarded by us: the kernel killed it because the device
+		// left the bus (or its interface was taken away).
+		return 0, unix.ESHUTDOWN
 	}
 	return 0, st
 }
