@@ -1,0 +1,272 @@
+package dfu
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/softdfu/softdfu/usb"
+)
+
+// DfuSe command bytes (first byte of a DNLOAD with block number 0).
+const (
+	CmdGetCommands   = 0x00
+	CmdSetAddress    = 0x21
+	CmdErase         = 0x41
+	CmdReadUnprotect = 0x92
+)
+
+// RDPAddress is the STM32F4 read-protection option byte: byte 1 of the
+// option block at 0x1FFFC000 (RM0090 option byte organization: RDP in bits
+// 15:8 of the first word, USER in bits 7:0).
+const RDPAddress = 0x1FFFC001
+
+// RDPLevel2 is the RDP value that sets read protection level 2 (permanent).
+const RDPLevel2 = 0xCC
+
+// firstDataBlock is the block number of the first data block after Set
+// Address: data block n sits at pointer + (n-2) * wTransferSize.
+const firstDataBlock = 2
+
+func (c *Conn) needDfuSe(op string) error {
+	if !c.iface.Functional.DfuSe() {
+		return fmt.Errorf("dfu: %s needs a DfuSe device (bcdDFUVersion 0x011a); this one is version 0x%04x", op, c.iface.Functional.Version)
+	}
+	return nil
+}
+
+// command sends a DfuSe command and polls until it is done.
+func (c *Conn) command(ctx context.Context, op string, payload []byte, limit time.Duration) error {
+	if err := c.needDfuSe(op); err != nil {
+		return err
+	}
+	if err := c.ready(ctx, false); err != nil {
+		return err
+	}
+	if err := c.DownloadBlock(ctx, 0, payload); err != nil {
+		return fmt.Errorf("dfu: %s: %w", op, err)
+	}
+	_, err := c.poll(ctx, op, limit)
+	return err
+}
+
+func addrCmd(cmd byte, addr uint32) []byte {
+	b := []byte{cmd, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint32(b[1:], addr)
+	return b
+}
+
+// SetAddress sets the DfuSe address pointer: the address of data block 2.
+// An address outside the memory gives dfuERROR/errTARGET.
+func (c *Conn) SetAddress(ctx context.Context, addr uint32) error {
+	return c.command(ctx, fmt.Sprintf("set address 0x%08x", addr), addrCmd(CmdSetAddress, addr), c.opts.ProgramTimeout)
+}
+
+// Erase erases the page or sector that contains addr (bounded by
+// Options.EraseTimeout). Under read protection the ROM answers
+// dfuERROR/errVENDOR.
+func (c *Conn) Erase(ctx context.Context, addr uint32) error {
+	return c.command(ctx, fmt.Sprintf("erase sector at 0x%08x", addr), addrCmd(CmdErase, addr), c.opts.EraseTimeout)
+}
+
+// MassErase erases the whole flash (bounded by Options.MassEraseTimeout).
+func (c *Conn) MassErase(ctx context.Context) error {
+	return c.command(ctx, "mass erase", []byte{CmdErase}, c.opts.MassEraseTimeout)
+}
+
+// ReadUnprotect removes read protection: the ROM mass-erases the flash,
+// sets RDP level 0 and resets the chip. The device leaving the bus is the
+// expected outcome and returns nil; open the device again afterwards.
+func (c *Conn) ReadUnprotect(ctx context.Context) error {
+	const op = "read unprotect"
+	err := c.command(ctx, op, []byte{CmdReadUnprotect}, c.opts.MassEraseTimeout)
+	c.known = false
+	if err == nil || gone(err) {
+		return nil
+	}
+	return err
+}
+
+// gone reports whether err means the device left the bus (or stopped
+// answering) as it does when it resets.
+func gone(err error) bool {
+	return errors.Is(err, usb.ErrGone) || errors.Is(err, usb.ErrTimeout)
+}
+
+// GetCommands asks a DfuSe device which commands it supports (UPLOAD block
+// 0); the STM32 ROM answers 00 21 41 92.
+func (c *Conn) GetCommands(ctx context.Context) ([]byte, error) {
+	if err := c.needDfuSe("get commands"); err != nil {
+		return nil, err
+	}
+	if err := c.ready(ctx, true); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, c.iface.Functional.TransferSize)
+	n, err := c.UploadBlock(ctx, 0, buf)
+	if err != nil {
+		return nil, c.explain(ctx, "get commands", err)
+	}
+	return buf[:n], nil
+}
+
+// explain turns a refused request into a *StatusError when the device can
+// say why (GETSTATUS), keeping the transport error inside.
+func (c *Conn) explain(ctx context.Context, op string, err error) error {
+	if !errors.Is(err, usb.ErrStall) {
+		return err
+	}
+	st, serr := c.GetStatus(ctx)
+	if serr != nil {
+		return err
+	}
+	return &StatusError{Op: op, State: st.State, Status: st.Status, Err: err}
+}
+
+// blocks checks that n bytes at addr fit the address space and the 16-bit
+// block numbers and returns the number of blocks.
+func (c *Conn) blocks(op string, addr uint32, n int) (int, error) {
+	xfer := int(c.iface.Functional.TransferSize)
+	nb := (n + xfer - 1) / xfer
+	if uint64(addr)+uint64(n) > 1<<32 {
+		return 0, fmt.Errorf("dfu: %s: %d bytes at 0x%08x run past the end of the 32-bit address space", op, n, addr)
+	}
+	if nb > 0xffff-firstDataBlock+1 {
+		return 0, fmt.Errorf("dfu: %s: %d bytes need %d blocks of %d, more than 16-bit block numbers allow; split the transfer", op, n, nb, xfer)
+	}
+	return nb, nil
+}
+
+// Download writes data at addr: one Set Address, then consecutive blocks
+// 2, 3, ... of wTransferSize bytes (the last one shorter), each followed by
+// GETSTATUS polls until programmed (bounded by Options.ProgramTimeout).
+// The flash must have been erased. progress, if not nil, gets the bytes
+// written so far after each block. Downloading nothing does nothing (a
+// zero-length DNLOAD would end the session).
+func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress func(done int)) error {
+	if len(data) == 0 {
+		return nil
+	}
+	nb, err := c.blocks("download", addr, len(data))
+	if err != nil {
+		return err
+	}
+	if err := c.SetAddress(ctx, addr); err != nil {
+		return err
+	}
+	xfer := int(c.iface.Functional.TransferSize)
+	for i := range nb {
+		chunk := data[i*xfer : min((i+1)*xfer, len(data))]
+		block := uint16(firstDataBlock + i)
+		op := fmt.Sprintf("write block %d (%d bytes at 0x%08x)", block, len(chunk), addr+uint32(i*xfer))
+		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
+			return fmt.Errorf("dfu: %s: %w", op, err)
+		}
+		if _, err := c.poll(ctx, op, c.opts.ProgramTimeout); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(i*xfer + len(chunk))
+		}
+	}
+	return nil
+}
+
+// Upload reads n bytes from addr: one Set Address, ABORT, then UPLOAD
+// blocks 2, 3, ... of wTransferSize bytes (the last request shorter).
+// progress, if not nil, gets the bytes read so far after each block. Under
+// read protection the ROM refuses with dfuERROR/errVENDOR.
+func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(done int)) ([]byte, error) {
+	if n <= 0 {
+		return []byte{}, nil
+	}
+	nb, err := c.blocks("upload", addr, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetAddress(ctx, addr); err != nil {
+		return nil, err
+	}
+	if err := c.ready(ctx, true); err != nil {
+		return nil, err
+	}
+	xfer := int(c.iface.Functional.TransferSize)
+	out := make([]byte, n)
+	for i := range nb {
+		buf := out[i*xfer : min((i+1)*xfer, n)]
+		block := uint16(firstDataBlock + i)
+		op := fmt.Sprintf("read block %d (%d bytes at 0x%08x)", block, len(buf), addr+uint32(i*xfer))
+		got, err := c.UploadBlock(ctx, block, buf)
+		if err != nil {
+			return nil, c.explain(ctx, op, err)
+		}
+		if got != len(buf) {
+			return nil, fmt.Errorf("dfu: %s: the device sent %d bytes; the memory ends early or the device misbehaves", op, got)
+		}
+		if progress != nil {
+			progress(i*xfer + got)
+		}
+	}
+	return out, nil
+}
+
+// Leave ends the DFU session and starts the application: an optional Set
+// Address (the vector table to jump to), a zero-length DNLOAD and a
+// GETSTATUS. The device leaving the bus or not answering at that point, or
+// answering dfuMANIFEST, is success: confirm by seeing the application
+// appear. Open the device again for anything else.
+func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
+	if addr != nil {
+		if err := c.SetAddress(ctx, *addr); err != nil {
+			return err
+		}
+	} else if err := c.ready(ctx, false); err != nil {
+		return err
+	}
+	c.known = false
+	// dfu-util sends block number 2 here; the ROM ignores it.
+	if err := c.DownloadBlock(ctx, firstDataBlock, nil); err != nil {
+		if gone(err) {
+			return nil
+		}
+		return fmt.Errorf("dfu: leave: %w", err)
+	}
+	st, err := c.GetStatus(ctx)
+	if err != nil {
+		if gone(err) {
+			return nil
+		}
+		return fmt.Errorf("dfu: leave: %w", err)
+	}
+	switch st.State {
+	case StateManifestSync, StateManifest, StateManifestWaitReset:
+		if st.Status == OK {
+			return nil
+		}
+	}
+	return &StatusError{Op: "leave", State: st.State, Status: st.Status}
+}
+
+// WriteOptionBytes writes data at addr on the selected alternate setting
+// (DfuSe: alt 1, "Option Bytes"). The ROM resets the chip after an
+// option-byte write: reset is true when the device left the bus, which is
+// the expected outcome, not an error; open the device again afterwards.
+//
+// A write that sets the RDP byte to 0xCC (level 2: the chip is locked for
+// good) fails with ErrRDPLevel2 unless Options.AllowRDPLevel2 is set.
+func (c *Conn) WriteOptionBytes(ctx context.Context, addr uint32, data []byte) (reset bool, err error) {
+	if off := int64(RDPAddress) - int64(addr); off >= 0 && off < int64(len(data)) && data[off] == RDPLevel2 && !c.opts.AllowRDPLevel2 {
+		return false, fmt.Errorf("%w: set Options.AllowRDPLevel2 only if that is really wanted", ErrRDPLevel2)
+	}
+	if len(c.layout.Regions) > 0 && !c.layout.Inside(addr, uint64(len(data)), Writable) {
+		return false, fmt.Errorf("dfu: option bytes: %d bytes at 0x%08x are not inside the writable map of alternate setting %d, %s; select the option-byte alternate setting", len(data), addr, c.alt, c.layout.Describe(Writable))
+	}
+	err = c.Download(ctx, addr, data, nil)
+	if err != nil && gone(err) {
+		c.known = false
+		return true, nil
+	}
+	return false, err
+}

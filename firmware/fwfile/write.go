@@ -1,0 +1,118 @@
+package fwfile
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/firmware/dfuse"
+	"github.com/softdfu/softdfu/firmware/ihex"
+	"github.com/softdfu/softdfu/firmware/srec"
+	"github.com/softdfu/softdfu/firmware/uf2"
+)
+
+// WriteOptions tune Write and Encode.
+type WriteOptions struct {
+	// Format forces the output format (a name or alias FormatName knows);
+	// "" means take it from the file name's extension.
+	Format string
+	// Vendor, Product and Device go into a .dfu file's suffix. A zero
+	// Vendor/Product means the image's own (from the file it was read
+	// from), else ST's 0483:df11; a zero Device means the image's own, else
+	// 0 (what dfuse-pack.py writes).
+	Vendor, Product, Device uint16
+}
+
+// Write writes img to path in the format its extension (or opt.Format)
+// names. The file is written to a temporary file in the same directory
+// and renamed into place, so path is either left as it was or replaced by
+// the complete new file. img is not modified.
+func Write(path string, img *firmware.Image, opt WriteOptions) (err error) {
+	format := opt.Format
+	if format == "" {
+		format = FromExtension(path)
+		if format == "" {
+			return fmt.Errorf("%w: cannot tell which format to write from the name %q: use an extension (.bin .hex .srec .dfu .uf2) or pass --format",
+				firmware.ErrUnsupported, filepath.Base(path))
+		}
+	}
+	format, err = FormatName(format)
+	if err != nil {
+		return err
+	}
+	if format == ELF {
+		return fmt.Errorf("%w: writing ELF files is not supported: write .bin, .hex, .srec, .dfu or .uf2", firmware.ErrUnsupported)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	if err = Encode(bw, format, img, opt); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Encode writes img to w in the named format (not ELF). img is not
+// modified; a copy is normalized first, so overlapping segments are an
+// error.
+func Encode(w io.Writer, format string, img *firmware.Image, opt WriteOptions) error {
+	format, err := FormatName(format)
+	if err != nil {
+		return err
+	}
+	c := *img
+	c.Segments = append([]firmware.Segment(nil), img.Segments...)
+	if err := c.Normalize(); err != nil {
+		return fmt.Errorf("%w: %v", firmware.ErrInvalid, err)
+	}
+	switch format {
+	case Bin:
+		_, err = c.WriteBin(w)
+	case IHex:
+		err = ihex.Write(w, &c, ihex.Options{})
+	case SRec:
+		err = srec.Write(w, &c, srec.Options{})
+	case DfuSe:
+		o := dfuse.Options{Vendor: opt.Vendor, Product: opt.Product, Device: opt.Device}
+		if o.Vendor == 0 && o.Product == 0 {
+			o.Vendor, o.Product = img.Vendor, img.Product
+		}
+		if o.Device == 0 {
+			o.Device = img.Device
+		}
+		err = dfuse.Write(w, &c, o)
+	case UF2:
+		err = uf2.Write(w, &c, uf2.Options{})
+	default:
+		err = errors.New("writing " + describe(format) + " files is not supported")
+	}
+	return err
+}

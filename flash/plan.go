@@ -1,0 +1,424 @@
+package flash
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/firmware"
+)
+
+// Survey is what a read-only look at a board gives.
+type Survey struct {
+	// Layout is the memory layout of alternate setting 0 (internal flash).
+	Layout dfu.Layout
+	// Protected is true when the board refused to read its flash (read
+	// protection: dfuERROR/errVENDOR); the content is then unknown.
+	Protected bool
+	// Content holds the current content of whole sectors, by sector
+	// address. A sector that is missing has unknown content.
+	Content map[uint32][]byte
+}
+
+// Action is what a plan does to one sector.
+type Action uint8
+
+// Sector actions.
+const (
+	// Untouched: the image has no byte in the sector.
+	Untouched Action = iota
+	// Unchanged: the sector already holds the image's bytes; skipped.
+	Unchanged
+	// Program: written without an erase, because every byte to write can
+	// be programmed from the current content (flash only clears bits).
+	Program
+	// Erase: erased, and nothing needs writing back (the result is blank).
+	Erase
+	// EraseProgram: erased, then written.
+	EraseProgram
+)
+
+var actionNames = [...]string{"-", "unchanged", "write", "erase", "erase+write"}
+
+// String returns "-", "unchanged", "write", "erase" or "erase+write".
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("action(%d)", uint8(a))
+}
+
+// MarshalText returns the String form, for JSON output.
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Erases reports whether the action erases the sector.
+func (a Action) Erases() bool { return a == Erase || a == EraseProgram }
+
+// SectorPlan is the plan for one sector.
+type SectorPlan struct {
+	dfu.Sector
+	Action Action
+	// ImageBytes counts the image's bytes in the sector.
+	ImageBytes int
+	// Kept counts bytes outside the image that the erase would clear and
+	// that are written back.
+	Kept int
+	// Lost counts bytes outside the image that the erase clears for good:
+	// their content is unknown (read protection, no survey) or
+	// Options.NoKeep asked not to keep them. For unknown content it is
+	// every byte outside the image.
+	Lost int
+}
+
+// Span is a contiguous range to write: one Set Address, then consecutive
+// blocks.
+type Span struct {
+	Address uint32
+	Data    []byte
+}
+
+// End returns the address just past the span.
+func (r Span) End() uint64 { return uint64(r.Address) + uint64(len(r.Data)) }
+
+// MarshalJSON gives the address and the size, not the data:
+// {"address":134217728,"size":2048}.
+func (r Span) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Address uint32 `json:"address"`
+		Size    int    `json:"size"`
+	}{r.Address, len(r.Data)})
+}
+
+// Timing is the time model of a part, used to estimate a plan's duration.
+// The simulator's part catalog provides the numbers.
+type Timing struct {
+	// SectorErase is the erase time of a sector by its size in bytes.
+	SectorErase map[uint32]time.Duration
+	// WordProgram is the time to program one 32-bit word.
+	WordProgram time.Duration
+	// Transfer is the fixed cost of one control transfer (at least one
+	// 1 ms USB frame at full speed).
+	Transfer time.Duration
+	// BytesPerSecond is the data rate of control transfers.
+	BytesPerSecond int
+}
+
+// Options tune a plan. The zero value gives the defaults.
+type Options struct {
+	// NoKeep lets an erase clear the bytes of a sector that lie outside
+	// the image instead of writing them back.
+	NoKeep bool
+	// Force erases and writes every sector the image touches, even ones
+	// that already hold the image or could be programmed without erase.
+	Force bool
+	// NoVerify skips reading the written runs back.
+	NoVerify bool
+	// TransferSize is the device's wTransferSize (default 2048); it only
+	// changes the block counts and the estimate.
+	TransferSize int
+	// Timing, when set, gives the plan an estimated duration.
+	Timing *Timing
+}
+
+// maxGap is the largest gap between two runs that a plan fills (with the
+// bytes the flash will hold there anyway) to save a Set Address.
+const maxGap = 256
+
+// Plan is a validated update of internal flash: pure data, made by
+// NewPlan, executed by Run.
+type Plan struct {
+	// Layout is the flash layout the plan was made for; Run refuses a
+	// device with another.
+	Layout dfu.Layout
+	// Sectors has every sector of the layout, in order.
+	Sectors []SectorPlan
+	// Runs are the ranges to write, in address order, after the erases.
+	Runs []Span
+	// Verify is true when Run reads every run back and compares.
+	Verify bool
+	// Protected repeats Survey.Protected.
+	Protected bool
+	// Notes explain choices the user should know about (content unknown,
+	// bytes lost).
+	Notes []string
+	// ImageBytes and Segments describe the image.
+	ImageBytes, Segments int
+	// TransferSize is the block size the counts assume.
+	TransferSize int
+	// Estimate is the expected duration from Options.Timing (0 without).
+	Estimate time.Duration
+}
+
+// NewPlan validates img against the survey and plans the update. It
+// touches no device. Every byte of the image must lie in writable sectors
+// of Survey.Layout, and every segment must be for alternate setting 0.
+func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.TransferSize <= 0 {
+		o.TransferSize = 2048
+	}
+	if img == nil || img.Size() == 0 {
+		return nil, fmt.Errorf("flash: the image is empty: nothing to write; check the file")
+	}
+	if survey == nil || len(survey.Layout.Regions) == 0 {
+		return nil, fmt.Errorf("flash: the survey has no memory layout: survey the board's alternate setting 0 (internal flash) first")
+	}
+	l := survey.Layout
+	im := firmware.Image{Segments: append([]firmware.Segment(nil), img.Segments...)}
+	if err := im.Normalize(); err != nil {
+		return nil, fmt.Errorf("flash: %w", err)
+	}
+	for _, s := range im.Segments {
+		if s.Alt != 0 {
+			return nil, fmt.Errorf("flash: segment at 0x%08x (%d bytes) is for alternate setting %d; a plan writes internal flash (alternate setting 0) only: write other memories (option bytes) with their own command", s.Address, len(s.Data), s.Alt)
+		}
+		if a, out := l.FirstOutside(s.Address, uint64(len(s.Data)), dfu.Writable); out {
+			return nil, fmt.Errorf("flash: image byte at 0x%08x lies outside the board's writable flash, %s: the image is linked for another part or address; check the file and the board", a, l.Describe(dfu.Writable))
+		}
+	}
+	p := &Plan{
+		Layout: l, Verify: !o.NoVerify, Protected: survey.Protected,
+		ImageBytes: im.Size(), Segments: len(im.Segments), TransferSize: o.TransferSize,
+	}
+	if survey.Protected {
+		p.Notes = append(p.Notes, "the flash is read-protected: its content is unknown, so every touched sector is erased and its bytes outside the image are lost")
+	}
+	// final holds the content each changed sector will have after the
+	// plan, by sector index; pieces are the ranges that must be written.
+	final := map[int][]byte{}
+	var pieces []Span
+	var unknown, lost int
+	for _, s := range l.All() {
+		sp := SectorPlan{Sector: s}
+		want := make([]byte, s.Size)
+		mask := make([]bool, s.Size)
+		for _, seg := range im.Segments {
+			lo, hi := max(uint64(seg.Address), uint64(s.Address)), min(seg.End(), s.End())
+			for a := lo; a < hi; a++ {
+				want[a-uint64(s.Address)] = seg.Data[a-uint64(seg.Address)]
+				mask[a-uint64(s.Address)] = true
+				sp.ImageBytes++
+			}
+		}
+		if sp.ImageBytes == 0 {
+			p.Sectors = append(p.Sectors, sp)
+			continue
+		}
+		cur, known := survey.Content[s.Address]
+		if known && len(cur) != int(s.Size) {
+			return nil, fmt.Errorf("flash: the survey holds %d bytes for sector %d at 0x%08x, which has %d: survey the board again", len(cur), s.Index, s.Address, s.Size)
+		}
+		if known && survey.Protected {
+			known = false
+		}
+		sp.Action = EraseProgram
+		if known && !o.Force {
+			same, programmable := true, true
+			for i := range want {
+				if mask[i] && cur[i] != want[i] {
+					same = false
+					if cur[i]&want[i] != want[i] {
+						programmable = false
+					}
+				}
+			}
+			switch {
+			case same:
+				sp.Action = Unchanged
+			case programmable:
+				sp.Action = Program
+			}
+		}
+		switch sp.Action {
+		case Unchanged:
+		case Program:
+			f := bytes.Clone(cur)
+			for i := range f {
+				if mask[i] {
+					f[i] = want[i]
+				}
+			}
+			final[s.Index] = f
+			for i := 0; i < len(mask); {
+				if !mask[i] {
+					i++
+					continue
+				}
+				j := i
+				for j < len(mask) && mask[j] {
+					j++
+				}
+				pieces = append(pieces, Span{Address: s.Address + uint32(i), Data: f[i:j]})
+				i = j
+			}
+		case EraseProgram:
+			if s.Flags&dfu.Erasable == 0 {
+				return nil, fmt.Errorf("flash: sector %d at 0x%08x must be erased for the image but the layout says it cannot be (flags %v): write it with content that only clears bits, or use another address", s.Index, s.Address, s.Flags)
+			}
+			f := bytes.Repeat([]byte{0xff}, int(s.Size))
+			for i := range f {
+				switch {
+				case mask[i]:
+					f[i] = want[i]
+				case !known:
+					sp.Lost++
+				case cur[i] == 0xff:
+				case o.NoKeep:
+					sp.Lost++
+				default:
+					f[i] = cur[i]
+					sp.Kept++
+				}
+			}
+			if !known {
+				unknown++
+			}
+			lost += sp.Lost
+			final[s.Index] = f
+			lo := firstNotFF(f)
+			if lo < 0 {
+				sp.Action = Erase
+				break
+			}
+			hi := lastNotFF(f) + 1
+			pieces = append(pieces, Span{Address: s.Address + uint32(lo), Data: f[lo:hi]})
+		}
+		p.Sectors = append(p.Sectors, sp)
+	}
+	if unknown > 0 && !survey.Protected {
+		p.Notes = append(p.Notes, fmt.Sprintf("the content of %d touched sector(s) is unknown (not surveyed): they are erased and their bytes outside the image are lost", unknown))
+	}
+	if o.NoKeep && lost > 0 {
+		p.Notes = append(p.Notes, fmt.Sprintf("%d byte(s) outside the image are erased and not written back (no-keep)", lost))
+	}
+	p.Runs = mergeRuns(l, final, pieces, o.TransferSize)
+	if o.Timing != nil {
+		p.Estimate = p.estimate(o.Timing)
+	}
+	return p, nil
+}
+
+func firstNotFF(b []byte) int {
+	for i, c := range b {
+		if c != 0xff {
+			return i
+		}
+	}
+	return -1
+}
+
+func lastNotFF(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0xff {
+			return i
+		}
+	}
+	return -1
+}
+
+// mergeRuns joins adjacent pieces, and pieces separated by a short gap that
+// lies in changed sectors (whose final content is known: writing it there
+// changes nothing), into as few runs as possible.
+func mergeRuns(l dfu.Layout, final map[int][]byte, pieces []Span, xfer int) []Span {
+	sort.Slice(pieces, func(i, j int) bool { return pieces[i].Address < pieces[j].Address })
+	fill := func(lo, hi uint64) ([]byte, bool) {
+		var b []byte
+		for a := lo; a < hi; {
+			s, ok := l.Find(uint32(a))
+			if !ok {
+				return nil, false
+			}
+			f, changed := final[s.Index]
+			if !changed {
+				return nil, false
+			}
+			end := min(hi, s.End())
+			b = append(b, f[a-uint64(s.Address):end-uint64(s.Address)]...)
+			a = end
+		}
+		return b, true
+	}
+	gapMax := uint64(min(maxGap, xfer))
+	var runs []Span
+	for _, pc := range pieces {
+		if n := len(runs); n > 0 {
+			last := &runs[n-1]
+			if gap := uint64(pc.Address) - last.End(); uint64(pc.Address) >= last.End() && gap <= gapMax {
+				if b, ok := fill(last.End(), uint64(pc.Address)); ok {
+					d := make([]byte, 0, len(last.Data)+len(b)+len(pc.Data))
+					last.Data = append(append(append(d, last.Data...), b...), pc.Data...)
+					continue
+				}
+			}
+		}
+		runs = append(runs, Span{Address: pc.Address, Data: pc.Data})
+	}
+	return runs
+}
+
+// Erased returns the sectors the plan erases.
+func (p *Plan) Erased() []SectorPlan {
+	var out []SectorPlan
+	for _, s := range p.Sectors {
+		if s.Action.Erases() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// WriteBytes returns the number of bytes the plan writes.
+func (p *Plan) WriteBytes() int {
+	n := 0
+	for _, r := range p.Runs {
+		n += len(r.Data)
+	}
+	return n
+}
+
+// Blocks returns the number of DNLOAD data blocks the plan sends.
+func (p *Plan) Blocks() int {
+	n := 0
+	for _, r := range p.Runs {
+		n += (len(r.Data) + p.TransferSize - 1) / p.TransferSize
+	}
+	return n
+}
+
+// estimate models the engine's requests: a DfuSe command is one DNLOAD and
+// two GETSTATUS; a block one DNLOAD, two GETSTATUS and the programming; a
+// verify block one UPLOAD.
+func (p *Plan) estimate(t *Timing) time.Duration {
+	xfer := func(n int) time.Duration {
+		d := t.Transfer
+		if t.BytesPerSecond > 0 {
+			d += time.Duration(int64(n) * int64(time.Second) / int64(t.BytesPerSecond))
+		}
+		return d
+	}
+	command := xfer(5) + 2*xfer(6)
+	var d time.Duration
+	for _, s := range p.Erased() {
+		d += command + t.SectorErase[s.Size]
+	}
+	for _, r := range p.Runs {
+		d += command
+		for off := 0; off < len(r.Data); off += p.TransferSize {
+			n := min(p.TransferSize, len(r.Data)-off)
+			d += xfer(n) + 2*xfer(6) + time.Duration((n+3)/4)*t.WordProgram
+		}
+		if p.Verify {
+			d += command + xfer(0)
+			for off := 0; off < len(r.Data); off += p.TransferSize {
+				d += xfer(min(p.TransferSize, len(r.Data)-off))
+			}
+		}
+	}
+	return d
+}

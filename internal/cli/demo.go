@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/sim"
+)
+
+// demoBoard is the board the original CircuitPython feature was tested on.
+const demoBoard = "nucleo-f446re:dfu"
+
+func (e *env) demoCommand() *cobra.Command {
+	var f flashFlags
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Flash a bundled sample application to a built-in simulated board, verify it and start it",
+		Long: `Run the whole job on an in-process simulated board (` + demoBoard + ` unless
+--sim names others): survey the board, plan, erase and write a bundled
+sample application (a valid Cortex-M vector table and a CircuitPython-like
+application persona), verify it, leave the ROM bootloader, and report that
+the application started. Nothing outside this process is touched.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if e.usbip != "" {
+				return usageError("demo runs on built-in simulated boards; use flash for boards behind --usbip")
+			}
+			if e.sim == "" {
+				e.sim = demoBoard
+			}
+			w, err := e.newWorld(e.sim)
+			if err != nil {
+				return err
+			}
+			e.hosts.host, e.hosts.world = w, w
+			part := w.Boards()[0].Part()
+			img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{
+				Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
+			}}}
+			e.say("softdfu demo: %d simulated board(s) (%s), sample application of %d KiB for %s", len(w.Boards()), e.sim, img.Size()>>10, part.Name)
+			if !f.sel.all && len(w.Boards()) > 1 {
+				f.sel.all = true
+			}
+			if err := e.flashBoards(c.Context(), img, &f); err != nil {
+				return err
+			}
+			e.say("demo complete")
+			return nil
+		},
+	}
+	f.register(c)
+	return c
+}

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/firmware/fwfile"
+	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb"
+)
+
+// flashFlags are the flags of flash (and demo, which flashes too).
+type flashFlags struct {
+	sel        selection
+	address    string
+	format     string
+	dryRun     bool
+	noKeep     bool
+	force      bool
+	noVerify   bool
+	noLeave    bool
+	jump       string
+	appTimeout time.Duration
+	expectApp  bool
+}
+
+func (e *env) flashCommand() *cobra.Command {
+	var f flashFlags
+	c := &cobra.Command{
+		Use:   "flash FILE",
+		Short: "Write a firmware file (bin, hex, srec, elf, dfu, uf2), verify, leave and check the application starts",
+		Long: `Write a firmware file to a board in the ROM DFU bootloader.
+
+The whole file is read and checked against the board's memory map before
+anything is erased. Only sectors the image touches are erased, sectors that
+already hold the image are skipped, and bytes of a touched sector outside the
+image are kept (read, merged, written back) unless --no-keep. Everything
+written is read back and compared. Then the board leaves the bootloader and
+softdfu waits for the application to show up on USB.
+
+A .bin file has no address: it goes to --address, or to the flash base
+0x08000000.`,
+		Args: exactArgs(1, "one firmware file"),
+		RunE: func(c *cobra.Command, args []string) error {
+			img, err := e.loadImage(args[0], f.address, f.format)
+			if err != nil {
+				return err
+			}
+			return e.flashBoards(c.Context(), img, &f)
+		},
+	}
+	f.register(c)
+	c.Flags().StringVar(&f.address, "address", "", "load address of a raw binary (default 0x08000000)")
+	c.Flags().StringVar(&f.format, "format", "", "file format, instead of guessing from content and extension: "+strings.Join(fwfile.Formats, ", "))
+	return c
+}
+
+func (f *flashFlags) register(c *cobra.Command) {
+	fs := c.Flags()
+	f.sel.flags(fs)
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
+	fs.BoolVar(&f.noKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
+	fs.BoolVar(&f.force, "force", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&f.noVerify, "no-verify", false, "do not read back what was written")
+	fs.BoolVar(&f.noLeave, "no-leave", false, "stay in the bootloader after writing")
+	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
+	fs.DurationVar(&f.appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB after leaving")
+	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
+}
+
+// parseAddress reads a 32-bit address in hex (0x...) or decimal.
+func parseAddress(flag, s string) (uint32, error) {
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil {
+		return 0, usageError("--%s %q is not a 32-bit address: write it like 0x08000000", flag, s)
+	}
+	return uint32(v), nil
+}
+
+// loadImage reads and checks a firmware file.
+func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
+	opt := fwfile.LoadOptions{Format: format}
+	if address != "" {
+		a, err := parseAddress("address", address)
+		if err != nil {
+			return nil, err
+		}
+		opt.Address, opt.AddressSet = a, true
+	}
+	isBin := format == "bin" || (format == "" && strings.EqualFold(filepath.Ext(path), ".bin"))
+	if isBin && address == "" {
+		opt.Address, opt.AddressSet = sim.FlashBase, true
+		e.say("%s: raw binary without --address: writing it at the flash base 0x%08x", path, uint32(sim.FlashBase))
+	}
+	img, err := fwfile.Load(path, opt)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return img, nil
+}
+
+// updateOptions turns flags into update options.
+func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
+	erase, word := sim.DatasheetTiming(false)
+	opts := update.Options{
+		Flash: flash.Options{
+			NoKeep: f.noKeep, Force: f.force, NoVerify: f.noVerify,
+			Timing: &flash.Timing{SectorErase: erase, WordProgram: word, Transfer: sim.DefaultUSBTiming.Frame, BytesPerSecond: int(time.Second / sim.DefaultUSBTiming.PerByte)},
+		},
+		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
+	}
+	if f.jump != "" {
+		a, err := parseAddress("jump", f.jump)
+		if err != nil {
+			return opts, err
+		}
+		opts.Jump = &a
+	}
+	return opts, nil
+}
+
+// flashBoards flashes img to the selected boards, in parallel with --all.
+func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlags) error {
+	opts, err := e.updateOptions(f)
+	if err != nil {
+		return err
+	}
+	host, boards, err := e.pick(ctx, &f.sel, "board in DFU mode", nil)
+	if err != nil {
+		return err
+	}
+	if len(boards) == 1 {
+		return e.flashOne(ctx, host, boards[0], img, opts)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(boards))
+	for i, b := range boards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.flashOne(ctx, host, b, img, opts)
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	var first error
+	for i, err := range errs {
+		if err != nil {
+			failed++
+			if first == nil {
+				first = fmt.Errorf("%s: %w", boards[i].Path, err)
+			}
+		}
+	}
+	e.say("%d of %d boards flashed", len(boards)-failed, len(boards))
+	if first != nil {
+		return fmt.Errorf("%d of %d boards failed; first: %w", failed, len(boards), first)
+	}
+	return nil
+}
+
+// phaseText says what each phase of an update does.
+var phaseText = map[string]string{
+	"survey":   "surveying the board (read-only): layout, protection, current content",
+	"leave":    "leaving the ROM bootloader",
+	"wait-app": "waiting for the application to appear on USB",
+}
+
+// flashOne runs the whole update on one board and reports it.
+func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmware.Image, opts update.Options) error {
+	prefix := ""
+	if e.sim != "" && strings.Contains(e.sim, ",") || e.usbip != "" {
+		prefix = b.Path + ": "
+	}
+	if e.verbose {
+		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
+	}
+	last := map[string]int{}
+	opts.Event = func(ev update.Event) {
+		switch ev.Kind {
+		case "phase":
+			e.emit(event{Event: "phase", Board: b.Path, Phase: ev.Phase})
+			if ev.Phase == "plan" {
+				e.say("%s%s", prefix, strings.TrimRight(ev.Message, "\n"))
+			} else if !e.json {
+				e.say("%s%s", prefix, phaseText[ev.Phase])
+			}
+		case "progress":
+			e.emit(event{Event: "progress", Board: b.Path, Phase: ev.Phase, Done: ev.Done, Total: ev.Total})
+			// Plain progress: a line at each quarter.
+			if ev.Total > 0 {
+				q := ev.Done * 4 / ev.Total
+				if q > last[ev.Phase] {
+					last[ev.Phase] = q
+					e.say("%s  %s %3d%% (%d/%d)", prefix, ev.Phase, ev.Done*100/ev.Total, ev.Done, ev.Total)
+				}
+			}
+		}
+	}
+	rep, err := update.Run(ctx, host, b.info, img, opts)
+	e.report(prefix, b, rep, err)
+	if errors.Is(err, update.ErrNoApp) {
+		return appMissing("%v", err)
+	}
+	var ve *flash.VerifyError
+	if errors.As(err, &ve) {
+		return verifyError(err)
+	}
+	return err
+}
+
+// report prints the summary of one board's update.
+func (e *env) report(prefix string, b board, rep *update.Report, err error) {
+	data := map[string]any{"serial": b.Serial, "id": b.ID}
+	if rep != nil {
+		data["board_time_ms"] = rep.Elapsed.Milliseconds()
+		data["transfers"] = rep.Transfers
+		if r := rep.Result; r != nil {
+			data["erased_sectors"] = r.Erased
+			data["written_bytes"] = r.Written
+			data["verified_bytes"] = r.Verified
+		}
+		if p := rep.Plan; p != nil {
+			unchanged := 0
+			for _, s := range p.Sectors {
+				if s.Action == flash.Unchanged {
+					unchanged++
+				}
+			}
+			data["unchanged_sectors"] = unchanged
+			data["dry_run"] = rep.Result == nil && err == nil
+		}
+		data["left"] = rep.Left
+		if rep.App != nil {
+			data["app"] = map[string]any{"id": rep.App.ID(), "serial": rep.App.Descriptors.Serial(), "product": rep.App.Descriptors.ProductName(), "path": rep.App.Path}
+		}
+	}
+	ev := event{Event: "result", Board: b.Path, OK: ptr(err == nil), Data: data}
+	if err != nil {
+		_, code := classify(err)
+		if errors.Is(err, update.ErrNoApp) {
+			code = "app_missing"
+		}
+		var ve *flash.VerifyError
+		if errors.As(err, &ve) {
+			code = "verify"
+		}
+		ev.Error = &eventError{Code: code, Message: err.Error()}
+	}
+	e.emit(ev)
+	if e.json || rep == nil {
+		return
+	}
+	if err != nil {
+		var se *dfu.StatusError
+		if errors.As(err, &se) && rep.Result != nil {
+			e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
+		}
+		return
+	}
+	if rep.Result == nil {
+		e.say("%sdry run: nothing was erased or written", prefix)
+		return
+	}
+	r := rep.Result
+	verified := "not verified"
+	if r.Verified > 0 {
+		verified = fmt.Sprintf("verified %d bytes", r.Verified)
+	}
+	e.say("%sflashed %s: erased %d sector(s), wrote %d bytes, %s, %v board time, %d USB control transfers",
+		prefix, b.Path, r.Erased, r.Written, verified, rep.Elapsed.Round(time.Millisecond), rep.Transfers)
+	switch {
+	case !rep.Left:
+		e.say("%sthe board stays in the ROM bootloader (--no-leave)", prefix)
+	case rep.App != nil:
+		e.say("%sapplication started: %s %q serial %s on %s", prefix, rep.App.ID(), rep.App.Descriptors.ProductName(), rep.App.Descriptors.Serial(), rep.App.Path)
+	default:
+		e.say("%sthe board left the bootloader; no USB device appeared (expected for firmware without USB; --expect-app makes this an error)", prefix)
+	}
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+// hostCache builds the USB host the global flags select, once per run.
+type hostCache struct {
+	mu     sync.Mutex
+	host   usb.Host
+	world  *sim.World
+	closer func()
+}
+
+func (h *hostCache) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closer != nil {
+		h.closer()
+		h.closer = nil
+	}
+}
+
+// host returns the backend: --sim, --usbip or the native one.
+func (e *env) host(ctx context.Context) (usb.Host, error) {
+	h := &e.hosts
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.host != nil {
+		return h.host, nil
+	}
+	switch {
+	case e.sim != "" && e.usbip != "":
+		return nil, usageError("--sim and --usbip both given: choose one place to find boards")
+	case e.sim != "":
+		w, err := e.newWorld(e.sim)
+		if err != nil {
+			return nil, err
+		}
+		h.host, h.world = w, w
+	case e.usbip != "":
+		host, closer, err := usbipHost(ctx, e.usbip)
+		if err != nil {
+			return nil, err
+		}
+		h.host, h.closer = host, closer
+	default:
+		host, err := nativeHost()
+		if err != nil {
+			return nil, err
+		}
+		h.host = host
+	}
+	return h.host, nil
+}
+
+// newWorld builds simulated boards from a --sim or --board list.
+func (e *env) newWorld(list string) (*sim.World, error) {
+	specs, err := sim.ParseSpecs(list)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed}
+	if e.verbose {
+		opts.Transcript = e.stderr
+	}
+	w, err := sim.New(specs, opts)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return w, nil
+}
+
+// world returns the simulated world when --sim is in use, else nil.
+func (e *env) world() *sim.World {
+	e.hosts.mu.Lock()
+	defer e.hosts.mu.Unlock()
+	return e.hosts.world
+}
+
+func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, nil, usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", addr)
+	}
+	return usbip.NewHost(addr), nil, nil
+}
+
+func nativeHost() (usb.Host, error) {
+	return nil, fmt.Errorf("the native USB backend is not part of this build yet: use --sim BOARD or --usbip HOST:PORT")
+}

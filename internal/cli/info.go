@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/optionbytes"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
+)
+
+func (e *env) infoCommand() *cobra.Command {
+	var sel selection
+	var address, format string
+	c := &cobra.Command{
+		Use:   "info [FILE]",
+		Short: "Describe a board (part, ROM, serial, memory map, option bytes) or a firmware file",
+		Long: `With no argument, describe the selected board in the ROM bootloader: what a
+host can read from it (ROM version, serial number, the memory map of every
+alternate setting, the option bytes and read-protection level) and what it
+infers from that (the part family). With FILE, describe a firmware file:
+format, segments, sizes, CRC-32, entry point and whether its start looks like
+a bootable Cortex-M vector table.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return e.fileInfo(args[0], address, format)
+			}
+			return e.boardInfo(c.Context(), &sel)
+		},
+	}
+	sel.flags(c.Flags())
+	c.Flags().StringVar(&address, "address", "", "load address of a raw binary FILE (default 0x08000000)")
+	c.Flags().StringVar(&format, "format", "", "format of FILE instead of guessing")
+	return c
+}
+
+// partFamilies maps a flash layout (alt 0 sectors as "count*sizeK,...") to
+// the parts that have it (RM0090, RM0368, RM0383, RM0390).
+var partFamilies = map[string]string{
+	"4*16K,1*64K,1*128K":                    "STM32F401xC (256 KB)",
+	"4*16K,1*64K,2*128K":                    "STM32F401xD (384 KB)",
+	"4*16K,1*64K,3*128K":                    "STM32F401xE, STM32F411xE or STM32F446xE (512 KB)",
+	"4*16K,1*64K,7*128K":                    "STM32F405/407/415/417 (1 MB)",
+	"4*16K,1*64K,7*128K,4*16K,1*64K,7*128K": "STM32F427/429/437/439 (2 MB, dual bank)",
+	"4*16K,1*64K,1*128K,4*16K,1*64K,1*128K": "STM32F42x/43x (512 KB dual bank)",
+	"4*16K,1*64K,3*128K,4*16K,1*64K,3*128K": "STM32F42x/43x (1 MB dual bank)",
+}
+
+// layoutShape renders the sectors of a layout as "4*16K,1*64K,...".
+func layoutShape(l dfu.Layout) string {
+	var groups []string
+	secs := l.All()
+	for i := 0; i < len(secs); {
+		j := i
+		for j < len(secs) && secs[j].Size == secs[i].Size {
+			j++
+		}
+		groups = append(groups, fmt.Sprintf("%d*%dK", j-i, secs[i].Size>>10))
+		i = j
+	}
+	return strings.Join(groups, ",")
+}
+
+type altInfo struct {
+	Alt    int    `json:"alt"`
+	Name   string `json:"name"`
+	Layout string `json:"layout"`
+}
+
+type optInfo struct {
+	Address  string `json:"address"`
+	Raw      string `json:"raw"`
+	RDP      string `json:"rdp"`
+	Level    int    `json:"rdp_level"`
+	User     string `json:"user"`
+	NWRP     string `json:"nwrp"`
+	Protects []int  `json:"write_protected_sectors"`
+}
+
+func (e *env) boardInfo(ctx context.Context, sel *selection) error {
+	host, bs, err := e.pick(ctx, sel, "board in DFU mode", func(b board) bool { return b.Mode == "dfu" })
+	if err != nil {
+		return err
+	}
+	b := bs[0]
+	dev, err := host.Open(ctx, b.info)
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	ifs := dfu.FindInterfaces(b.info.Descriptors.Configs[0])
+	conn, err := dfu.Open(ctx, dev, ifs[0].Number, 0, &dfu.Options{})
+	if err != nil {
+		return err
+	}
+	if err := conn.Recover(ctx); err != nil {
+		return err
+	}
+	doc := map[string]any{
+		"path": b.Path, "host": b.Host, "id": b.ID, "serial": b.Serial, "product": b.Product,
+		"rom_bcd_device": fmt.Sprintf("0x%04x", b.info.Descriptors.Device.Device),
+		"functional":     conn.Functional().String(),
+	}
+	shape := layoutShape(conn.Layout())
+	part, ok := partFamilies[shape]
+	if !ok {
+		part = "unknown STM32F4 (flash " + shape + ")"
+	}
+	doc["part_inferred"] = part
+	var alts []altInfo
+	var opts []optInfo
+	for _, a := range ifs[0].Alts {
+		name, err := usb.ReadString(ctx, dev, a.StringIndex)
+		if err != nil {
+			return fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
+		}
+		l, err := dfu.ParseLayout(name)
+		desc := name
+		if err == nil {
+			desc = l.String()
+		}
+		alts = append(alts, altInfo{int(a.Alternate), name, desc})
+		if err == nil && strings.HasPrefix(l.Name, "Option Bytes") {
+			if err := conn.SelectAlt(ctx, a.Alternate); err != nil {
+				return err
+			}
+			for _, r := range l.Regions {
+				raw, err := conn.Upload(ctx, r.Address, optionbytes.Size, nil)
+				if err != nil {
+					return fmt.Errorf("reading option bytes at 0x%08x: %w", r.Address, err)
+				}
+				x, err := optionbytes.Decode(raw)
+				if err != nil {
+					return err
+				}
+				opts = append(opts, optInfo{fmt.Sprintf("0x%08x", r.Address), fmt.Sprintf("% x", raw), fmt.Sprintf("0x%02x", x.RDP), x.Level(), fmt.Sprintf("0x%02x", x.User), fmt.Sprintf("0x%04x", x.NWRP), x.Protected()})
+			}
+		}
+	}
+	doc["alt_settings"], doc["option_bytes"] = alts, opts
+	if w := e.world(); w != nil {
+		if sb := w.Board(b.Path); sb != nil {
+			doc["simulated"] = map[string]any{"board": sb.Model().Name, "part": sb.Part().Name, "uid": sim.UIDSerial(sb.UID()), "note": "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
+		}
+	}
+	if e.json {
+		return e.document(doc)
+	}
+	fmt.Fprintf(e.stdout, "board %s (%s) %s %q serial %s\n", b.Path, b.Host, b.ID, b.Product, b.Serial)
+	fmt.Fprintf(e.stdout, "ROM bootloader: bcdDevice %s, %s\n", doc["rom_bcd_device"], doc["functional"])
+	fmt.Fprintf(e.stdout, "part (inferred from the flash layout): %s\n", part)
+	if s, ok := doc["simulated"].(map[string]any); ok {
+		fmt.Fprintf(e.stdout, "simulated: %s on %s, UID %s (known only because the board is simulated)\n", s["part"], s["board"], s["uid"])
+	} else {
+		fmt.Fprintf(e.stdout, "the serial number encodes UID word0+word2 and the upper half of word1; the ROM does not tell the full UID\n")
+	}
+	fmt.Fprintln(e.stdout, "memory:")
+	for _, a := range alts {
+		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
+	}
+	for _, o := range opts {
+		raw, _ := optionbytes.Decode(mustHex(o.Raw))
+		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
+		for _, line := range strings.Split(raw.Describe(), "\n") {
+			fmt.Fprintf(e.stdout, "  %s\n", line)
+		}
+	}
+	return nil
+}
+
+func mustHex(s string) []byte {
+	var b []byte
+	for _, f := range strings.Fields(s) {
+		var v byte
+		fmt.Sscanf(f, "%x", &v)
+		b = append(b, v)
+	}
+	return b
+}
+
+func (e *env) fileInfo(path, address, format string) error {
+	img, err := e.loadImage(path, address, format)
+	if err != nil {
+		return err
+	}
+	lo, hi := img.Span()
+	problems := img.CheckSTM32F4()
+	type seg struct {
+		Alt     uint8  `json:"alt"`
+		Address string `json:"address"`
+		End     string `json:"end"`
+		Size    int    `json:"size"`
+	}
+	var segs []seg
+	for _, s := range img.Segments {
+		segs = append(segs, seg{s.Alt, fmt.Sprintf("0x%08x", s.Address), fmt.Sprintf("0x%08x", s.End()-1), len(s.Data)})
+	}
+	msp, reset, hasVT := img.VectorTable(lo)
+	doc := map[string]any{
+		"file": path, "format": img.Format, "segments": segs, "size": img.Size(),
+		"crc32": fmt.Sprintf("0x%08x", img.CRC32()), "span": fmt.Sprintf("0x%08x-0x%08x", lo, hi-1),
+		"bootable": len(problems) == 0, "problems": problems,
+	}
+	if img.Entry != 0 {
+		doc["entry"] = fmt.Sprintf("0x%08x", img.Entry)
+	}
+	if hasVT {
+		doc["vector_table"] = map[string]string{"initial_sp": fmt.Sprintf("0x%08x", msp), "reset": fmt.Sprintf("0x%08x", reset)}
+	}
+	if img.Vendor != 0 || img.Product != 0 {
+		doc["dfu_suffix"] = fmt.Sprintf("%04x:%04x bcdDevice %04x", img.Vendor, img.Product, img.Device)
+	}
+	if e.json {
+		if doc["problems"] == nil {
+			doc["problems"] = []string{}
+		}
+		return e.document(doc)
+	}
+	fmt.Fprintf(e.stdout, "%s: %s, %d bytes in %d segment(s), CRC-32 %s\n", path, img.Format, img.Size(), len(img.Segments), doc["crc32"])
+	t := newTable(e.stdout, "  ALT", "START", "END", "SIZE")
+	for _, s := range segs {
+		t.row(fmt.Sprintf("  %d", s.Alt), s.Address, s.End, fmt.Sprint(s.Size))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if img.Entry != 0 {
+		fmt.Fprintf(e.stdout, "entry point 0x%08x\n", img.Entry)
+	}
+	if s, ok := doc["dfu_suffix"]; ok {
+		fmt.Fprintf(e.stdout, "DFU suffix: %s\n", s)
+	}
+	if hasVT {
+		fmt.Fprintf(e.stdout, "vector table at 0x%08x: initial SP 0x%08x, reset 0x%08x\n", lo, msp, reset)
+	}
+	if len(problems) == 0 {
+		fmt.Fprintln(e.stdout, "looks bootable on an STM32F4")
+	} else {
+		for _, p := range problems {
+			fmt.Fprintf(e.stdout, "warning: %s\n", p)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+// Package cli is the softdfu command line: one file per command, the flags
+// every command shares, text and JSON output, and the mapping of errors to
+// exit codes and remedies. cmd/softdfu only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/dfu"
+)
+
+// env is what every command shares: the streams, the global flags and the
+// USB host they select.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	sim      string  // --sim BOARD[,BOARD...]
+	usbip    string  // --usbip HOST:PORT
+	json     bool    // --json
+	verbose  bool    // -v
+	simSpeed float64 // --sim-speed
+	seed     uint64  // --seed
+
+	hosts hostCache
+}
+
+// Main runs softdfu with args and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := e.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	defer e.hosts.close()
+	if err == nil {
+		return ExitOK
+	}
+	code, name := classify(err)
+	if e.json {
+		e.emit(event{Event: "error", Error: &eventError{Code: name, Message: err.Error()}})
+	}
+	fmt.Fprintf(stderr, "softdfu: %s\n", message(err))
+	return code
+}
+
+func (e *env) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "softdfu",
+		Short: "Update STM32F4 firmware over USB, entering the ROM DFU bootloader from software",
+		Long: `softdfu updates STM32F4 firmware over USB with ST's ROM DfuSe bootloader.
+
+It finds boards, brings a running board into the bootloader from software,
+follows it across re-enumeration, flashes bin/hex/srec/elf/dfu/uf2 files
+(skipping unchanged sectors), verifies, leaves, and checks that the
+application came back.
+
+Boards come from the native USB backend (Linux), from a USB/IP server
+(--usbip HOST:PORT), or from built-in simulated boards (--sim BOARD).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&e.sim, "sim", "", "use in-process simulated boards: `BOARD[:MODE][,...]` (softdfu sim --list-boards)")
+	pf.StringVar(&e.usbip, "usbip", os.Getenv("SOFTDFU_USBIP"), "use boards exported by a USB/IP server at `HOST:PORT` (env SOFTDFU_USBIP)")
+	pf.BoolVar(&e.json, "json", false, "machine-readable output: one JSON document, or JSON Lines events for long commands")
+	pf.BoolVarP(&e.verbose, "verbose", "v", false, "print a transcript of every DFU request on stderr")
+	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
+	pf.Uint64Var(&e.seed, "seed", 1, "seed for the simulator's random choices, so runs repeat")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see softdfu %s --help)", err, c.Name())
+	})
+	root.AddCommand(
+		e.listCommand(),
+		e.flashCommand(),
+		e.demoCommand(),
+		e.simCommand(),
+		e.infoCommand(),
+		e.convertCommand(),
+		e.benchCommand(),
+		e.versionCommand(),
+		exitCodesTopic(),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s takes %s (see softdfu %s --help)", c.Name(), what, c.Name())
+		}
+		return nil
+	}
+}
+
+func exitCodesTopic() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exit-codes",
+		Short: "The exit codes of softdfu and the JSON error codes",
+		Long:  exitCodeHelp,
+	}
+}
+
+func isDeviceError(err error) bool {
+	var se *dfu.StatusError
+	return errors.As(err, &se)
+}

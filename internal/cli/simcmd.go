@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+func (e *env) simCommand() *cobra.Command {
+	var boards, listen, control string
+	var stdinConsole bool
+	var list bool
+	c := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve simulated boards over USB/IP to any tool (dfu-util, the Linux kernel)",
+		Long: `Serve simulated STM32F4 boards over USB/IP, so that real tools can use them:
+the Linux kernel's vhci-hcd (usbip attach -r HOST -b 1-1), dfu-util behind
+it, or softdfu itself with --usbip HOST:PORT.
+
+Boards are named as for --sim: BOARD is the board running its factory
+application, BOARD:dfu the board held in the ROM bootloader. Bus IDs are 1-1,
+1-2, ... in the order of --board. When a board re-enumerates (application to
+bootloader, or a reset) the server closes that connection and exports the new
+device under the same bus ID. It listens on loopback unless --listen names
+another address.
+
+The boards' BOOT0 pins and reset buttons are there as on a bench: with
+--console, type "dfu 1-1" (BOOT0 high + reset), "run 1-1", "reset", "state";
+--control ADDR takes the same commands over TCP (echo "dfu 1-1" | nc ...).`,
+		Args: exactArgs(0, "no arguments (boards go in --board)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if list {
+				return e.listBoards()
+			}
+			if boards == "" {
+				return usageError("sim needs --board BOARD[,BOARD...] (see softdfu sim --list-boards)")
+			}
+			w, err := e.newWorld(boards)
+			if err != nil {
+				return err
+			}
+			l, err := usbip.Listen(c.Context(), listen)
+			if err != nil {
+				return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
+			}
+			for _, b := range w.Boards() {
+				st := b.State()
+				e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
+			}
+			if control != "" {
+				cl, err := net.Listen("tcp", control)
+				if err != nil {
+					return fmt.Errorf("--control %s: %w", control, err)
+				}
+				go serveConsole(c.Context(), w, cl)
+				e.say("board buttons on %s (send help)", cl.Addr())
+			}
+			if stdinConsole {
+				go console(w, e.stdin, e.stdout)
+			}
+			e.say("serving %d board(s) over USB/IP on %s; stop with Ctrl-C", len(w.Boards()), l.Addr())
+			err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(c.Context(), l)
+			if err != nil && !errors.Is(err, net.ErrClosed) && c.Context().Err() == nil {
+				return err
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&boards, "board", "", "boards to serve: `BOARD[:MODE][,...]`")
+	c.Flags().StringVar(&listen, "listen", usbip.DefaultAddr, "TCP `address` to listen on")
+	c.Flags().BoolVar(&list, "list-boards", false, "print the catalog of simulated boards and exit")
+	c.Flags().StringVar(&control, "control", "", "also accept board-button commands (dfu, run, reset, state) on this TCP `address`")
+	c.Flags().BoolVar(&stdinConsole, "console", false, "read board-button commands from standard input (type help)")
+	return c
+}
+
+// listBoards prints the board catalog.
+func (e *env) listBoards() error {
+	type row struct {
+		Board   string `json:"board"`
+		Part    string `json:"part"`
+		FlashKB uint32 `json:"flash_kib"`
+		Sectors int    `json:"sectors"`
+		SRAMKB  uint32 `json:"sram_kib"`
+		CCMKB   uint32 `json:"ccm_kib"`
+		HSEMHz  int    `json:"hse_mhz"`
+		ROM     string `json:"rom_bcd_device"`
+		Factory string `json:"factory_app"`
+	}
+	var rows []row
+	for _, n := range sim.BoardNames() {
+		m := sim.Boards[n]
+		p := m.Part
+		rows = append(rows, row{n, p.Name, p.FlashSize() >> 10, len(p.Sectors), p.SRAM.Size >> 10, p.CCM.Size >> 10, m.HSEMHz, fmt.Sprintf("0x%04x", p.ROM.BCDDevice), m.Factory})
+	}
+	if e.json {
+		return e.document(rows)
+	}
+	t := newTable(e.stdout, "BOARD", "PART", "FLASH", "SECTORS", "SRAM", "CCM", "CRYSTAL", "ROM", "FACTORY APP")
+	for _, r := range rows {
+		ccm := "-"
+		if r.CCMKB > 0 {
+			ccm = fmt.Sprintf("%dK", r.CCMKB)
+		}
+		t.row(r.Board, r.Part, fmt.Sprintf("%dK", r.FlashKB), fmt.Sprint(r.Sectors), fmt.Sprintf("%dK", r.SRAMKB), ccm, fmt.Sprintf("%d MHz", r.HSEMHz), r.ROM, r.Factory)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "modes: BOARD (factory application), BOARD:dfu (ROM bootloader), BOARD:%s\n", strings.Join(sim.PersonaNames(), "|"))
+	return nil
+}

@@ -1,0 +1,301 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/softdfu/softdfu/usb"
+)
+
+// Run says what a board's CPU is doing.
+type Run int
+
+// What a board can be running.
+const (
+	RunOff  Run = iota // in reset or unpowered
+	RunROM             // the ROM DfuSe bootloader, enumerated on USB
+	RunApp             // an application from flash
+	RunHung            // stuck: a broken image, a failed jump
+)
+
+func (r Run) String() string {
+	return [...]string{"off", "rom-bootloader", "application", "hung"}[r]
+}
+
+// RunState is what a board runs and why.
+type RunState struct {
+	Run Run
+	// Persona names the application persona when Run is RunApp ("" for a
+	// generic application without USB).
+	Persona string
+	// Reason explains RunHung.
+	Reason string
+	// Boots counts starts since power-on (resets included).
+	Boots int
+}
+
+// Board is one simulated board on a port of a World.
+type Board struct {
+	model *BoardModel
+	part  *Part
+	rom   ROMVersion
+	uid   [12]byte
+	port  string
+	world *World
+	opts  Options
+	usb   USBTiming
+	clock *Clock
+	rng   *rand.Rand
+
+	mu     sync.Mutex
+	mem    *memory
+	boot0  bool
+	state  RunState
+	gadget usb.Gadget
+	// enumerations counts devices the board has presented on USB; it
+	// makes the bus address change on every re-enumeration.
+	enumerations int
+}
+
+// Model returns the board's catalog entry.
+func (b *Board) Model() *BoardModel { return b.model }
+
+// Part returns the board's part.
+func (b *Board) Part() *Part { return b.part }
+
+// Port returns the board's port path on the bus ("1-1").
+func (b *Board) Port() string { return b.port }
+
+// UID returns the chip's 96-bit unique ID in memory order.
+func (b *Board) UID() [12]byte { return b.uid }
+
+// Clock returns the board's simulated clock.
+func (b *Board) Clock() *Clock { return b.clock }
+
+// ROM returns the board's ROM version.
+func (b *Board) ROM() ROMVersion { return b.rom }
+
+// ROMSerial returns the serial number the ROM bootloader reports: 8 hex
+// digits of UID word 0 + word 2, then the upper 4 hex digits of word 1
+// (PROTOCOL.md section 3).
+func (b *Board) ROMSerial() string { return ROMSerial(b.uid) }
+
+// ROMSerial computes the ROM bootloader's serial number from a UID.
+func ROMSerial(uid [12]byte) string {
+	w0, w1, w2 := le32(uid[0:]), le32(uid[4:]), le32(uid[8:])
+	return fmt.Sprintf("%08X%04X", w0+w2, w1>>16)
+}
+
+// UIDSerial returns the UID as CircuitPython reports it as its USB serial:
+// the 12 bytes in memory order, in upper-case hex.
+func UIDSerial(uid [12]byte) string { return fmt.Sprintf("%X", uid[:]) }
+
+// State returns what the board runs now.
+func (b *Board) State() RunState {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.state
+}
+
+// Gadget returns the USB device the board presents now, or nil.
+func (b *Board) Gadget() usb.Gadget {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.gadget
+}
+
+// SetBoot0 sets the BOOT0 pin. It takes effect at the next reset.
+func (b *Board) SetBoot0(high bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.boot0 = high
+}
+
+// Reset presses the reset button: the board leaves the bus and starts
+// again from BOOT0 (ROM bootloader) or from flash.
+func (b *Board) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.resetLocked()
+}
+
+// Flash returns a copy of main flash.
+func (b *Board) Flash() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.mem.flash...)
+}
+
+// WriteFlash stores data in main flash directly, as a debug probe would
+// (no timing, no protection). For setting up test scenarios.
+func (b *Board) WriteFlash(addr uint32, data []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.mem.inFlash(addr, len(data)) {
+		return fmt.Errorf("sim: 0x%08x+%d is outside the flash of %s", addr, len(data), b.part.Name)
+	}
+	copy(b.mem.flash[addr-b.part.FlashBase:], data)
+	return nil
+}
+
+// OptionBytes returns a copy of option block i (0 = bank 1 at 0x1FFFC000).
+func (b *Board) OptionBytes(i int) [OptionBlockSz]byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mem.options[i]
+}
+
+// SetOptionBytes replaces option block i directly, as a debug probe would.
+// It takes effect at the next reset, as on the chip.
+func (b *Board) SetOptionBytes(i int, v [OptionBlockSz]byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.mem.options[i] = v
+}
+
+// RDPLevel returns the read-protection level 0, 1 or 2.
+func (b *Board) RDPLevel() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.mem.rdpLevel()
+}
+
+// setGadget replaces the enumerated device. Call with b.mu held.
+func (b *Board) setGadget(g usb.Gadget) {
+	if old := b.gadget; old != nil {
+		if d, ok := old.(interface{ detach() }); ok {
+			d.detach()
+		}
+	}
+	b.gadget = g
+	if g != nil {
+		b.enumerations++
+	}
+	b.world.notify()
+}
+
+// resetLocked restarts the chip. Call with b.mu held.
+func (b *Board) resetLocked() {
+	b.setGadget(nil)
+	b.state = RunState{Run: RunOff, Boots: b.state.Boots}
+	b.boot()
+}
+
+// boot runs the start-up the chip's boot pins select. Call with b.mu held.
+func (b *Board) boot() {
+	b.state.Boots++
+	// RDP level 2 disables booting from system memory (RM0090 3.7.3).
+	if b.boot0 && b.mem.rdpLevel() != 2 {
+		b.startROM()
+		return
+	}
+	b.jump(b.part.FlashBase)
+}
+
+// startROM starts the ROM bootloader. A ROM that misses the crystal resets
+// the chip; with BOOT0 held high it simply starts again.
+func (b *Board) startROM() {
+	const romStart = 20 * time.Millisecond // UNVERIFIED: ROM start-up until USB enumerates
+	for tries := 0; ; tries++ {
+		_ = b.clock.advance(romStart)
+		if tries >= 1000 || b.rng.Float64() >= b.rom.HSEMissProbability {
+			break
+		}
+		b.state.Boots++
+	}
+	b.state.Run, b.state.Persona, b.state.Reason = RunROM, "", ""
+	b.setGadget(newROM(b))
+}
+
+// jump starts the code whose vector table is at addr, as the reset logic
+// (BOOT0 low) or the ROM's leave does. A vector table that cannot run
+// leaves the chip hung, silent on USB, like a real chip.
+func (b *Board) jump(addr uint32) {
+	if reason := b.checkVectors(addr); reason != "" {
+		b.state.Run, b.state.Persona, b.state.Reason = RunHung, "", reason
+		b.setGadget(nil)
+		return
+	}
+	persona := findPersona(b.mem.flash, addr-b.part.FlashBase)
+	b.state.Run, b.state.Persona, b.state.Reason = RunApp, persona, ""
+	b.setGadget(newApp(b, persona))
+}
+
+// checkVectors returns why the vector table at addr cannot boot, or "".
+// PROTOCOL.md section 4: the initial MSP lies in (RAM start, RAM end] of SRAM
+// or CCM RAM, the reset vector is odd (Thumb) and points into flash.
+func (b *Board) checkVectors(addr uint32) string {
+	msp, ok1 := b.mem.word(addr)
+	pc, ok2 := b.mem.word(addr + 4)
+	if !ok1 || !ok2 {
+		return fmt.Sprintf("no vector table at 0x%08x: not in flash", addr)
+	}
+	if msp == 0xFFFFFFFF && pc == 0xFFFFFFFF {
+		return fmt.Sprintf("flash at 0x%08x is erased: no application", addr)
+	}
+	if !stackOK(b.part, msp) {
+		return fmt.Sprintf("initial stack pointer 0x%08x at 0x%08x is not in RAM", msp, addr)
+	}
+	if pc&1 == 0 {
+		return fmt.Sprintf("reset vector 0x%08x at 0x%08x is not a Thumb address (bit 0 clear)", pc, addr+4)
+	}
+	if !b.part.Flash().Contains(pc &^ 1) {
+		return fmt.Sprintf("reset vector 0x%08x at 0x%08x points outside flash", pc, addr+4)
+	}
+	return ""
+}
+
+// stackOK: an initial stack in (start, end] of SRAM or CCM RAM.
+func stackOK(p *Part, msp uint32) bool {
+	in := func(r Region) bool {
+		return r.Size > 0 && msp > r.Start && uint64(msp) <= r.End()
+	}
+	return in(p.SRAM) || in(p.CCM)
+}
+
+// leave is the ROM's jump after a zero-length DNLOAD.
+func (b *Board) leave(addr uint32) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.setGadget(nil)
+	b.state.Boots++
+	b.jump(addr)
+}
+
+// record writes a transcript line when the world has a transcript.
+func (b *Board) record(s usb.Setup, out, in []byte, err error) {
+	b.world.record(b, s, out, in, err)
+}
+
+// eraseTime returns how long erasing n bytes of sector takes.
+func (b *Board) eraseTime(size uint32) time.Duration {
+	return b.pick(b.timing().SectorErase[size])
+}
+
+func (b *Board) timing() Timing {
+	if b.opts.LowVoltage {
+		return timingX8
+	}
+	return timingX32
+}
+
+// pick returns the typical time, or with jitter a time between typical
+// and maximum.
+func (b *Board) pick(tm [2]time.Duration) time.Duration {
+	if !b.opts.Jitter {
+		return tm[0]
+	}
+	return tm[0] + time.Duration(b.rng.Int64N(int64(tm[1]-tm[0])+1))
+}
+
+// programTime returns the time to program n bytes.
+func (b *Board) programTime(n int, typical bool) time.Duration {
+	words := time.Duration((n + 3) / 4)
+	tm := b.timing().WordProgram
+	if typical {
+		return words * tm[0]
+	}
+	return words * b.pick(tm)
+}

@@ -1,0 +1,273 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Sector is one erasable unit of main flash.
+type Sector struct {
+	Address uint32
+	Size    uint32
+	// Bank is the option-byte block whose nWRP bit Bit protects the sector.
+	Bank, Bit int
+}
+
+// Region is a range of addresses [Start, Start+Size).
+type Region struct {
+	Start, Size uint32
+}
+
+// Contains reports whether addr lies in the region.
+func (r Region) Contains(addr uint32) bool { return addr >= r.Start && addr-r.Start < r.Size }
+
+// End returns the address just past the region.
+func (r Region) End() uint64 { return uint64(r.Start) + uint64(r.Size) }
+
+// Timing holds the flash timings of a part, typical and maximum
+// (datasheet, PROTOCOL.md section 4; UNVERIFIED beyond F405/F407).
+type Timing struct {
+	// WordProgram is the time to program one 32-bit word at x32 parallelism.
+	WordProgram [2]time.Duration
+	// SectorErase maps a sector size to its erase time.
+	SectorErase map[uint32][2]time.Duration
+	// MassErasePerMB is the mass-erase time per MiB of flash.
+	MassErasePerMB [2]time.Duration
+}
+
+// Datasheet timings of the STM32F405/407 at 2.7-3.6 V (x32) and 1.8-2.1 V
+// (x8). UNVERIFIED for the other parts, which use the same numbers.
+var (
+	timingX32 = Timing{
+		WordProgram: [2]time.Duration{16 * time.Microsecond, 100 * time.Microsecond},
+		SectorErase: map[uint32][2]time.Duration{
+			16 << 10:  {250 * time.Millisecond, 500 * time.Millisecond},
+			64 << 10:  {550 * time.Millisecond, 1100 * time.Millisecond},
+			128 << 10: {1000 * time.Millisecond, 2000 * time.Millisecond},
+		},
+		MassErasePerMB: [2]time.Duration{8 * time.Second, 16 * time.Second},
+	}
+	timingX8 = Timing{
+		// x8 programs a byte at a time: four byte programs per word.
+		WordProgram: [2]time.Duration{64 * time.Microsecond, 400 * time.Microsecond},
+		SectorErase: map[uint32][2]time.Duration{
+			16 << 10:  {400 * time.Millisecond, 800 * time.Millisecond},
+			64 << 10:  {1200 * time.Millisecond, 2400 * time.Millisecond},
+			128 << 10: {2000 * time.Millisecond, 4000 * time.Millisecond},
+		},
+		MassErasePerMB: [2]time.Duration{16 * time.Second, 32 * time.Second},
+	}
+)
+
+// ROMVersion describes what differs between versions of the ST ROM
+// bootloader that a host can observe. UNVERIFIED values are model parameters.
+type ROMVersion struct {
+	// BCDDevice is the bcdDevice of the ROM's device descriptor
+	// (0x2100 seen on an F407; 0x2200 on other F4 logs).
+	BCDDevice uint16
+	// PollMassErase is the bwPollTimeout reported for a mass erase; zero
+	// means "report the typical mass-erase time". The F405/F407 ROM reports
+	// 100 ms for an erase that takes seconds (PROTOCOL.md section 3).
+	PollMassErase time.Duration
+	// PollProgram is the bwPollTimeout reported for a data block; zero
+	// means the typical programming time of a full block (UNVERIFIED).
+	PollProgram time.Duration
+	// PollCommand is the bwPollTimeout reported for Set Address and Get
+	// Commands (UNVERIFIED).
+	PollCommand time.Duration
+	// StartsInError makes the first GETSTATUS after the ROM starts answer
+	// dfuERROR/errFIRMWARE, as some ROMs do (PROTOCOL.md section 2).
+	StartsInError bool
+	// HSEMissProbability is the chance that the ROM misses the crystal at
+	// start and resets the chip (old ROMs with a 12 MHz crystal).
+	HSEMissProbability float64
+}
+
+// Part is an STM32F4 part number with everything the simulator needs.
+type Part struct {
+	Name      string // "STM32F405RG"
+	FlashBase uint32
+	Sectors   []Sector
+	SRAM      Region
+	CCM       Region // Size 0 when the part has no CCM RAM
+	// OptionBlocks lists the 16-byte option-byte blocks, bank 1 first.
+	OptionBlocks []uint32
+	// WRPBits is the number of nWRP bits per option block.
+	WRPBits int
+	// DefaultUID is the factory UID (12 bytes, memory order) of the first
+	// board of this part; later boards get distinct ones.
+	DefaultUID [12]byte
+	ROM        ROMVersion
+	// Layout strings of the four ROM alternate settings (iInterface). Only
+	// the F407's are confirmed by a real device log; UNVERIFIED elsewhere.
+	AltNames [4]string
+}
+
+// FlashSize returns the size of main flash in bytes.
+func (p *Part) FlashSize() uint32 {
+	var n uint32
+	for _, s := range p.Sectors {
+		n += s.Size
+	}
+	return n
+}
+
+// Flash returns the main flash region.
+func (p *Part) Flash() Region { return Region{p.FlashBase, p.FlashSize()} }
+
+// SectorAt returns the index of the sector holding addr, or -1.
+func (p *Part) SectorAt(addr uint32) int {
+	for i, s := range p.Sectors {
+		if addr >= s.Address && addr-s.Address < s.Size {
+			return i
+		}
+	}
+	return -1
+}
+
+// Addresses of fixed STM32F4 memory areas (RM0090 section 2.3 and 3.3).
+const (
+	FlashBase     = 0x08000000
+	SystemMemory  = 0x1FFF0000 // ROM bootloader: initial MSP, then reset vector
+	OTPBase       = 0x1FFF7800 // 512 data bytes, then 16 lock bytes
+	OTPDataSize   = 512
+	OTPLockSize   = 16
+	UIDAddress    = 0x1FFF7A10
+	OptionBank1   = 0x1FFFC000
+	OptionBank2   = 0x1FFEC000 // F42x/F43x only
+	FeatureBase   = 0xFFFF0000 // "Device Feature" alt setting (UNVERIFIED content)
+	FeatureSize   = 4
+	OptionBlockSz = 16
+)
+
+// sectors builds a sector map from (count, size) groups, numbering the nWRP
+// bits from 0 within each bank of bankSize sectors.
+func sectors(bankSectors int, groups ...[2]uint32) []Sector {
+	var out []Sector
+	addr := uint32(FlashBase)
+	for _, g := range groups {
+		for range g[0] {
+			i := len(out)
+			out = append(out, Sector{Address: addr, Size: g[1] << 10, Bank: i / bankSectors, Bit: i % bankSectors})
+			addr += g[1] << 10
+		}
+	}
+	return out
+}
+
+// layoutString renders the sectors as a DfuSe layout string.
+func layoutString(name string, base uint32, secs []Sector) string {
+	var groups []string
+	for i := 0; i < len(secs); {
+		j := i
+		for j < len(secs) && secs[j].Size == secs[i].Size {
+			j++
+		}
+		groups = append(groups, fmt.Sprintf("%02d*%03dKg", j-i, secs[i].Size>>10))
+		i = j
+	}
+	return fmt.Sprintf("@%s/0x%08X/%s", name, base, strings.Join(groups, ","))
+}
+
+func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [12]byte, banks int) *Part {
+	p := &Part{Name: name, FlashBase: FlashBase, Sectors: secs, SRAM: sram, CCM: ccm, ROM: rom, DefaultUID: uid, WRPBits: 12}
+	p.OptionBlocks = []uint32{OptionBank1}
+	opt := "@Option Bytes  /0x1FFFC000/01*016 g"
+	if banks == 2 {
+		p.OptionBlocks = append(p.OptionBlocks, OptionBank2)
+		opt = "@Option Bytes  /0x1FFFC000/01*016 g/0x1FFEC000/01*016 g"
+	}
+	p.AltNames = [4]string{
+		layoutString("Internal Flash  ", FlashBase, secs),
+		opt,
+		"@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
+		"@Device Feature/0xFFFF0000/01*004 g",
+	}
+	return p
+}
+
+var (
+	romOld = ROMVersion{BCDDevice: 0x2100, PollMassErase: 100 * time.Millisecond, PollCommand: time.Millisecond}
+	romNew = ROMVersion{BCDDevice: 0x2200, PollCommand: time.Millisecond}
+)
+
+// Parts is the catalog of simulated parts, by part name. Flash maps from the
+// reference manuals (PROTOCOL.md section 4); RAM from the datasheets.
+var Parts = map[string]*Part{
+	"STM32F401CC": newPart("STM32F401CC", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{1, 128}),
+		Region{0x20000000, 64 << 10}, Region{}, romNew, uid(0x00310041, 0x3137510d, 0x36363830), 1),
+	"STM32F405RG": newPart("STM32F405RG", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
+		Region{0x20000000, 128 << 10}, Region{0x10000000, 64 << 10}, romOld, uid(0x002d0030, 0x3334510b, 0x32313533), 1),
+	"STM32F407VG": newPart("STM32F407VG", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
+		Region{0x20000000, 128 << 10}, Region{0x10000000, 64 << 10}, romOld, uid(0x0028001f, 0x3137470e, 0x38343531), 1),
+	"STM32F411CE": newPart("STM32F411CE", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{3, 128}),
+		Region{0x20000000, 128 << 10}, Region{}, romNew, uid(0x00440026, 0x3039510c, 0x33383439), 1),
+	"STM32F429ZI": newPart("STM32F429ZI", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
+		Region{0x20000000, 192 << 10}, Region{0x10000000, 64 << 10}, romNew, uid(0x0030002a, 0x3236470f, 0x33363531), 2),
+	"STM32F446RE": newPart("STM32F446RE", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{3, 128}),
+		Region{0x20000000, 128 << 10}, Region{}, romNew, uid(0x00370044, 0x3436510a, 0x30383237), 1),
+}
+
+func uid(w0, w1, w2 uint32) [12]byte {
+	var b [12]byte
+	for i, w := range []uint32{w0, w1, w2} {
+		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(w), byte(w>>8), byte(w>>16), byte(w>>24)
+	}
+	return b
+}
+
+// BoardModel is a board people buy: a part, its crystal and its factory
+// application.
+type BoardModel struct {
+	Name     string
+	Part     *Part
+	HSEMHz   int // crystal frequency; 0 = none (HSI only or bypass)
+	Factory  string
+	ROMQuirk func(*ROMVersion)
+}
+
+// Boards is the catalog of simulated boards, by board name.
+var Boards = map[string]*BoardModel{
+	"nucleo-f446re":  {Name: "nucleo-f446re", Part: Parts["STM32F446RE"], HSEMHz: 8, Factory: "circuitpython"},
+	"feather-f405":   {Name: "feather-f405", Part: Parts["STM32F405RG"], HSEMHz: 12, Factory: "circuitpython", ROMQuirk: featherROM},
+	"discovery-f407": {Name: "discovery-f407", Part: Parts["STM32F407VG"], HSEMHz: 8, Factory: "circuitpython"},
+	"blackpill-f411": {Name: "blackpill-f411", Part: Parts["STM32F411CE"], HSEMHz: 25, Factory: "circuitpython"},
+	"blackpill-f401": {Name: "blackpill-f401", Part: Parts["STM32F401CC"], HSEMHz: 25, Factory: "circuitpython"},
+	"discovery-f429": {Name: "discovery-f429", Part: Parts["STM32F429ZI"], HSEMHz: 8, Factory: "circuitpython"},
+}
+
+// featherROM: the F405 on the Adafruit Feather has a 12 MHz crystal that
+// old ROM versions detect only marginally: about 5 of 12 starts succeed
+// (PROTOCOL.md section 1), and its ROM answers the first GETSTATUS with an
+// error.
+func featherROM(r *ROMVersion) {
+	r.HSEMissProbability = 7.0 / 12
+	r.StartsInError = true
+}
+
+// BoardNames returns the catalog's board names, sorted.
+func BoardNames() []string {
+	var names []string
+	for n := range Boards {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// DatasheetTiming returns the typical flash timings the simulator uses:
+// erase time by sector size and the time to program one 32-bit word, at
+// 2.7-3.6 V (x32) or, with lowVoltage, 1.8-2.1 V (x8).
+func DatasheetTiming(lowVoltage bool) (sectorErase map[uint32]time.Duration, wordProgram time.Duration) {
+	t := timingX32
+	if lowVoltage {
+		t = timingX8
+	}
+	sectorErase = map[uint32]time.Duration{}
+	for size, tm := range t.SectorErase {
+		sectorErase[size] = tm[0]
+	}
+	return sectorErase, t.WordProgram[0]
+}

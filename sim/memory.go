@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors of the flash controller, as the ROM would see them in FLASH_SR.
+var (
+	errWriteProtected = errors.New("sector is write-protected (nWRP bit clear)")
+	errOutside        = errors.New("address outside the memory area")
+	errOTPLocked      = errors.New("OTP block is locked")
+)
+
+// RDP levels (RM0090 table 16: 0xAA level 0, 0xCC level 2, others level 1).
+const (
+	RDPLevel0 = 0xAA
+	RDPLevel2 = 0xCC
+)
+
+// rdpLevel returns the protection level of an RDP byte.
+func rdpLevel(rdp byte) int {
+	switch rdp {
+	case RDPLevel0:
+		return 0
+	case RDPLevel2:
+		return 2
+	}
+	return 1
+}
+
+// memory is the chip's non-volatile state: main flash, option bytes, OTP
+// and the device-feature words. It has the physics of flash (erase sets a
+// sector to 0xFF, programming only clears bits) and knows nothing of USB.
+type memory struct {
+	part    *Part
+	flash   []byte
+	options [][OptionBlockSz]byte // one block per entry of part.OptionBlocks
+	otp     [OTPDataSize + OTPLockSize]byte
+	feature [FeatureSize]byte
+}
+
+// defaultOptions returns factory option bytes (RM0090 tables 15-17):
+// byte 0 USER (nRST_STDBY, nRST_STOP, WDG_SW set; BOR off; bits 1:0 "not
+// used" read as 1) = 0xEF, byte 1 RDP = 0xAA, bytes 8-9 nWRP with every
+// sector unprotected and the unused top bits set. The bytes RM0090 calls
+// reserved ([63:16] of each double word) read as 0xFF here: UNVERIFIED.
+func defaultOptions() [OptionBlockSz]byte {
+	var b [OptionBlockSz]byte
+	for i := range b {
+		b[i] = 0xFF
+	}
+	b[0], b[1] = 0xEF, RDPLevel0
+	b[8], b[9] = 0xFF, 0xFF
+	return b
+}
+
+func newMemory(p *Part) *memory {
+	m := &memory{part: p, flash: make([]byte, p.FlashSize())}
+	for i := range m.flash {
+		m.flash[i] = 0xFF
+	}
+	for range p.OptionBlocks {
+		m.options = append(m.options, defaultOptions())
+	}
+	for i := range m.otp {
+		m.otp[i] = 0xFF
+	}
+	for i := range m.feature {
+		m.feature[i] = 0xFF
+	}
+	return m
+}
+
+// rdp returns the read-protection byte.
+func (m *memory) rdp() byte { return m.options[0][1] }
+
+// RDPLevel returns the read-protection level 0, 1 or 2.
+func (m *memory) rdpLevel() int { return rdpLevel(m.rdp()) }
+
+// nwrp returns the 16-bit nWRP field of option block b.
+func (m *memory) nwrp(b int) uint16 {
+	return uint16(m.options[b][8]) | uint16(m.options[b][9])<<8
+}
+
+// writeProtected reports whether sector i is write-protected.
+func (m *memory) writeProtected(i int) bool {
+	s := m.part.Sectors[i]
+	return m.nwrp(s.Bank)&(1<<s.Bit) == 0
+}
+
+// inFlash reports whether [addr, addr+n) lies in main flash.
+func (m *memory) inFlash(addr uint32, n int) bool {
+	return addr >= m.part.FlashBase && uint64(addr-m.part.FlashBase)+uint64(n) <= uint64(len(m.flash))
+}
+
+// eraseSector sets sector i to 0xFF. A write-protected sector is left as
+// it is and reported (the ROM ignores that error: PROTOCOL.md section 3).
+func (m *memory) eraseSector(i int) error {
+	if m.writeProtected(i) {
+		return errWriteProtected
+	}
+	s := m.part.Sectors[i]
+	off := s.Address - m.part.FlashBase
+	for j := range s.Size {
+		m.flash[off+j] = 0xFF
+	}
+	return nil
+}
+
+// massErase erases every sector. RM0090 section 3.7.4: a mass erase is
+// refused when any sector is write-protected.
+func (m *memory) massErase() error {
+	for i := range m.part.Sectors {
+		if m.writeProtected(i) {
+			return errWriteProtected
+		}
+	}
+	for i := range m.flash {
+		m.flash[i] = 0xFF
+	}
+	return nil
+}
+
+// program programs data at addr in main flash: each byte becomes old AND
+// new, since programming can only clear bits. Nothing is written unless
+// the whole range is inside flash and unprotected.
+func (m *memory) program(addr uint32, data []byte) error {
+	if !m.inFlash(addr, len(data)) {
+		return errOutside
+	}
+	for a := addr; uint64(a) < uint64(addr)+uint64(len(data)); {
+		i := m.part.SectorAt(a)
+		if m.writeProtected(i) {
+			return fmt.Errorf("0x%08x: %w", a, errWriteProtected)
+		}
+		a = m.part.Sectors[i].Address + m.part.Sectors[i].Size
+		if a == 0 {
+			break
+		}
+	}
+	off := addr - m.part.FlashBase
+	for i, b := range data {
+		m.flash[off+uint32(i)] &= b
+	}
+	return nil
+}
+
+// read copies main flash at addr.
+func (m *memory) read(addr uint32, n int) ([]byte, error) {
+	if !m.inFlash(addr, n) {
+		return nil, errOutside
+	}
+	off := addr - m.part.FlashBase
+	return append([]byte(nil), m.flash[off:off+uint32(n)]...), nil
+}
+
+// optionBlock returns the index of the option block at addr, or -1.
+func (m *memory) optionBlock(addr uint32) int {
+	for i, a := range m.part.OptionBlocks {
+		if a == addr {
+			return i
+		}
+	}
+	return -1
+}
+
+// otpProgram programs OTP bytes (data area and lock bytes). A data byte in
+// a 32-byte block whose lock byte is 0x00 cannot change (RM0090 3.8).
+func (m *memory) otpProgram(off int, data []byte) error {
+	if off < 0 || off+len(data) > len(m.otp) {
+		return errOutside
+	}
+	for i := range data {
+		o := off + i
+		if o < OTPDataSize && m.otp[OTPDataSize+o/32] == 0x00 && data[i] != 0xFF {
+			return fmt.Errorf("OTP byte %d (block %d): %w", o, o/32, errOTPLocked)
+		}
+	}
+	for i, b := range data {
+		m.otp[off+i] &= b
+	}
+	return nil
+}
+
+// word reads a little-endian 32-bit word of main flash; ok is false outside.
+func (m *memory) word(addr uint32) (uint32, bool) {
+	b, err := m.read(addr, 4)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24, true
+}

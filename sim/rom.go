@@ -1,0 +1,369 @@
+package sim
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/softdfu/softdfu/usb"
+)
+
+// ROM bootloader USB identity (PROTOCOL.md section 3).
+const (
+	romVendor       = 0x0483
+	romProduct      = 0xdf11
+	romManufacturer = "STMicroelectronics"
+	romProductName  = "STM32  BOOTLOADER"
+)
+
+// USBTiming models full-speed USB on endpoint 0 (PROTOCOL.md section 4;
+// UNVERIFIED, a parameter): each control transfer costs one frame plus its
+// data at PerByte.
+type USBTiming struct {
+	Frame   time.Duration
+	PerByte time.Duration
+}
+
+// DefaultUSBTiming is one 1 ms frame per transfer and about 1 MB/s of data.
+var DefaultUSBTiming = USBTiming{Frame: time.Millisecond, PerByte: time.Microsecond}
+
+// Cost returns the bus time of a control transfer moving n data bytes.
+func (t USBTiming) Cost(n int) time.Duration { return t.Frame + time.Duration(n)*t.PerByte }
+
+// romFunctionalDescriptor: bmAttributes 0x0B (canDnload, canUpload,
+// willDetach), wDetachTimeOut 255, wTransferSize 2048, bcdDFUVersion 0x011A.
+var romFunctionalDescriptor = []byte{9, usb.DescDFUFunctional, 0x0B, 255, 0, 0x00, 0x08, 0x1A, 0x01}
+
+// romCommands is the answer to Get Commands (UPLOAD block 0).
+var romCommands = []byte{dfuseCmdGetCommands, dfuseCmdSetAddress, dfuseCmdErase, dfuseCmdUnprotect}
+
+// romDescriptors builds the ROM's descriptor set for a board.
+func romDescriptors(b *Board) *usb.Descriptors {
+	d := &usb.Descriptors{
+		Device: usb.DeviceDescriptor{
+			USB: 0x0200, MaxPacketSize0: 64, Vendor: romVendor, Product: romProduct, Device: b.rom.BCDDevice,
+			ManufacturerIndex: 1, ProductIndex: 2, SerialIndex: 3, NumConfigurations: 1,
+		},
+		Strings: map[uint8]string{1: romManufacturer, 2: romProductName, 3: b.ROMSerial()},
+	}
+	cfg := usb.ConfigDescriptor{Value: 1, Attributes: 0xC0, MaxPower: 50}
+	for alt, name := range b.part.AltNames {
+		idx := uint8(4 + alt)
+		d.Strings[idx] = name
+		cfg.Interfaces = append(cfg.Interfaces, usb.InterfaceDescriptor{
+			Number: 0, Alternate: uint8(alt), Class: 0xFE, SubClass: 0x01, Protocol: 0x02, StringIndex: idx,
+		})
+	}
+	last := &cfg.Interfaces[len(cfg.Interfaces)-1]
+	last.Extra = [][]byte{romFunctionalDescriptor}
+	d.Configs = []usb.ConfigDescriptor{cfg}
+	return d
+}
+
+// rom is one enumeration of the ROM DfuSe bootloader: a usb.Gadget.
+//
+// Behaviour that public sources do not settle, chosen here and marked
+// UNVERIFIED: wBlockNum 1 stalls and sets errSTALLEDPKT; a data block to a
+// write-protected sector gives errWRITE; UPLOAD/DNLOAD of main flash under
+// read protection gives errVENDOR; a mass erase with a write-protected sector
+// reports OK and erases nothing (like a sector erase); an unknown DfuSe
+// command gives errUNKNOWN; SET_INTERFACE moves the address pointer to the
+// base of the new alternate setting.
+type rom struct {
+	b    *Board
+	desc *usb.Descriptors
+
+	mu       sync.Mutex // serialises requests, as the ROM's single USB stack does
+	gone     chan struct{}
+	goneOnce sync.Once
+
+	alt    uint8
+	state  uint8
+	status uint8
+	ptr    uint32
+	config uint8
+
+	// A download waiting for the GETSTATUS that executes it.
+	pending     bool
+	pendingBlk  uint16
+	pendingData []byte
+
+	// A running flash operation: the device holds the bus until busyUntil
+	// (simulated time) and then takes busyState/busyStatus.
+	busyUntil  time.Duration
+	busyStatus uint8
+	after      func() // runs when the operation completes (reset after option bytes)
+	// afterAnswer runs once the current answer has gone out (a leave on a
+	// board configured to answer the manifest GETSTATUS before it goes).
+	afterAnswer func()
+}
+
+func newROM(b *Board) *rom {
+	r := &rom{b: b, desc: romDescriptors(b), gone: make(chan struct{}), state: stateIdle, ptr: FlashBase, config: 0}
+	if b.rom.StartsInError {
+		r.state, r.status = stateError, errFirmware
+	}
+	return r
+}
+
+// Descriptors implements usb.Gadget.
+func (r *rom) Descriptors() *usb.Descriptors { return r.desc }
+
+// Gone implements usb.Gadget.
+func (r *rom) Gone() <-chan struct{} { return r.gone }
+
+func (r *rom) detach() { r.goneOnce.Do(func() { close(r.gone) }) }
+
+func (r *rom) isGone() bool {
+	select {
+	case <-r.gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Transfer implements usb.Gadget: the ROM has no endpoints but 0.
+func (r *rom) Transfer(ctx context.Context, ep uint8, out []byte, max int) ([]byte, error) {
+	if r.isGone() {
+		return nil, usb.ErrGone
+	}
+	return nil, usb.ErrStall
+}
+
+// Control implements usb.Gadget.
+func (r *rom) Control(ctx context.Context, s usb.Setup, out []byte) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.isGone() {
+		return nil, usb.ErrGone
+	}
+	clock := r.b.clock
+	// A busy flash holds the bus: nothing is answered before it is done.
+	if now := clock.Elapsed(); now < r.busyUntil {
+		if err := clock.Sleep(ctx, r.busyUntil-now); err != nil {
+			return nil, err
+		}
+	}
+	if r.after != nil && clock.Elapsed() >= r.busyUntil {
+		after := r.after
+		r.after = nil
+		after()
+		return nil, usb.ErrGone
+	}
+	in, err := r.handle(s, out)
+	if r.isGone() {
+		// The device dropped off the bus before the answer completed.
+		return nil, usb.ErrGone
+	}
+	if cerr := clock.Sleep(ctx, r.b.usb.Cost(len(out)+len(in))); cerr != nil && err == nil {
+		err = cerr
+	}
+	r.b.record(s, out, in, err)
+	if f := r.afterAnswer; f != nil {
+		r.afterAnswer = nil
+		f()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(in) > int(s.Length) {
+		in = in[:s.Length]
+	}
+	return in, nil
+}
+
+func (r *rom) handle(s usb.Setup, out []byte) ([]byte, error) {
+	switch s.Type() {
+	case usb.TypeStandard:
+		return r.standard(s)
+	case usb.TypeClass:
+		if s.Recipient() != usb.RecipientInterface || s.Index != 0 {
+			return nil, usb.ErrStall
+		}
+		return r.class(s, out)
+	}
+	return nil, usb.ErrStall
+}
+
+func (r *rom) standard(s usb.Setup) ([]byte, error) {
+	switch s.Request {
+	case usb.ReqGetDescriptor:
+		if b, ok := r.desc.Answer(s); ok {
+			return b, nil
+		}
+	case usb.ReqSetAddress:
+		return nil, nil
+	case usb.ReqSetConfiguration:
+		if s.Value <= 1 {
+			r.config = uint8(s.Value)
+			return nil, nil
+		}
+	case usb.ReqGetConfiguration:
+		return []byte{r.config}, nil
+	case usb.ReqGetStatus:
+		return []byte{0, 0}, nil
+	case usb.ReqSetInterface:
+		if s.Index == 0 && int(s.Value) < len(r.b.part.AltNames) {
+			r.alt = uint8(s.Value)
+			r.ptr = r.altBase()
+			return nil, nil
+		}
+	case usb.ReqGetInterface:
+		if s.Index == 0 {
+			return []byte{r.alt}, nil
+		}
+	}
+	return nil, usb.ErrStall
+}
+
+// fail stalls the request and enters dfuERROR with status st.
+func (r *rom) fail(st uint8) ([]byte, error) {
+	r.state, r.status = stateError, st
+	r.pending = false
+	return nil, usb.ErrStall
+}
+
+func (r *rom) class(s usb.Setup, out []byte) ([]byte, error) {
+	switch s.Request {
+	case reqGetStatus:
+		return r.getStatus()
+	case reqGetState:
+		return []byte{r.state}, nil
+	case reqClrStatus:
+		if r.state == stateError {
+			r.state, r.status = stateIdle, statusOK
+			return nil, nil
+		}
+		// ST's DFU code answers CLRSTATUS outside dfuERROR by entering
+		// dfuERROR/errUNKNOWN (PROTOCOL.md section 2).
+		r.state, r.status = stateError, errUnknown
+		return nil, nil
+	case reqAbort:
+		switch r.state {
+		case stateIdle, stateDnloadSync, stateDnloadIdle, stateManifestSync, stateUploadIdle:
+			r.state, r.status, r.pending = stateIdle, statusOK, false
+			return nil, nil
+		}
+		return r.fail(errStalledPkt)
+	case reqDnload:
+		return r.dnload(s, out)
+	case reqUpload:
+		return r.upload(s)
+	}
+	// DETACH and unknown requests are not valid in DFU mode.
+	return r.fail(errStalledPkt)
+}
+
+func (r *rom) dnload(s usb.Setup, out []byte) ([]byte, error) {
+	if r.state != stateIdle && r.state != stateDnloadIdle {
+		return r.fail(errStalledPkt)
+	}
+	if len(out) == 0 {
+		// Zero-length DNLOAD: end of download, leave on the next GETSTATUS.
+		r.state = stateManifestSync
+		return nil, nil
+	}
+	if len(out) > transferSize || s.Value == 1 {
+		return r.fail(errStalledPkt)
+	}
+	r.pending, r.pendingBlk, r.pendingData = true, s.Value, append(r.pendingData[:0], out...)
+	r.state = stateDnloadSync
+	return nil, nil
+}
+
+func (r *rom) upload(s usb.Setup) ([]byte, error) {
+	if r.state != stateIdle && r.state != stateUploadIdle {
+		return r.fail(errStalledPkt)
+	}
+	if s.Value == 0 {
+		r.state = stateUploadIdle
+		return romCommands, nil
+	}
+	if s.Value == 1 || s.Length > transferSize {
+		return r.fail(errStalledPkt)
+	}
+	addr := r.ptr + uint32(s.Value-2)*transferSize
+	data, st := r.b.readAlt(r.alt, addr, int(s.Length))
+	if st != statusOK {
+		return r.fail(st)
+	}
+	r.state = stateUploadIdle
+	return data, nil
+}
+
+// status6 encodes a GETSTATUS answer.
+func status6(status uint8, poll time.Duration, state uint8) []byte {
+	ms := uint32((poll + time.Millisecond - 1) / time.Millisecond)
+	if ms > 0xFFFFFF {
+		ms = 0xFFFFFF
+	}
+	return []byte{status, byte(ms), byte(ms >> 8), byte(ms >> 16), state, 0}
+}
+
+func (r *rom) getStatus() ([]byte, error) {
+	switch r.state {
+	case stateDnloadSync:
+		if !r.pending {
+			r.state = stateDnloadIdle
+			return status6(statusOK, 0, r.state), nil
+		}
+		// The command runs now: answer dfuDNBUSY with the poll timeout the
+		// ROM reports, hold the bus for as long as the flash really takes.
+		r.pending = false
+		op := r.b.execute(r, r.pendingBlk, r.pendingData)
+		r.busyUntil = r.b.clock.Elapsed() + r.b.usb.Cost(6) + op.duration
+		r.busyStatus = op.status
+		r.after = op.after
+		r.state = stateDnbusy
+		return status6(statusOK, op.reported, stateDnbusy), nil
+	case stateDnbusy:
+		if r.busyStatus != statusOK {
+			r.state, r.status = stateError, r.busyStatus
+			return status6(r.status, 0, r.state), nil
+		}
+		r.state = stateDnloadIdle
+		return status6(statusOK, 0, r.state), nil
+	case stateManifestSync:
+		// dfuMANIFEST: the ROM jumps to the application (or resets). The
+		// device usually drops off the bus before this answer completes.
+		r.state = stateManifest
+		ptr := r.ptr
+		if r.b.opts.LeaveAnswersStatus {
+			r.afterAnswer = func() { r.b.leave(ptr) }
+		} else {
+			r.b.leave(ptr)
+		}
+		return status6(statusOK, 0, stateManifest), nil
+	}
+	return status6(r.status, 0, r.state), nil
+}
+
+// altBase returns the first address of the current alternate setting.
+func (r *rom) altBase() uint32 {
+	switch r.alt {
+	case 1:
+		return OptionBank1
+	case 2:
+		return OTPBase
+	case 3:
+		return FeatureBase
+	}
+	return FlashBase
+}
+
+// operation is what a DfuSe command or data block does to the board.
+type operation struct {
+	duration time.Duration // how long the flash is busy
+	reported time.Duration // the bwPollTimeout the ROM reports
+	status   uint8         // outcome: statusOK or an error status
+	after    func()        // runs when done (for example a chip reset)
+}
+
+func (r *rom) String() string {
+	return fmt.Sprintf("ROM state %d status %d alt %d pointer 0x%08x", r.state, r.status, r.alt, r.ptr)
+}
+
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }

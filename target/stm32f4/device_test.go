@@ -1,0 +1,441 @@
+package stm32f4_test
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softdfu/softdfu/sim/mcu"
+	"github.com/softdfu/softdfu/target/stm32f4"
+)
+
+// board is a simulated chip running firmware whose reset handler calls
+// EarlyStartup and then sets up a CircuitPython-like application.
+type board struct {
+	t        *testing.T
+	chip     *mcu.Chip
+	dev      *stm32f4.Device
+	startups []stm32f4.Startup
+	app      mcu.AppProfile
+}
+
+type boardOpts struct {
+	store stm32f4.Store
+	miss  float64
+	vbat  bool
+	noRTC bool
+	cfg   stm32f4.Config
+}
+
+func newBoard(t *testing.T, o boardOpts) *board {
+	t.Helper()
+	b := &board{t: t, app: mcu.TypicalApp()}
+	if o.noRTC {
+		b.app.RTC = false
+	}
+	chip, err := mcu.New(mcu.Config{
+		HSE:  mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: o.miss},
+		Rand: rand.New(rand.NewPCG(42, 1)),
+		VBAT: o.vbat,
+		Hooks: mcu.Hooks{AppStart: func(c *mcu.Chip, _ mcu.StartCause) {
+			st := b.dev.EarlyStartup()
+			b.startups = append(b.startups, st)
+			if st.Mode == stm32f4.Bootloader {
+				return
+			}
+			if err := c.InitApplication(b.app); err != nil {
+				t.Errorf("application set-up: %v", err)
+			}
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := o.cfg
+	cfg.Store = o.store
+	dev, err := stm32f4.New(chip, chip, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.chip, b.dev = chip, dev
+	if s := chip.PowerOn(); s.Running != mcu.Application {
+		t.Fatalf("PowerOn: %s", s)
+	}
+	return b
+}
+
+func (b *board) last() stm32f4.Startup {
+	b.t.Helper()
+	if len(b.startups) == 0 {
+		b.t.Fatal("no start-up ran")
+	}
+	return b.startups[len(b.startups)-1]
+}
+
+func (b *board) want(r mcu.Running) {
+	b.t.Helper()
+	if s := b.chip.State(); s.Running != r {
+		b.t.Fatalf("chip state %s, want %s", s, r)
+	}
+}
+
+var stores = []struct {
+	name  string
+	store stm32f4.Store
+}{
+	{"backup register", stm32f4.BackupRegister(0)},
+	{"backup register 17", stm32f4.BackupRegister(17)},
+	{"RAM word", stm32f4.RAMWord(0x20010000)},
+	{"CCM word", stm32f4.RAMWord(0x1000FFFC)},
+}
+
+func TestRunModeString(t *testing.T) {
+	for _, tc := range []struct {
+		m    stm32f4.RunMode
+		want string
+	}{
+		{stm32f4.Normal, "normal"}, {stm32f4.SafeMode, "safe-mode"}, {stm32f4.UF2, "uf2"},
+		{stm32f4.Bootloader, "bootloader"}, {stm32f4.RunMode(9), "RunMode(9)"},
+	} {
+		if got := tc.m.String(); got != tc.want {
+			t.Errorf("%d: %q, want %q", tc.m, got, tc.want)
+		}
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	chip, err := mcu.New(mcu.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  stm32f4.Config
+		want string
+	}{
+		{"backup index too high", stm32f4.Config{Store: stm32f4.BackupRegister(18)}, "use 0..17"},
+		{"backup index negative", stm32f4.Config{Store: stm32f4.BackupRegister(-1)}, "use 0..17"},
+		{"RAM unaligned", stm32f4.Config{Store: stm32f4.RAMWord(0x20000002)}, "aligned word"},
+		{"RAM past SRAM", stm32f4.Config{Store: stm32f4.RAMWord(0x20020000)}, "aligned word"},
+		{"zero store", stm32f4.Config{}, "RAM word 0x00000000"},
+		{"attempts too many", stm32f4.Config{Store: stm32f4.BackupRegister(0), MaxAttempts: 256}, "1..255"},
+		{"negative age", stm32f4.Config{Store: stm32f4.BackupRegister(0), MaxAge: -1}, "negative"},
+		{"age over 12 h", stm32f4.Config{Store: stm32f4.BackupRegister(0), MaxAge: 13 * time.Hour}, "12 h"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stm32f4.New(chip, chip, tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New: %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := stm32f4.New(nil, chip, stm32f4.Config{Store: stm32f4.BackupRegister(0)}); err == nil {
+		t.Fatal("New accepted a nil Bus")
+	}
+	if err := (&stm32f4.Device{}).OnNextReset(stm32f4.RunMode(7)); err == nil {
+		t.Fatal("OnNextReset accepted run mode 7")
+	}
+}
+
+// TestBootloaderEntry: the reliable path enters the ROM from both stores.
+func TestBootloaderEntry(t *testing.T) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: s.store})
+			if err := b.dev.OnNextReset(stm32f4.Bootloader); err != nil {
+				t.Fatal(err)
+			}
+			if m, ok := b.dev.Pending(); !ok || m != stm32f4.Bootloader {
+				t.Fatalf("Pending = %s, %v", m, ok)
+			}
+			b.dev.Reset()
+			b.want(mcu.ROMBootloader)
+			st := b.last()
+			if st.Mode != stm32f4.Bootloader || st.Attempt != 1 || st.Dropped != stm32f4.DropNone {
+				t.Fatalf("start-up %+v", st)
+			}
+			if st.ResetFlags != 0x14000000 { // SFTRSTF|PINRSTF
+				t.Fatalf("reset flags 0x%08X, want SFTRSTF|PINRSTF", st.ResetFlags)
+			}
+			if got := b.chip.Stats(); got.ROMEntries != 1 || got.SystemResets != 1 {
+				t.Fatalf("stats %+v", got)
+			}
+		})
+	}
+}
+
+// TestOtherModesDoNotEnterROM: Normal, SafeMode and UF2 are reported to
+// the application, once.
+func TestOtherModesDoNotEnterROM(t *testing.T) {
+	for _, s := range stores[:3] {
+		for _, m := range []stm32f4.RunMode{stm32f4.Normal, stm32f4.SafeMode, stm32f4.UF2} {
+			t.Run(s.name+"/"+m.String(), func(t *testing.T) {
+				b := newBoard(t, boardOpts{store: s.store})
+				if err := b.dev.OnNextReset(m); err != nil {
+					t.Fatal(err)
+				}
+				b.dev.Reset()
+				b.want(mcu.Application)
+				if st := b.last(); st.Mode != m || st.Dropped != stm32f4.DropNone {
+					t.Fatalf("start-up %+v, want mode %s", st, m)
+				}
+				if b.chip.Stats().ROMEntries != 0 {
+					t.Fatal("ROM entered")
+				}
+				b.dev.Reset() // consumed: the next reset is normal
+				if st := b.last(); st.Mode != stm32f4.Normal {
+					t.Fatalf("second start-up %+v, want normal", st)
+				}
+			})
+		}
+	}
+}
+
+func TestRepeatedAndCancelledRequests(t *testing.T) {
+	for _, s := range stores[:3] {
+		t.Run(s.name, func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: s.store})
+			// Asked twice: one request, one entry.
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.Reset()
+			b.want(mcu.ROMBootloader)
+			if st := b.last(); st.Attempt != 1 {
+				t.Fatalf("attempt %d, want 1", st.Attempt)
+			}
+			// A pin reset while in the ROM drops the request.
+			b.chip.PinReset()
+			b.want(mcu.Application)
+			if st := b.last(); st.Mode != stm32f4.Normal || st.Dropped != stm32f4.DropNotSoftwareReset {
+				t.Fatalf("start-up after pin reset %+v", st)
+			}
+			// Asked, then cancelled with Normal.
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.OnNextReset(stm32f4.Normal)
+			if _, ok := b.dev.Pending(); ok {
+				t.Fatal("request still pending after Normal")
+			}
+			b.dev.Reset()
+			b.want(mcu.Application)
+			if b.chip.Stats().ROMEntries != 1 {
+				t.Fatalf("ROM entries %d, want 1", b.chip.Stats().ROMEntries)
+			}
+		})
+	}
+}
+
+// TestLeaveByJumpDoesNotReenter: the ROM's DfuSe leave jumps to the
+// application with no reset; the request must not send it back.
+func TestLeaveByJumpDoesNotReenter(t *testing.T) {
+	for _, s := range stores[:3] {
+		t.Run(s.name, func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: s.store})
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.Reset()
+			b.want(mcu.ROMBootloader)
+			b.chip.SetMSP(b.chip.Read32(0x08000000))
+			b.chip.Jump(b.chip.Read32(0x08000004))
+			b.want(mcu.Application)
+			if st := b.last(); st.Dropped != stm32f4.DropNotSoftwareReset {
+				t.Fatalf("start-up after leave %+v", st)
+			}
+		})
+	}
+}
+
+// TestLeaveByReset: the ROM resets the chip at the end of a session.
+// With the RTC store the retry window tells it from a detection miss; the
+// RAM store cannot tell and re-enters (bounded by MaxAttempts).
+func TestLeaveByReset(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		store       stm32f4.Store
+		session     time.Duration
+		wantROM     bool
+		wantDropped stm32f4.Drop
+	}{
+		{"backup, 3 s session", stm32f4.BackupRegister(0), 3 * time.Second, false, stm32f4.DropSessionOver},
+		{"backup, 10 s session", stm32f4.BackupRegister(0), 10 * time.Second, false, stm32f4.DropStale},
+		{"RAM, 3 s session (known limitation)", stm32f4.RAMWord(0x20010000), 3 * time.Second, true, stm32f4.DropNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: tc.store})
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.Reset()
+			b.want(mcu.ROMBootloader)
+			b.chip.Advance(tc.session)
+			b.chip.SystemReset()
+			if got := b.chip.State().Running == mcu.ROMBootloader; got != tc.wantROM {
+				t.Fatalf("in ROM after leave = %v, want %v (%s)", got, tc.wantROM, b.chip.State())
+			}
+			if st := b.last(); st.Dropped != tc.wantDropped {
+				t.Fatalf("start-up %+v, want dropped %s", st, tc.wantDropped)
+			}
+		})
+	}
+}
+
+// TestStaleRequest: a request older than 5 s (RTC) is dropped; Reset
+// restamps, so the age counts from the reset.
+func TestStaleRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		wait     time.Duration
+		viaReset bool
+		want     mcu.Running
+		dropped  stm32f4.Drop
+	}{
+		{"4 s old, software reset", 4 * time.Second, false, mcu.ROMBootloader, stm32f4.DropNone},
+		{"6 s old, software reset", 6 * time.Second, false, mcu.Application, stm32f4.DropStale},
+		{"6 s old, Reset restamps", 6 * time.Second, true, mcu.ROMBootloader, stm32f4.DropNone},
+		{"1 h old", time.Hour, false, mcu.Application, stm32f4.DropStale},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(3)})
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.chip.Advance(tc.wait)
+			if tc.viaReset {
+				b.dev.Reset()
+			} else {
+				b.chip.SystemReset() // e.g. a watchdog-free software reset by other code
+			}
+			b.want(tc.want)
+			if st := b.last(); st.Dropped != tc.dropped {
+				t.Fatalf("start-up %+v, want dropped %s", st, tc.dropped)
+			}
+		})
+	}
+}
+
+func TestStaleAcrossMidnight(t *testing.T) {
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0)})
+	b.chip.Advance(12*time.Hour - 2*time.Second) // 23:59:58
+	b.dev.OnNextReset(stm32f4.Bootloader)
+	b.chip.Advance(3 * time.Second) // 00:00:01 next day
+	b.chip.SystemReset()
+	b.want(mcu.ROMBootloader)
+	b.chip.PinReset() // back to the app, request dropped
+	b.dev.OnNextReset(stm32f4.Bootloader)
+	b.chip.Advance(7 * time.Second)
+	b.chip.SystemReset()
+	if st := b.last(); st.Dropped != stm32f4.DropStale {
+		t.Fatalf("start-up %+v, want stale", st)
+	}
+}
+
+// TestHSEMissRetry: every ROM start misses until attempts run out, then
+// the application starts normally; with a 50% miss rate the retries get in.
+func TestHSEMissRetry(t *testing.T) {
+	for _, s := range stores[:3] {
+		t.Run(s.name+"/always missed", func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: s.store, miss: 1, cfg: stm32f4.Config{MaxAttempts: 5}})
+			b.dev.OnNextReset(stm32f4.Bootloader)
+			b.dev.Reset()
+			b.want(mcu.Application)
+			st := b.chip.Stats()
+			if st.ROMEntries != 5 || st.HSEMisses != 5 {
+				t.Fatalf("stats %+v, want 5 ROM entries and 5 misses", st)
+			}
+			if got := b.last(); got.Mode != stm32f4.Normal || got.Dropped != stm32f4.DropAttempts {
+				t.Fatalf("last start-up %+v, want attempts exhausted", got)
+			}
+			if _, ok := b.dev.Pending(); ok {
+				t.Fatal("request still pending")
+			}
+		})
+		t.Run(s.name+"/half missed", func(t *testing.T) {
+			b := newBoard(t, boardOpts{store: s.store, miss: 0.5})
+			for i := range 20 {
+				b.dev.OnNextReset(stm32f4.Bootloader)
+				b.dev.Reset()
+				b.want(mcu.ROMBootloader)
+				if a := b.last().Attempt; a < 1 {
+					t.Fatalf("round %d: attempt %d", i, a)
+				}
+				b.chip.PinReset()
+			}
+			st := b.chip.Stats()
+			if st.HSEMisses == 0 || st.ROMEntries != 20+st.HSEMisses {
+				t.Fatalf("stats %+v: want some misses, each retried", st)
+			}
+		})
+	}
+}
+
+// TestRetriesWithoutRTC: the backup store without a running RTC falls back
+// to the attempt count.
+func TestRetriesWithoutRTC(t *testing.T) {
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), noRTC: true, miss: 1, cfg: stm32f4.Config{MaxAttempts: 3}})
+	b.dev.OnNextReset(stm32f4.Bootloader)
+	b.chip.Advance(time.Minute) // no clock: age unknown, not dropped
+	b.dev.Reset()
+	if st := b.chip.Stats(); st.ROMEntries != 3 {
+		t.Fatalf("ROM entries %d, want 3", st.ROMEntries)
+	}
+	b.want(mcu.Application)
+}
+
+// TestPowerCycleDropsRequest: with VBAT the backup register survives a
+// power cycle, but a power-on reset is not a software reset.
+func TestPowerCycleDropsRequest(t *testing.T) {
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), vbat: true})
+	b.dev.OnNextReset(stm32f4.Bootloader)
+	b.chip.PowerOff()
+	b.chip.PowerOn()
+	b.want(mcu.Application)
+	if st := b.last(); st.Dropped != stm32f4.DropNotSoftwareReset || st.ResetFlags&0x08000000 == 0 {
+		t.Fatalf("start-up %+v, want dropped after power-on (PORRSTF)", st)
+	}
+}
+
+// TestDirectJump: the seed's method passes the ROM's checks from a
+// running application, but a detection miss leaves it in the application.
+func TestDirectJump(t *testing.T) {
+	for _, tc := range []struct {
+		miss float64
+		want mcu.Running
+	}{{0, mcu.ROMBootloader}, {1, mcu.Application}} {
+		b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), miss: tc.miss})
+		b.dev.JumpToBootloaderDirect()
+		b.want(tc.want)
+		if st := b.chip.Stats(); st.ROMEntries != 1 {
+			t.Fatalf("miss %v: ROM entries %d, want 1", tc.miss, st.ROMEntries)
+		}
+	}
+	// From the same running application, with the AN2606 steps skipped,
+	// the ROM hangs: the application state matters.
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0)})
+	b.chip.SetMSP(b.chip.Read32(0x1FFF0000))
+	b.chip.Jump(b.chip.Read32(0x1FFF0004))
+	if s := b.chip.State(); s.Running != mcu.Hung || s.Fault != mcu.FaultPLLOn {
+		t.Fatalf("bare jump: %s, want hung with pll-on", s)
+	}
+}
+
+// TestEntryLeavesChipClean: after the reliable entry the peripheral clocks
+// and the backup-domain protection are back at their reset values.
+func TestEntryLeavesChipClean(t *testing.T) {
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0)})
+	b.dev.OnNextReset(stm32f4.Bootloader)
+	b.dev.Reset()
+	b.want(mcu.ROMBootloader)
+	for _, r := range []struct {
+		name       string
+		addr, want uint32
+	}{
+		{"RCC_CR", 0x40023800, 0x00006B83},
+		{"RCC_CFGR", 0x40023808, 0},
+		{"RCC_APB1ENR", 0x40023840, 0},
+		{"RCC_APB2ENR", 0x40023844, 1 << 14},
+		{"SYSCFG_MEMRMP", 0x40013800, 1},
+		{"RCC_CSR flags cleared", 0x40023874, 0},
+	} {
+		if got := b.chip.Read32(r.addr); got != r.want {
+			t.Errorf("%s = 0x%08X, want 0x%08X", r.name, got, r.want)
+		}
+	}
+	if b.chip.MSP() != mcu.DefaultROMStack {
+		t.Errorf("MSP 0x%08X", b.chip.MSP())
+	}
+}
