@@ -92,7 +92,13 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 	}
 	res.Method = m
 	res.PredictedSerial, _ = PredictROMSerial(app.Descriptors.Serial())
+	// Time the entry in the board's own clock when it has one (each
+	// simulated board keeps its own time), else in the host's.
 	clock := usb.ClockOf(host)
+	if dev, err := host.Open(ctx, app); err == nil {
+		clock = usb.ClockOf(dev)
+		dev.Close()
+	}
 	start := clock.Now()
 	opts.logf("%s: asking for the bootloader with %s", app.Path, m)
 	if err := Request(ctx, host, app, m, opts); err != nil {

@@ -432,9 +432,12 @@ func (p *parser) expr() (v value, out string, acts []action, reset bool, perr *p
 				}
 				args = append(args, a)
 				p.skip()
-				if p.i < len(p.s) && p.s[p.i] == ',' {
+				switch {
+				case p.i < len(p.s) && p.s[p.i] == ',':
 					p.i++
 					p.skip()
+				case p.i < len(p.s) && p.s[p.i] != ')':
+					return v, out, acts, false, errSyntax
 				}
 			}
 			if p.i >= len(p.s) {
@@ -455,7 +458,7 @@ func (p *parser) expr() (v value, out string, acts []action, reset bool, perr *p
 			}
 			v = value{kind: "none", name: "None"}
 		default:
-			return v, out, acts, false, errSyntax
+			return v, out, acts, false, nil // the caller checks what follows
 		}
 	}
 }
