@@ -65,7 +65,7 @@ type Report struct {
 	// Entered is the software entry, nil when the board already was in
 	// the bootloader.
 	Entered *enter.Result
-	Plan  *flash.Plan
+	Plan    *flash.Plan
 	// Result is nil for a dry run.
 	Result *flash.Result
 	// Left is true when the board was told to leave the bootloader.
