@@ -92,16 +92,11 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 	}
 	res.Method = m
 	res.PredictedSerial, _ = PredictROMSerial(app.Descriptors.Serial())
-	// Time the entry in the board's own clock when it has one (each
+	// The entry is timed in the board's own clock when it has one (each
 	// simulated board keeps its own time), else in the host's.
-	clock := usb.ClockOf(host)
-	if dev, err := host.Open(ctx, app); err == nil {
-		clock = usb.ClockOf(dev)
-		dev.Close()
-	}
-	start := clock.Now()
 	opts.logf("%s: asking for the bootloader with %s", app.Path, m)
-	if err := Request(ctx, host, app, m, opts); err != nil {
+	clock, start, err := request(ctx, host, app, m, opts)
+	if err != nil {
 		return res, err
 	}
 	rom, err := WaitROM(ctx, host, app, opts.Timeout)
@@ -118,30 +113,40 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 // out. A device that drops off the bus while answering the last request
 // has done what was asked.
 func Request(ctx context.Context, host usb.Host, app usb.DeviceInfo, m Method, opts Options) error {
+	_, _, err := request(ctx, host, app, m, opts)
+	return err
+}
+
+// request is Request; it also returns the clock of the board (the host's
+// when the device has none) and the time the request started in it.
+func request(ctx context.Context, host usb.Host, app usb.DeviceInfo, m Method, opts Options) (usb.Clock, time.Time, error) {
+	clock := usb.ClockOf(host)
 	if m == Detach {
 		return detach(ctx, host, app, opts)
 	}
 	if _, ok := FindACM(app.Descriptors); !ok {
-		return fmt.Errorf("%s (%s): method %s needs a CDC-ACM port, which the device does not have: %w", app.Path, app.ID(), m, ErrNoMethod)
+		return clock, time.Time{}, fmt.Errorf("%s (%s): method %s needs a CDC-ACM port, which the device does not have: %w", app.Path, app.ID(), m, ErrNoMethod)
 	}
 	var port Port
 	if len(app.Ports) > 0 {
 		p, err := OpenTTY(app.Ports[0])
 		if err != nil {
-			return err
+			return clock, time.Time{}, err
 		}
 		port = p
 	} else {
 		dev, err := host.Open(ctx, app)
 		if err != nil {
-			return fmt.Errorf("opening %s: %w", app, err)
+			return clock, time.Time{}, fmt.Errorf("opening %s: %w", app, err)
 		}
 		defer dev.Close()
+		clock = usb.ClockOf(dev)
 		if port, err = OpenACM(ctx, dev); err != nil {
-			return err
+			return clock, time.Time{}, err
 		}
 	}
 	defer port.Close()
+	start := clock.Now()
 	wait := opts.Wait
 	if wait <= 0 {
 		wait = DefaultWait
@@ -151,15 +156,18 @@ func Request(ctx context.Context, host usb.Host, app usb.DeviceInfo, m Method, o
 		quiet = 100 * time.Millisecond
 	}
 	c := &conversation{port: port, wait: wait, quiet: quiet, log: opts.Log}
+	var err error
 	switch m {
 	case Touch1200:
-		return touch1200(ctx, port)
+		err = touch1200(ctx, port)
 	case REPL:
-		return circuitPython(ctx, c, opts.Direct)
+		err = circuitPython(ctx, c, opts.Direct)
 	case RawREPL:
-		return rawREPL(ctx, c, opts.Direct)
+		err = rawREPL(ctx, c, opts.Direct)
+	default:
+		err = fmt.Errorf("enter: unknown method %q", m)
 	}
-	return fmt.Errorf("enter: unknown method %q", m)
+	return clock, start, err
 }
 
 // gone reports whether err, from the request that makes the board reset,
@@ -171,13 +179,15 @@ func gone(err error) bool {
 }
 
 // detach sends DFU_DETACH to the run-time interface.
-func detach(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options) error {
+func detach(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options) (usb.Clock, time.Time, error) {
+	clock := usb.ClockOf(host)
+	fail := func(err error) (usb.Clock, time.Time, error) { return clock, time.Time{}, err }
 	itf, ok := runTime(app.Descriptors)
 	if !ok {
-		return fmt.Errorf("%s (%s): method detach needs a DFU run-time interface, which the device does not have: %w", app.Path, app.ID(), ErrNoMethod)
+		return fail(fmt.Errorf("%s (%s): method detach needs a DFU run-time interface, which the device does not have: %w", app.Path, app.ID(), ErrNoMethod))
 	}
 	if itf.HasFunctional && itf.Functional.Attributes&dfu.AttrWillDetach == 0 {
-		return fmt.Errorf("%s (%s): the DFU run-time interface needs a USB reset after DFU_DETACH (bitWillDetach clear), which softdfu cannot send: %w; hold BOOT0 high and press reset instead", app.Path, app.ID(), ErrNoMethod)
+		return fail(fmt.Errorf("%s (%s): the DFU run-time interface needs a USB reset after DFU_DETACH (bitWillDetach clear), which softdfu cannot send: %w; hold BOOT0 high and press reset instead", app.Path, app.ID(), ErrNoMethod))
 	}
 	timeout := uint16(1000)
 	if itf.HasFunctional && itf.Functional.DetachTimeout > 0 {
@@ -185,21 +195,23 @@ func detach(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options
 	}
 	dev, err := host.Open(ctx, app)
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", app, err)
+		return fail(fmt.Errorf("opening %s: %w", app, err))
 	}
 	defer dev.Close()
+	clock = usb.ClockOf(dev)
+	start := clock.Now()
 	if err := dev.Claim(ctx, itf.Number); err != nil {
-		return fmt.Errorf("claiming the DFU run-time interface %d of %s: %w", itf.Number, app, err)
+		return fail(fmt.Errorf("claiming the DFU run-time interface %d of %s: %w", itf.Number, app, err))
 	}
 	opts.logf("%s: DFU_DETACH (wTimeout %d ms) to interface %d", app.Path, timeout, itf.Number)
 	_, err = dev.Control(ctx, usb.ClassInterfaceOut(uint8(dfu.ReqDetach), timeout, uint16(itf.Number), 0), nil)
 	if errors.Is(err, usb.ErrStall) {
-		return fmt.Errorf("%s: DFU_DETACH stalled: the application refused to detach", app.Path)
+		return fail(fmt.Errorf("%s: DFU_DETACH stalled: the application refused to detach", app.Path))
 	}
 	if !gone(err) {
-		return err
+		return fail(err)
 	}
-	return nil
+	return clock, start, nil
 }
 
 // touch1200 opens the port at 1200 baud and drops DTR (the Arduino
@@ -310,7 +322,10 @@ func rawREPL(ctx context.Context, c *conversation, direct bool) error {
 		return err
 	}
 	if err := c.send(ctx, "\x04"); err != nil {
-		return err
+		if !gone(err) {
+			return err
+		}
+		return nil // the board reset while taking the code
 	}
 	if _, _, err := c.expect(ctx, "OK"); err != nil {
 		if errors.Is(err, errQuiet) || !gone(err) {
