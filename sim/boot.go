@@ -163,6 +163,19 @@ func (b *Board) runFirmware(g any, f func(fw *stm32f4.Device, c *mcu.Chip)) bool
 	return true
 }
 
+// RunFirmware runs f as code of the application the board runs now, on
+// its chip (for tests and experiments: poke registers, jump, reset). It
+// reports false, doing nothing, when no application runs.
+func (b *Board) RunFirmware(f func(fw *stm32f4.Device, c *mcu.Chip)) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state.Run != RunApp {
+		return false
+	}
+	b.onChip(func() { f(b.fw, b.chip) })
+	return true
+}
+
 // ChipState returns the state of the board's simulated core (for tests and
 // diagnostics: registers judged at ROM entry, faults).
 func (b *Board) ChipState() mcu.State {
