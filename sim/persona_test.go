@@ -300,3 +300,37 @@ func TestHungBoardSaysWhy(t *testing.T) {
 		t.Fatalf("%+v", st)
 	}
 }
+
+// FuzzPersonaInput: any bytes on a Python persona's serial port are
+// answered without a panic, and the board ends in a known state.
+func FuzzPersonaInput(f *testing.F) {
+	for _, s := range []string{
+		"\x03\rimport microcontroller\rmicrocontroller.on_next_reset(microcontroller.RunMode.BOOTLOADER)\rmicrocontroller.reset()\r",
+		"\r\x01import time, machine; time.sleep_ms(100); machine.bootloader()\x04",
+		"\x03\rprint('a', 'b', (1\r", "\x03\rprint(print(print))\r", "\x01\x05A\x01\x04\x02\x04",
+		"\x03\r\"unterminated\r", "\x03\rtime.sleep(-5)\r", "\x03\r-\r", "\x03\ra.b.c(d(e(f)))\r",
+	} {
+		f.Add(byte(0), []byte(s))
+		f.Add(byte(1), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, which byte, in []byte) {
+		spec := "feather-f405"
+		if which&1 == 1 {
+			spec = "feather-f405:micropython"
+		}
+		w := newWorld(t, spec)
+		tm := openTerm(t, w, "1-1")
+		for len(in) > 0 {
+			n := min(len(in), 64)
+			if err := tm.send(string(in[:n])); err != nil {
+				break
+			}
+			in = in[n:]
+		}
+		switch st := w.Boards()[0].State(); st.Run {
+		case sim.RunApp, sim.RunROM:
+		default:
+			t.Fatalf("board %+v", st)
+		}
+	})
+}
