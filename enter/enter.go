@@ -102,7 +102,7 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 	rom, err := WaitROM(ctx, host, app, opts.Timeout)
 	res.Elapsed = clock.Now().Sub(start)
 	if err != nil {
-		return res, fmt.Errorf("%s: %w (method %s)", app.Path, err, m)
+		return res, fmt.Errorf("%s: %s: %w", app.Path, m, err)
 	}
 	res.ROM = rom
 	opts.logf("%s: bootloader %s serial %s on %s after %v", app.Path, rom.ID(), rom.Descriptors.Serial(), rom.Path, res.Elapsed)

@@ -15,6 +15,7 @@ func (e *env) enterCommand() *cobra.Command {
 	var sel selection
 	var method string
 	var timeout time.Duration
+	var direct bool
 	c := &cobra.Command{
 		Use:   "enter",
 		Short: "Bring a board that runs its application into the ROM DFU bootloader, from software",
@@ -35,7 +36,7 @@ predicted from the UID in the application's serial number, or the same USB
 port. Other boards' bootloaders are left alone.`,
 		Args: exactArgs(0, "no arguments (choose boards with --serial, --path or --all)"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts := enter.Options{Timeout: timeout}
+			opts := enter.Options{Timeout: timeout, Direct: direct}
 			if method != "" {
 				m, err := enter.ParseMethod(method)
 				if err != nil {
@@ -69,6 +70,8 @@ port. Other boards' bootloaders are left alone.`,
 	sel.flags(c.Flags())
 	c.Flags().StringVar(&method, "method", "", "entry method: repl, raw-repl, detach or 1200bps (default: detected from the descriptors)")
 	c.Flags().DurationVar(&timeout, "timeout", enter.DefaultTimeout, "how long to wait for the bootloader to appear")
+	c.Flags().BoolVar(&direct, "direct-jump", false, "REPL methods: ask for the original direct jump from the running application (for comparison; unreliable)")
+	_ = c.Flags().MarkHidden("direct-jump")
 	return c
 }
 
