@@ -299,8 +299,11 @@ func lastLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// rawREPL enters MicroPython's raw REPL as mpremote does and runs
-// machine.bootloader() the way mpremote's bootloader command does.
+// rawREPL enters MicroPython's raw REPL as mpremote does
+// (tools/mpremote/mpremote/transport_serial.py, enter_raw_repl and
+// exec_raw_no_follow: "\r\x03", drain, "\r\x01", wait for
+// "raw REPL; CTRL-B to exit\r\n>", the code, "\x04", "OK") and runs what
+// mpremote's bootloader command runs.
 func rawREPL(ctx context.Context, c *conversation, direct bool) error {
 	if err := c.send(ctx, "\r\x03"); err != nil {
 		return err

@@ -92,7 +92,10 @@ func runTime(d usb.Descriptors) (dfu.Interface, bool) {
 // board will report, from the serial number its application reports:
 //
 //   - 24 hex digits are the 96-bit UID in memory order (CircuitPython's
-//     serial): the ROM reports 8 hex digits of UID word 0 + word 2, then
+//     serial: supervisor/shared/usb/usb_desc.c usb_build_descriptors writes
+//     the bytes of common_hal_mcu_processor_get_uid in order, two upper-case
+//     hex digits each; that the STM port's get_uid copies the UID in memory
+//     order is UNVERIFIED): the ROM reports 8 hex digits of UID word 0 + word 2, then
 //     the upper 4 hex digits of word 1 (PROTOCOL.md section 3);
 //   - 12 hex digits are already in the ROM's format (MicroPython's stm32
 //     port derives its serial the way the ROM does; UNVERIFIED for every
