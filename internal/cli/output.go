@@ -16,10 +16,9 @@ import (
 //
 // Kinds: "phase" (a step starts: survey, plan, erase, write, verify, leave,
 // wait-app, read, mass-erase, ...), "progress" (done of total, in "unit":
-// bytes or sectors; rate-limited to every 10 % of a phase), "plan" (the
-// sector map before anything is written), "log" (a note for people),
-// "result" (one per board: "ok", "error", "data") and "error" (the command
-// failed before or outside any board).
+// bytes or sectors; rate-limited to every 10 % of a phase), "note" (a
+// remark for people), "result" (one per board: "ok", "error", "data") and
+// "error" (the command failed before or outside any board).
 type event struct {
 	Event   string         `json:"event"`
 	Board   string         `json:"board,omitempty"`

@@ -252,9 +252,9 @@ func (t *tracker) update(phase string, done, total int) {
 }
 
 // note passes on a remark for people.
-func (t *tracker) note(msg string) {
+func (t *tracker) note(phase, msg string) {
 	if t.mode == progressJSON {
-		t.e.emit(event{Event: "log", Board: t.board, Message: msg})
+		t.e.emit(event{Event: "note", Board: t.board, Phase: phase, Message: msg})
 		return
 	}
 	if t.mode != progressNone {
@@ -291,7 +291,7 @@ func (t *tracker) event(ev update.Event) {
 	case "progress":
 		t.update(ev.Phase, ev.Done, ev.Total)
 	case "note":
-		t.note(ev.Message)
+		t.note(ev.Phase, ev.Message)
 	}
 }
 

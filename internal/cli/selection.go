@@ -89,16 +89,9 @@ func (e *env) pick(ctx context.Context, s *selection, what string, want func(boa
 	}
 	said := false
 	for {
-		// While waiting, a command that takes any board (flash) waits for
-		// one in DFU mode; at the deadline it takes what is there, so that
-		// the error says what the board runs.
-		accept := want
-		if accept == nil && clock != nil && clock.Now().Before(deadline) {
-			accept = inDFU
-		}
 		var out []board
 		for _, b := range all {
-			if s.match(b) && (accept == nil || accept(b)) {
+			if s.match(b) && (want == nil || want(b)) {
 				out = append(out, b)
 			}
 		}

@@ -29,6 +29,11 @@ type Device struct {
 	sys      ioctlFunc
 	claimed  map[uint8]bool
 	detached map[uint8]string // interface -> kernel driver Claim detached
+
+	pollEvents int16 // what poll(2) reports for a completed URB: POLLOUT
+	reapMu     sync.Mutex
+	pending    map[uintptr]*pendingURB // submitted, by urb address
+	orphans    map[uintptr]*pendingURB // given up on, kept alive until Close
 }
 
 var _ usb.Device = (*Device)(nil)
@@ -61,6 +66,20 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 	if err != nil {
 		return 0, fmt.Errorf("usbfs: control %s: %w", setup, err)
 	}
+	var n int
+	if ctx.Done() == nil {
+		n, err = d.syncControl(setup, data, tmo)
+	} else {
+		n, err = d.asyncControl(ctx, setup, data, tmo)
+	}
+	if err != nil {
+		return 0, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
+	}
+	return n, nil
+}
+
+// syncControl is USBDEVFS_CONTROL.
+func (d *Device) syncControl(setup usb.Setup, data []byte, tmo uint32) (int, error) {
 	c := &ctrlTransfer{RequestType: setup.RequestType, Request: setup.Request, Value: setup.Value,
 		Index: setup.Index, Length: setup.Length, Timeout: tmo}
 	if setup.Length > 0 {
@@ -69,15 +88,32 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 	n, err := d.sys(d.fd, usbdevfsControl, unsafe.Pointer(c))
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(c)
+	return n, err
+}
+
+// asyncControl is a control URB: the 8-byte setup packet followed by the
+// data stage in one buffer.
+func (d *Device) asyncControl(ctx context.Context, setup usb.Setup, data []byte, tmo uint32) (int, error) {
+	buf := make([]byte, 8+int(setup.Length))
+	sp := setup.Marshal()
+	copy(buf, sp[:])
+	if !setup.In() {
+		copy(buf[8:], data[:setup.Length])
+	}
+	n, err := d.submit(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
 	if err != nil {
-		return 0, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
+		return 0, err
+	}
+	n = min(n, int(setup.Length))
+	if setup.In() {
+		copy(data, buf[8:8+n])
 	}
 	return n, nil
 }
 
 // Transfer performs a bulk or interrupt transfer on endpoint ep (bit 7 set
-// = IN) with USBDEVFS_BULK, which the kernel routes to an interrupt pipe for
-// interrupt endpoints.
+// = IN); the kernel routes it to an interrupt pipe for interrupt endpoints.
+// On an error it returns the bytes moved before it.
 func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -89,6 +125,20 @@ func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, erro
 	if err != nil {
 		return 0, fmt.Errorf("usbfs: %s: %w", what, err)
 	}
+	var n int
+	if ctx.Done() == nil {
+		n, err = d.syncBulk(ep, data, tmo)
+	} else {
+		n, err = d.asyncBulk(ctx, ep, data, tmo)
+	}
+	if err != nil {
+		return n, d.transferError(what, err, tmo, fromCtx)
+	}
+	return n, nil
+}
+
+// syncBulk is USBDEVFS_BULK.
+func (d *Device) syncBulk(ep uint8, data []byte, tmo uint32) (int, error) {
 	b := &bulkTransfer{Ep: uint32(ep), Len: uint32(len(data)), Timeout: tmo}
 	if len(data) > 0 {
 		b.Data = unsafe.Pointer(&data[0])
@@ -96,10 +146,35 @@ func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, erro
 	n, err := d.sys(d.fd, usbdevfsBulk, unsafe.Pointer(b))
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(b)
-	if err != nil {
-		return 0, d.transferError(what, err, tmo, fromCtx)
+	return n, err
+}
+
+// asyncBulk moves data in URBs of at most maxURB bytes (the kernel turns a
+// bulk URB on an interrupt endpoint into an interrupt URB). An IN transfer
+// ends at the first short URB. It returns the bytes moved before an error.
+func (d *Device) asyncBulk(ctx context.Context, ep uint8, data []byte, tmo uint32) (int, error) {
+	deadline := time.Now().Add(time.Duration(tmo) * time.Millisecond)
+	in := ep&usb.DirIn != 0
+	total := 0
+	for {
+		chunk := min(len(data)-total, maxURB)
+		buf := make([]byte, chunk)
+		if !in {
+			copy(buf, data[total:total+chunk])
+		}
+		n, err := d.submit(ctx, urbTypeBulk, ep, buf, time.Until(deadline))
+		if err != nil {
+			return total, err
+		}
+		n = min(n, chunk)
+		if in {
+			copy(data[total:], buf[:n])
+		}
+		total += n
+		if total >= len(data) || (in && n < chunk) {
+			return total, nil
+		}
 	}
-	return n, nil
 }
 
 // Claim claims interface iface for this program. A kernel driver bound to
@@ -278,6 +353,9 @@ func (d *Device) Close() error {
 	if err := unix.Close(d.fd); err != nil {
 		errs = append(errs, fmt.Errorf("usbfs: closing %s: %w", d.node, err))
 	}
+	d.reapMu.Lock()
+	clear(d.orphans) // the kernel dropped its URBs with the fd
+	d.reapMu.Unlock()
 	return errors.Join(errs...)
 }
 

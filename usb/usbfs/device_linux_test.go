@@ -30,6 +30,23 @@ type fakeKernel struct {
 	in    []byte            // data an IN transfer returns
 	out   []byte            // data the last OUT transfer carried
 	tmo   uint32            // timeout of the last transfer
+
+	// Asynchronous URBs. Completions are announced by writing a byte to
+	// notify (the Device polls the read end for POLLIN).
+	notify    int
+	hang      bool // URBs stay in flight until discarded
+	inflight  []*urb
+	completed []*urb
+	onSubmit  func()
+	status    int32 // URB status to complete with, if not 0
+}
+
+// complete finishes an URB: the data and status are written when it is
+// reaped, as the kernel does. k.mu held.
+func (k *fakeKernel) complete(u *urb, status int32) {
+	u.Status = status
+	k.completed = append(k.completed, u)
+	unix.Write(k.notify, []byte{1})
 }
 
 func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
@@ -84,6 +101,81 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 		if err := k.wrap[uintptr(a.IoctlCode)]; err != nil {
 			return -1, err
 		}
+	case usbdevfsSubmitURB:
+		u := (*urb)(arg)
+		buf := unsafe.Slice((*byte)(u.Buffer), u.BufferLength)
+		if u.Type == urbTypeControl {
+			k.calls = append(k.calls, fmt.Sprintf("urb control % x", buf[:8]))
+		} else {
+			k.calls = append(k.calls, fmt.Sprintf("urb %d %02x %d", u.Type, u.Endpoint, u.BufferLength))
+		}
+		if err := k.errs[req]; err != nil {
+			return -1, err
+		}
+		// Errors the kernel finds before queueing the URB.
+		if e := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]]; e == unix.ENOENT || e == unix.EINVAL || e == unix.EACCES || e == unix.EHOSTUNREACH {
+			return -1, e
+		}
+		in := u.Endpoint&0x80 != 0
+		data := buf
+		if u.Type == urbTypeControl {
+			in, data = buf[0]&0x80 != 0, buf[8:]
+		}
+		if !in {
+			k.out = append([]byte(nil), data...)
+		}
+		if k.onSubmit != nil {
+			k.onSubmit()
+		}
+		if k.hang {
+			k.inflight = append(k.inflight, u)
+			return 0, nil
+		}
+		var st int32
+		if e, ok := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]].(unix.Errno); ok {
+			st = -int32(e)
+		}
+		if k.status != 0 {
+			st = k.status
+		}
+		u.ActualLength = int32(len(data))
+		if in {
+			u.ActualLength = int32(min(len(data), len(k.in)))
+		}
+		k.complete(u, st)
+		return 0, nil
+	case usbdevfsReapURBNDelay:
+		if err := k.errs[req]; err != nil {
+			return -1, err
+		}
+		if len(k.completed) == 0 {
+			var b [64]byte
+			unix.Read(k.notify, b[:]) // not blocking: the fd is O_NONBLOCK
+			return -1, unix.EAGAIN
+		}
+		u := k.completed[0]
+		k.completed = k.completed[1:]
+		if u.Status == 0 {
+			buf := unsafe.Slice((*byte)(u.Buffer), u.BufferLength)
+			if u.Type == urbTypeControl && buf[0]&0x80 != 0 {
+				copy(buf[8:], k.in)
+			} else if u.Type != urbTypeControl && u.Endpoint&0x80 != 0 {
+				copy(buf, k.in)
+			}
+		}
+		*(*uintptr)(arg) = uintptr(unsafe.Pointer(u))
+		k.calls = append(k.calls, fmt.Sprintf("reap %d", u.Status))
+		return 0, nil
+	case usbdevfsDiscardURB:
+		k.calls = append(k.calls, "discard")
+		for i, u := range k.inflight {
+			if u == (*urb)(arg) {
+				k.inflight = append(k.inflight[:i], k.inflight[i+1:]...)
+				k.complete(u, -int32(unix.ENOENT))
+				return 0, nil
+			}
+		}
+		return -1, unix.EINVAL
 	default:
 		k.calls = append(k.calls, fmt.Sprintf("unknown %#x", req))
 		return -1, unix.ENOTTY
@@ -101,12 +193,15 @@ func openFake(t *testing.T, root, port string) (*Device, *fakeKernel) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fd, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		t.Fatal(err)
 	}
-	k := &fakeKernel{errs: map[uintptr]error{}, wrap: map[uintptr]error{}}
-	return newDevice(fd, "/dev/bus/usb/001/006", d, k.ioctl), k
+	k := &fakeKernel{errs: map[uintptr]error{}, wrap: map[uintptr]error{}, notify: p[1]}
+	t.Cleanup(func() { unix.Close(p[1]) })
+	dev := newDevice(p[0], "/dev/bus/usb/001/006", d, k.ioctl)
+	dev.pollEvents = unix.POLLIN
+	return dev, k
 }
 
 func TestControl(t *testing.T) {
@@ -193,19 +288,30 @@ func TestTransferErrors(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, time.Minute)
 				defer cancel()
 			}
-			_, err1 := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
-			_, err2 := dev.Transfer(ctx, 0x81, make([]byte, 8))
-			for _, err := range []error{err1, err2} {
-				for _, w := range tt.want {
-					if !errors.Is(err, w) {
-						t.Errorf("%v is not %v", err, w)
+			for _, async := range []bool{false, true} {
+				if async && !tt.deadline {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithCancel(ctx)
+					defer cancel()
+				}
+				k.calls = nil
+				_, err1 := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+				_, err2 := dev.Transfer(ctx, 0x81, make([]byte, 8))
+				for _, err := range []error{err1, err2} {
+					for _, w := range tt.want {
+						if !errors.Is(err, w) {
+							t.Errorf("%v is not %v", err, w)
+						}
+					}
+					if !reflect.DeepEqual(tt.want, []error{usb.ErrGone}) && errors.Is(err, usb.ErrGone) {
+						t.Errorf("%v must not be ErrGone", err)
+					}
+					if err == nil || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "0483:df11 1-1.2") {
+						t.Errorf("error %v lacks %q or the device", err, tt.text)
 					}
 				}
-				if !reflect.DeepEqual(tt.want, []error{usb.ErrGone}) && errors.Is(err, usb.ErrGone) {
-					t.Errorf("%v must not be ErrGone", err)
-				}
-				if err == nil || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "0483:df11 1-1.2") {
-					t.Errorf("error %v lacks %q or the device", err, tt.text)
+				if (async || tt.deadline) != (len(k.calls) > 0 && strings.HasPrefix(k.calls[0], "urb")) {
+					t.Errorf("async=%v but calls %q", async, k.calls)
 				}
 			}
 		})
@@ -448,13 +554,19 @@ func TestConcurrentUseAndClose(t *testing.T) {
 	k.in = []byte{0, 0, 0, 0, 2, 0}
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
-	for range 8 {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c := context.Background() // synchronous ioctls
+			if i%2 == 1 {
+				c = ctx // URBs, reaped by whichever goroutine polls first
+			}
 			for range 8 {
 				buf := make([]byte, 6)
-				if _, err := dev.Control(context.Background(), usb.ClassInterfaceIn(3, 0, 0, 6), buf); err != nil && !errors.Is(err, errClosed) {
+				if _, err := dev.Control(c, usb.ClassInterfaceIn(3, 0, 0, 6), buf); err != nil && !errors.Is(err, errClosed) {
 					errs <- err
 					return
 				}
@@ -483,5 +595,144 @@ func TestSysIoctlReachesKernel(t *testing.T) {
 	var caps uint32
 	if _, err := sysIoctl(fd, usbdevfsGetCapabilities, unsafe.Pointer(&caps)); !errors.Is(err, unix.ENOTTY) {
 		t.Errorf("GET_CAPABILITIES on /dev/null: %v, want ENOTTY", err)
+	}
+}
+
+func TestAsyncControl(t *testing.T) {
+	dev, k := openFake(t, romTree, "1-1.2")
+	defer dev.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k.in = []byte{0, 100, 0, 0, 5, 0, 0xee} // one byte more than asked
+	buf := make([]byte, 6)
+	n, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), buf)
+	if err != nil || n != 6 || string(buf) != string(k.in[:6]) {
+		t.Fatalf("GETSTATUS: n=%d err=%v buf=% x", n, err, buf)
+	}
+	payload := []byte{0x21, 0, 0, 0, 8}
+	n, err = dev.Control(ctx, usb.ClassInterfaceOut(1, 0, 0, 5), payload)
+	if err != nil || n != 5 || string(k.out) != string(payload) {
+		t.Fatalf("DNLOAD: n=%d err=%v out=% x", n, err, k.out)
+	}
+	want := []string{"urb control a1 03 00 00 00 00 06 00", "reap 0", "urb control 21 01 00 00 00 00 05 00", "reap 0"}
+	if !reflect.DeepEqual(k.calls, want) {
+		t.Errorf("calls %q, want %q", k.calls, want)
+	}
+	if len(dev.pending) != 0 {
+		t.Errorf("%d URBs left pending", len(dev.pending))
+	}
+}
+
+func TestAsyncBulkChunks(t *testing.T) {
+	dev, k := openFake(t, appTree, "1-1.2")
+	defer dev.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := make([]byte, 40000)
+	for i := range out {
+		out[i] = byte(i)
+	}
+	n, err := dev.Transfer(ctx, 0x02, out)
+	if err != nil || n != len(out) {
+		t.Fatalf("OUT: %d %v", n, err)
+	}
+	if string(k.out) != string(out[32768:]) {
+		t.Errorf("last chunk carried %d bytes", len(k.out))
+	}
+	k.in = []byte("short")
+	in := make([]byte, 40000)
+	n, err = dev.Transfer(ctx, 0x82, in)
+	if err != nil || n != 5 || string(in[:n]) != "short" {
+		t.Fatalf("IN: %d %v %q", n, err, in[:n])
+	}
+	want := []string{"urb 3 02 16384", "reap 0", "urb 3 02 16384", "reap 0", "urb 3 02 7232", "reap 0", "urb 3 82 16384", "reap 0"}
+	if !reflect.DeepEqual(k.calls, want) {
+		t.Errorf("calls %q, want %q", k.calls, want)
+	}
+}
+
+func TestAsyncCancelAndTimeout(t *testing.T) {
+	t.Run("cancel", func(t *testing.T) {
+		dev, k := openFake(t, romTree, "1-1.2")
+		defer dev.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		k.hang = true
+		k.onSubmit = cancel // cancelled while the URB is in flight
+		_, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "discarded") {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		want := []string{"urb control a1 03 00 00 00 00 06 00", "discard", "reap -2"}
+		if !reflect.DeepEqual(k.calls, want) {
+			t.Errorf("calls %q, want %q", k.calls, want)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		dev, k := openFake(t, romTree, "1-1.2")
+		defer dev.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		k.hang = true
+		_, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+		if !errors.Is(err, usb.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want ErrTimeout and DeadlineExceeded", err)
+		}
+		if k.calls[len(k.calls)-2] != "discard" || k.calls[len(k.calls)-1] != "reap -2" {
+			t.Errorf("calls %q, want a discard and its reap", k.calls)
+		}
+	})
+}
+
+func TestAsyncGone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t.Run("hangup", func(t *testing.T) {
+		dev, k := openFake(t, romTree, "1-1.2")
+		k.hang = true
+		k.onSubmit = func() { unix.Close(k.notify) } // poll sees POLLHUP
+		_, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+		if !errors.Is(err, usb.ErrGone) {
+			t.Errorf("err = %v, want ErrGone", err)
+		}
+		if len(dev.orphans) != 1 || len(dev.pending) != 0 {
+			t.Errorf("%d orphans, %d pending; want the lost URB kept until Close", len(dev.orphans), len(dev.pending))
+		}
+		if err := dev.Close(); err != nil || len(dev.orphans) != 0 {
+			t.Errorf("Close: %v, %d orphans", err, len(dev.orphans))
+		}
+	})
+	t.Run("reap refused", func(t *testing.T) {
+		dev, k := openFake(t, romTree, "1-1.2")
+		defer dev.Close()
+		k.hang = true
+		k.errs[usbdevfsReapURBNDelay] = unix.ENODEV
+		_, err := dev.Transfer(ctx, 0x81, make([]byte, 8))
+		if !errors.Is(err, usb.ErrGone) {
+			t.Errorf("err = %v, want ErrGone", err)
+		}
+	})
+	t.Run("submit refused", func(t *testing.T) {
+		dev, k := openFake(t, romTree, "1-1.2")
+		defer dev.Close()
+		k.errs[usbdevfsSubmitURB] = unix.ENODEV
+		_, err := dev.Transfer(ctx, 0x81, make([]byte, 8))
+		if !errors.Is(err, usb.ErrGone) || len(dev.pending) != 0 {
+			t.Errorf("err = %v (%d pending), want ErrGone", err, len(dev.pending))
+		}
+	})
+}
+
+// An URB the kernel kills (status -ENOENT without a discard of ours) is a
+// device that left the bus.
+func TestAsyncKilledByKernel(t *testing.T) {
+	dev, k := openFake(t, romTree, "1-1.2")
+	defer dev.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k.status = -int32(unix.ENOENT)
+	_, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+	if !errors.Is(err, usb.ErrGone) {
+		t.Errorf("err = %v, want ErrGone", err)
 	}
 }

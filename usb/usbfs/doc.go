@@ -12,9 +12,13 @@
 // listed in DeviceInfo.Ports.
 //
 // Opening uses /dev/bus/usb/BBB/DDD and the usbfs ioctls (CONTROL, BULK,
-// CLAIMINTERFACE, RELEASEINTERFACE, SETINTERFACE, USBDEVFS_IOCTL wrapping
-// DISCONNECT and CONNECT, RESET, CLEAR_HALT, GET_CAPABILITIES), with the
-// argument structs of include/uapi/linux/usbdevice_fs.h.
+// SUBMITURB, REAPURBNDELAY, DISCARDURB, CLAIMINTERFACE, RELEASEINTERFACE,
+// SETINTERFACE, USBDEVFS_IOCTL wrapping DISCONNECT and CONNECT, RESET,
+// CLEAR_HALT, GET_CAPABILITIES), with the argument structs of
+// include/uapi/linux/usbdevice_fs.h and request numbers computed from
+// their sizes, as the kernel's _IOC macros do (so 32-bit and big-endian
+// ports get theirs). Sysfs descriptors are taken as little-endian, as the
+// kernel stores them raw.
 //
 // # Re-enumeration
 //
@@ -36,12 +40,16 @@
 // so that a serial console comes back; when the device has left the bus
 // there is nothing to re-attach and Close succeeds.
 //
-// # Timeouts
+// # Timeouts and cancellation
 //
-// Every transfer is one synchronous ioctl whose timeout comes from the
-// context deadline (rounded up to whole milliseconds, at most MaxTimeout),
-// or DefaultTimeout when the context has none. A context cancelled while
-// the ioctl runs is noticed only when the ioctl returns.
+// The timeout of a transfer comes from the context deadline (rounded up to
+// whole milliseconds, at most MaxTimeout), or DefaultTimeout when the
+// context has none. A transfer whose context can be cancelled is an
+// asynchronous URB (SUBMITURB, then poll and REAPURBNDELAY); when the
+// context is cancelled or the timeout passes it is discarded (DISCARDURB)
+// at once. A context that can never be cancelled (context.Background) uses
+// the synchronous CONTROL and BULK ioctls, which wait in the kernel,
+// uninterruptibly, until the device answers or the timeout passes.
 //
 // # Platforms
 //

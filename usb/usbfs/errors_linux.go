@@ -82,8 +82,10 @@ func (d *Device) errnoError(what string, err error, ifdir string) error {
 // transferError maps the errno of a control or bulk transfer.
 func (d *Device) transferError(what string, err error, tmo uint32, fromCtx bool) error {
 	switch {
-	case errors.Is(err, unix.ETIMEDOUT):
-		if fromCtx {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("usbfs: %s of %s %s: %w (the transfer was discarded)", what, d.info.ID(), d.info.Path, err)
+	case errors.Is(err, unix.ETIMEDOUT) || errors.Is(err, context.DeadlineExceeded):
+		if fromCtx || errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("usbfs: %s of %s %s: %w after %d ms (%w)", what, d.info.ID(), d.info.Path, usb.ErrTimeout, tmo, context.DeadlineExceeded)
 		}
 		return fmt.Errorf("usbfs: %s of %s %s: %w after %d ms", what, d.info.ID(), d.info.Path, usb.ErrTimeout, tmo)

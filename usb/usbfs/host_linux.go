@@ -37,7 +37,8 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 
 func newDevice(fd int, node string, d sysDevice, sys ioctlFunc) *Device {
 	return &Device{fd: fd, node: node, info: d.info, dir: d.dir, sys: sys,
-		claimed: map[uint8]bool{}, detached: map[uint8]string{}}
+		claimed: map[uint8]bool{}, detached: map[uint8]string{},
+		pollEvents: unix.POLLOUT, pending: map[uintptr]*pendingURB{}, orphans: map[uintptr]*pendingURB{}}
 }
 
 func (h *Host) devRoot() string { return or(h.DevRoot, DefaultDevRoot) }

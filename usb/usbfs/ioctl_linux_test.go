@@ -38,6 +38,21 @@ func TestIoctlStructLayout(t *testing.T) {
 		{"ioctl.ioctl_code", unsafe.Offsetof(ioctlArg{}.IoctlCode), 4},
 		{"ioctl.data", unsafe.Offsetof(ioctlArg{}.Data), 8},
 		{"sizeof ioctl", unsafe.Sizeof(ioctlArg{}), map[uintptr]uintptr{4: 12, 8: 16}[ptr]},
+		// struct usbdevfs_urb: two bytes, then ints, the buffer pointer,
+		// six ints and the usercontext pointer.
+		{"urb.type", unsafe.Offsetof(urb{}.Type), 0},
+		{"urb.endpoint", unsafe.Offsetof(urb{}.Endpoint), 1},
+		{"urb.status", unsafe.Offsetof(urb{}.Status), 4},
+		{"urb.flags", unsafe.Offsetof(urb{}.Flags), 8},
+		{"urb.buffer", unsafe.Offsetof(urb{}.Buffer), map[uintptr]uintptr{4: 12, 8: 16}[ptr]},
+		{"urb.buffer_length", unsafe.Offsetof(urb{}.BufferLength), map[uintptr]uintptr{4: 16, 8: 24}[ptr]},
+		{"urb.actual_length", unsafe.Offsetof(urb{}.ActualLength), map[uintptr]uintptr{4: 20, 8: 28}[ptr]},
+		{"urb.start_frame", unsafe.Offsetof(urb{}.StartFrame), map[uintptr]uintptr{4: 24, 8: 32}[ptr]},
+		{"urb.number_of_packets", unsafe.Offsetof(urb{}.NumberOfPackets), map[uintptr]uintptr{4: 28, 8: 36}[ptr]},
+		{"urb.error_count", unsafe.Offsetof(urb{}.ErrorCount), map[uintptr]uintptr{4: 32, 8: 40}[ptr]},
+		{"urb.signr", unsafe.Offsetof(urb{}.Signr), map[uintptr]uintptr{4: 36, 8: 44}[ptr]},
+		{"urb.usercontext", unsafe.Offsetof(urb{}.UserContext), map[uintptr]uintptr{4: 40, 8: 48}[ptr]},
+		{"sizeof urb", unsafe.Sizeof(urb{}), map[uintptr]uintptr{4: 44, 8: 56}[ptr]},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -68,6 +83,9 @@ func TestIoctlNumbers(t *testing.T) {
 		{"USBDEVFS_DISCONNECT", usbdevfsDisconnect, 0x5516},
 		{"USBDEVFS_CONNECT", usbdevfsConnect, 0x5517},
 		{"USBDEVFS_GET_CAPABILITIES", usbdevfsGetCapabilities, 0x8004551a},
+		{"USBDEVFS_SUBMITURB", usbdevfsSubmitURB, 0x8038550a},
+		{"USBDEVFS_DISCARDURB", usbdevfsDiscardURB, 0x550b},
+		{"USBDEVFS_REAPURBNDELAY", usbdevfsReapURBNDelay, 0x4008550d},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,6 +35,9 @@ type sysDevice struct {
 // bus and port path. Devices that vanish while being read are left out.
 func scan(ctx context.Context, root, ttyDir string) ([]sysDevice, error) {
 	ents, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("usbfs: this system shows no USB bus (%s does not exist: a container or VM without USB?): use --usbip HOST:PORT for boards on another machine, or --sim BOARD: %w", root, usb.ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("usbfs: listing USB devices in %s: %w", root, err)
 	}
