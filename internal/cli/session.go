@@ -49,7 +49,7 @@ func (e *env) openBoard(ctx context.Context, host usb.Host, b board, opts *dfu.O
 		opts = &dfu.Options{}
 	}
 	if e.verbose {
-		opts.Log = func(line string) { e.say("%s", line) }
+		opts.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", b.Path, line) }
 	}
 	var itf *dfu.Interface
 	for _, c := range b.info.Descriptors.Configs {
