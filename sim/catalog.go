@@ -173,17 +173,26 @@ func layoutString(name string, base uint32, secs []Sector) string {
 
 func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [12]byte, banks int) *Part {
 	p := &Part{Name: name, FlashBase: FlashBase, Sectors: secs, SRAM: sram, CCM: ccm, ROM: rom, DefaultUID: uid, WRPBits: 12}
+	// The type letter of the small areas differs by ROM version: 'g'
+	// (read, erase, write) in the F407 log with bcdDevice 0x2100, 'e' (read,
+	// write) in every published `dfu-util -l` of a ROM with bcdDevice 0x2200
+	// (F401/F411/F446 boards, F405/F407 boards with newer ROMs, the F429
+	// with both option banks). See docs/SIMULATOR.md.
+	t := "g"
+	if rom.BCDDevice >= 0x2200 {
+		t = "e"
+	}
 	p.OptionBlocks = []uint32{OptionBank1}
-	opt := "@Option Bytes  /0x1FFFC000/01*016 g"
+	opt := "@Option Bytes  /0x1FFFC000/01*016 " + t
 	if banks == 2 {
 		p.OptionBlocks = append(p.OptionBlocks, OptionBank2)
-		opt = "@Option Bytes  /0x1FFFC000/01*016 g/0x1FFEC000/01*016 g"
+		opt += "/0x1FFEC000/01*016 " + t
 	}
 	p.AltNames = [4]string{
 		layoutString("Internal Flash  ", FlashBase, secs),
 		opt,
-		"@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
-		"@Device Feature/0xFFFF0000/01*004 g",
+		"@OTP Memory /0x1FFF7800/01*512 " + t + ",01*016 " + t,
+		"@Device Feature/0xFFFF0000/01*004 " + t,
 	}
 	return p
 }
