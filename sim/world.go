@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/softdfu/softdfu/usb"
 )
@@ -26,6 +27,10 @@ type Options struct {
 	// leave before it drops off the bus. Off by default: the real ROM
 	// usually leaves before the answer completes (PROTOCOL.md section 3).
 	LeaveAnswersStatus bool
+	// PollProgram, when not zero, replaces the bwPollTimeout every ROM
+	// reports for a data block (ROMVersion.PollProgram), for example the
+	// block's programming time for benchmarks.
+	PollProgram time.Duration
 	// USB is the bus timing model; zero means DefaultUSBTiming.
 	USB USBTiming
 	// Transcript, when set, receives a line for every USB request.
@@ -115,6 +120,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 		}
 		if model.ROMQuirk != nil {
 			model.ROMQuirk(&b.rom)
+		}
+		if opts.PollProgram > 0 {
+			b.rom.PollProgram = opts.PollProgram
 		}
 		// Distinct boards of one model differ in UID word 2.
 		w2 := le32(b.uid[8:]) + uint32(n)
