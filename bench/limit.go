@@ -53,8 +53,8 @@ const transferSize = 2048
 //
 // A Set Address command (DNLOAD and two GETSTATUS) is counted only where
 // the block numbering from the current address pointer (0x08000000 at
-// start) cannot reach a range: a range below the pointer or not a whole
-// number of blocks from it. Command processing inside the ROM is not
+// start, the sector's address after an erase) cannot reach a range: a
+// range below the pointer or not a whole number of blocks from it. Command processing inside the ROM is not
 // counted (no datasheet figure).
 func Limit(p *flash.Plan, survey []Range, t sim.USBTiming) Minimum {
 	sectorErase, word := sim.DatasheetTiming(false)
@@ -88,6 +88,7 @@ func Limit(p *flash.Plan, survey []Range, t sim.USBTiming) Minimum {
 	}
 	for _, s := range p.Erased() {
 		command()
+		ptr = s.Address // an erase moves the address pointer
 		m.Flash += sectorErase[s.Size]
 		m.Erased++
 	}

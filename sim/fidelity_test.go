@@ -511,3 +511,24 @@ func TestJitterBetweenTypicalAndMax(t *testing.T) {
 		})
 	}
 }
+
+// An erase leaves the address pointer at the erased sector, as ST's DFU
+// classes do: block 2 then reads (and writes) from there.
+func TestEraseMovesAddressPointer(t *testing.T) {
+	for _, c := range catalog {
+		t.Run(c.board, func(t *testing.T) {
+			x := open(t, c.board+":dfu", sim.Options{})
+			x.ready()
+			s := x.b.Part().Sectors[1]
+			if st := x.cmd(addrCmd(0x41, s.Address)...); st.state != stDnIdle {
+				t.Fatal(st)
+			}
+			if st := x.block(2, []byte{0x12, 0x34}); st.state != stDnIdle {
+				t.Fatal(st)
+			}
+			if f := x.b.Flash(); f[s.Address-0x08000000] != 0x12 || f[s.Address-0x08000000+1] != 0x34 {
+				t.Errorf("block 2 after erasing 0x%08x did not land there", s.Address)
+			}
+		})
+	}
+}
