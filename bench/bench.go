@@ -130,6 +130,10 @@ type Result struct {
 	Limit time.Duration
 	// Ratio is Wall / Limit.
 	Ratio float64
+	// ClockRatio is BoardTime / Limit (both in simulated time): what the
+	// host's requests and computing cost, without the simulator's own
+	// timer delays, which only Wall contains.
+	ClockRatio float64
 	// Transfers counts the control transfers of all boards' DFU sessions.
 	Transfers int
 	// MinTransfers is the request count the limit assumes, all boards.
@@ -234,6 +238,9 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	res.Limit = time.Duration(float64(lim.Time) / opts.Speed)
 	res.MinTransfers = lim.Transfers * count
 	res.Erased, res.Written, res.Read = lim.Erased, lim.Written, lim.Read
+	if lim.Time > 0 {
+		res.ClockRatio = float64(res.BoardTime) / float64(lim.Time)
+	}
 	switch {
 	case res.Limit <= 0:
 	case opts.Instant:

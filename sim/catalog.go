@@ -100,8 +100,11 @@ type Part struct {
 	// board of this part; later boards get distinct ones.
 	DefaultUID [12]byte
 	ROM        ROMVersion
-	// Layout strings of the four ROM alternate settings (iInterface). Only
-	// the F407's are confirmed by a real device log; UNVERIFIED elsewhere.
+	// Layout strings of the four ROM alternate settings (iInterface).
+	// Confirmed by published `dfu-util -l` logs: the F407 with bcdDevice
+	// 0x2100 ('g' letters), 512 KB F401/F411/F446 and 1 MB F405/F407 parts
+	// with 0x2200 ('e' letters), the F429 with both option banks. The
+	// 256 KB F401 string follows the same pattern (UNVERIFIED).
 	AltNames [4]string
 }
 
@@ -197,6 +200,10 @@ func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [
 	return p
 }
 
+// ROM versions. romOld is the F405/F407 ROM of the PROTOCOL.md log
+// (bcdDevice 0x2100, 100 ms reported for a mass erase). Published logs show
+// F405/F407 boards with 0x2200 ROMs as well; which one the Feather F405 and
+// the F407 Discovery ship with is UNVERIFIED (docs/SIMULATOR.md).
 var (
 	romOld = ROMVersion{BCDDevice: 0x2100, PollMassErase: 100 * time.Millisecond, PollCommand: time.Millisecond}
 	romNew = ROMVersion{BCDDevice: 0x2200, PollCommand: time.Millisecond}
