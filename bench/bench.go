@@ -148,6 +148,9 @@ type Result struct {
 	// Erased, Written and Read are one board's sectors erased, bytes
 	// written and bytes read (survey and verify).
 	Erased, Written, Read int
+	// Minimum is one board's protocol minimum in simulated time, with its
+	// flash and USB parts.
+	Minimum Minimum
 }
 
 // Run runs one case. It fails if any board's update fails or the result
@@ -238,6 +241,7 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	res.Limit = time.Duration(float64(lim.Time) / opts.Speed)
 	res.MinTransfers = lim.Transfers * count
 	res.Erased, res.Written, res.Read = lim.Erased, lim.Written, lim.Read
+	res.Minimum = lim
 	if lim.Time > 0 {
 		res.ClockRatio = float64(res.BoardTime) / float64(lim.Time)
 	}

@@ -89,7 +89,7 @@ takes about 75 s; --quick runs at ten times real time without full-2MB.`,
 					"case": r.Case, "ratio": round3(r.Ratio), "clock_ratio": round3(r.ClockRatio), "wall_s": r.Wall.Seconds(), "limit_s": r.Limit.Seconds(),
 					"board_time_s": r.BoardTime.Seconds(), "transfers": r.Transfers, "min_transfers": r.MinTransfers,
 					"cpu_s": r.CPU.Seconds(), "host_share": round3(r.CPUShare), "peak_heap_bytes": r.PeakHeap,
-					"erased_sectors": r.Erased, "written_bytes": r.Written, "read_bytes": r.Read, "boards": r.Boards,
+					"limit_flash_s": r.Minimum.Flash.Seconds(), "limit_usb_s": r.Minimum.USB.Seconds(), "erased_sectors": r.Erased, "written_bytes": r.Written, "read_bytes": r.Read, "boards": r.Boards,
 				}})
 				if !e.json {
 					e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9d  %9d  %8s  %4.1f%%  %5.1fMB", fmt.Sprintf("%.2fx", r.Ratio), r.Case, board,
