@@ -107,6 +107,7 @@ func benchmarkCase(b *testing.B, name string) {
 			}
 		}
 		b.ReportMetric(r.Ratio, "x-limit")
+		b.ReportMetric(r.ClockRatio, "clock-x-limit")
 		b.ReportMetric(r.Limit.Seconds(), "limit-s")
 		b.ReportMetric(float64(r.Transfers), "transfers")
 		b.ReportMetric(100*r.CPUShare, "host-%")
