@@ -532,3 +532,14 @@ func TestEraseMovesAddressPointer(t *testing.T) {
 		})
 	}
 }
+
+func TestPollProgramOption(t *testing.T) {
+	got, _ := timings(t, "nucleo-f446re", sim.Options{PollProgram: 8 * time.Millisecond})
+	if got["block"].reported != 8*time.Millisecond {
+		t.Errorf("block reports %v with PollProgram 8 ms", got["block"].reported)
+	}
+	// The flash still takes its real time: 512 words of 16 us.
+	if d := got["block"].took; d < 8192*time.Microsecond || d > 8192*time.Microsecond+bus {
+		t.Errorf("block took %v", d)
+	}
+}
