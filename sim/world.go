@@ -133,12 +133,13 @@ func New(specs []Spec, opts Options) (*World, error) {
 		}
 		copy(b.mem.flash, AppImage(b.part, persona, 16<<10))
 		b.boot0 = s.Mode == "dfu"
+		if err := b.newChip(); err != nil {
+			return nil, err
+		}
 		w.boards = append(w.boards, b)
 	}
 	for _, b := range w.boards {
-		b.mu.Lock()
-		b.boot()
-		b.mu.Unlock()
+		b.powerOn()
 	}
 	return w, nil
 }

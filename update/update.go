@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/usb"
@@ -40,12 +41,17 @@ type Options struct {
 	ExpectApp bool
 	// Event, when set, receives progress as the job goes.
 	Event func(Event)
+	// Enter, when set, lets Run bring a board that runs its application
+	// into the ROM bootloader from software first (package enter) and
+	// follow the same board. Nil, or a board with no entry method, keeps
+	// ErrNotInDFU.
+	Enter *enter.Options
 }
 
 // Event reports progress: a phase starting, bytes or sectors done, a note.
 type Event struct {
 	Kind    string // "phase", "progress", "note"
-	Phase   string // survey, plan, erase, write, verify, leave, wait-app
+	Phase   string // enter, survey, plan, erase, write, verify, leave, wait-app
 	Done    int
 	Total   int
 	Message string
@@ -53,8 +59,13 @@ type Event struct {
 
 // Report is what Run did.
 type Report struct {
+	// Board is the device updated: the ROM bootloader (after an entry,
+	// the one the board became).
 	Board usb.DeviceInfo
-	Plan  *flash.Plan
+	// Entered is the software entry, nil when the board already was in
+	// the bootloader.
+	Entered *enter.Result
+	Plan    *flash.Plan
 	// Result is nil for a dry run.
 	Result *flash.Result
 	// Left is true when the board was told to leave the bootloader.
@@ -94,7 +105,7 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 			}
 		}
 	}
-	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset (or run softdfu enter)",
+	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset",
 		info.Path, info.Descriptors.ProductName(), ErrNotInDFU)
 }
 
@@ -102,6 +113,16 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.Image, opts Options) (*Report, error) {
 	rep := &Report{Board: info}
 	itf, err := dfuInterface(info)
+	if err != nil && opts.Enter != nil && (opts.Enter.Method != "" || len(enter.Methods(info.Descriptors)) > 0) {
+		opts.emit(Event{Kind: "phase", Phase: "enter"})
+		res, eerr := enter.Enter(ctx, host, info, *opts.Enter)
+		if eerr != nil {
+			return rep, eerr
+		}
+		rep.Entered, rep.Board, info = res, res.ROM, res.ROM
+		opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", res.Method, info.ID(), info.Descriptors.Serial(), info.Path)})
+		itf, err = dfuInterface(info)
+	}
 	if err != nil {
 		return rep, err
 	}

@@ -6,5 +6,6 @@ import "github.com/spf13/cobra"
 func (e *env) benchSubcommands() []*cobra.Command {
 	return []*cobra.Command{
 		e.benchFlashCommand(),
+		e.benchEntryCommand(),
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 	"github.com/softdfu/softdfu/flash"
@@ -34,6 +35,7 @@ type flashFlags struct {
 	jump       string
 	appTimeout time.Duration
 	expectApp  bool
+	method     string
 }
 
 func (e *env) flashCommand() *cobra.Command {
@@ -78,6 +80,7 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
 	fs.DurationVar(&f.appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB after leaving")
 	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
+	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
 // parseAddress reads a 32-bit address in hex (0x...) or decimal.
@@ -120,6 +123,14 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 			Timing: &flash.Timing{SectorErase: erase, WordProgram: word, Transfer: sim.DefaultUSBTiming.Frame, BytesPerSecond: int(time.Second / sim.DefaultUSBTiming.PerByte)},
 		},
 		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
+		Enter: &enter.Options{},
+	}
+	if f.method != "" {
+		m, err := enter.ParseMethod(f.method)
+		if err != nil {
+			return opts, usageError("--method: %v", err)
+		}
+		opts.Enter.Method = m
 	}
 	if f.jump != "" {
 		a, err := parseAddress("jump", f.jump)
@@ -173,6 +184,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 
 // phaseText says what each phase of an update does.
 var phaseText = map[string]string{
+	"enter":    "entering the ROM bootloader from software",
 	"survey":   "surveying the board (read-only): layout, protection, current content",
 	"leave":    "leaving the ROM bootloader",
 	"wait-app": "waiting for the application to appear on USB",
@@ -196,6 +208,11 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmwar
 				e.say("%s%s", prefix, strings.TrimRight(ev.Message, "\n"))
 			} else if !e.json {
 				e.say("%s%s", prefix, phaseText[ev.Phase])
+			}
+		case "note":
+			e.emit(event{Event: "note", Board: b.Path, Phase: ev.Phase, Message: ev.Message})
+			if !e.json {
+				e.say("%s%s", prefix, ev.Message)
 			}
 		case "progress":
 			e.emit(event{Event: "progress", Board: b.Path, Phase: ev.Phase, Done: ev.Done, Total: ev.Total})
