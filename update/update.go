@@ -180,7 +180,16 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 	}
 	opts.emit(Event{Kind: "phase", Phase: "leave"})
 	rep.Transfers = conn.Transfers()
-	if err := conn.Leave(ctx, opts.Jump); err != nil {
+	// The ROM starts the vector table at its address pointer, which the
+	// last erase, write or read left anywhere: point it at the flash base
+	// unless told otherwise (AN3156 "Leave DFU mode").
+	jump := opts.Jump
+	if jump == nil {
+		if r := conn.Layout().Regions; len(r) > 0 {
+			jump = &r[0].Address
+		}
+	}
+	if err := conn.Leave(ctx, jump); err != nil {
 		return rep, err
 	}
 	rep.Left = true
