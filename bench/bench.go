@@ -9,6 +9,10 @@
 // from, runs update.Run on every board at once and reports wall time, the
 // limit, their ratio, control transfers, host CPU time and peak memory.
 // Nothing here asserts a speed: the numbers are measured and printed.
+//
+// RunInterop compares softdfu with dfu-util 0.11 through the Linux kernel
+// instead: both run in the QEMU VM of test/interop against a simulated
+// board this process serves over USB/IP in real time.
 package bench
 
 import (

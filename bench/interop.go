@@ -202,8 +202,7 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 			return nil, err
 		}
 	}
-	srv, err := StartInteropServer(ctx, cases, 1)
-	srv.requests.copy = opts.Transcript
+	srv, err := startInteropServer(ctx, cases, 1, opts.Transcript)
 	if err != nil {
 		return nil, err
 	}
@@ -406,8 +405,14 @@ func (c *lineCounter) count() int {
 // simulator's USB model and the ROM's block-program poll timeout set to the
 // programming time, as in Run.
 func StartInteropServer(ctx context.Context, cases []InteropCase, speed float64) (*InteropServer, error) {
+	return startInteropServer(ctx, cases, speed, nil)
+}
+
+// startInteropServer also copies the board's transcript to transcript.
+func startInteropServer(ctx context.Context, cases []InteropCase, speed float64, transcript io.Writer) (*InteropServer, error) {
 	_, word := sim.DatasheetTiming(false)
 	s := &InteropServer{cases: map[string]InteropCase{}, images: map[string][]byte{}, checks: map[string]interopCheck{}}
+	s.requests.copy = transcript
 	w, err := sim.New([]sim.Spec{{Board: InteropBoard, Mode: "dfu"}}, sim.Options{
 		Speed: speed, PollProgram: (512 * word).Truncate(time.Millisecond), Transcript: &s.requests,
 	})

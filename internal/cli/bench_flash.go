@@ -52,7 +52,7 @@ each from the same board state. RATIO is dfu-util's time over softdfu's:
   app-64K     64 KB application on a board in its factory state
 
 It needs a source tree, the Go toolchain, qemu-system-x86, busybox-static,
-dfu-util and usbip, and takes about four minutes (--quick: no full-1MB).`,
+dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 minute).`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if interop {
@@ -121,7 +121,7 @@ dfu-util and usbip, and takes about four minutes (--quick: no full-1MB).`,
 	f.BoolVar(&instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
 	f.Float64Var(&speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
 	f.StringVar(&cases, "case", "", "run only these cases: `NAME[,NAME...]`")
-	f.BoolVar(&interop, "interop", false, "compare with dfu-util through the Linux kernel in a QEMU VM (about four minutes)")
+	f.BoolVar(&interop, "interop", false, "compare with dfu-util through the Linux kernel in a QEMU VM (about 2.5 minutes)")
 	return c
 }
 
