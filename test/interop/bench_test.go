@@ -58,7 +58,7 @@ func TestBenchFlash(t *testing.T) {
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-6s  %-10s  %9s  %9s  %9s  %6s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO")
 	for _, r := range res {
-		fmt.Fprintf(&table, "%-6s  %-10s  %9.3fs  %9.3fs  %9.3fs  %5.2fx\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case,
+		fmt.Fprintf(&table, "%-6s  %-10s  %8.3fs  %8.3fs  %8.3fs  %5.2fx\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case,
 			r.Run("softdfu").Elapsed.Seconds(), r.Run("dfu-util").Elapsed.Seconds(), r.Run("softdfu-no-verify").Elapsed.Seconds(), r.RatioNoVerify)
 		for _, run := range r.Runs {
 			if !run.OK {
