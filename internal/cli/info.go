@@ -42,7 +42,7 @@ a bootable Cortex-M vector table.`,
 // partFamilies maps a flash layout (alt 0 sectors as "count*sizeK,...") to
 // the parts that have it (RM0090, RM0368, RM0383, RM0390).
 var partFamilies = map[string]string{
-	"4*16K,1*64K,1*128K":                    "STM32F401xC (256 KB)",
+	"4*16K,1*64K,1*128K":                    "STM32F401xC, STM32F411xC or STM32F446xC (256 KB)",
 	"4*16K,1*64K,2*128K":                    "STM32F401xD (384 KB)",
 	"4*16K,1*64K,3*128K":                    "STM32F401xE, STM32F411xE or STM32F446xE (512 KB)",
 	"4*16K,1*64K,7*128K":                    "STM32F405/407/415/417 (1 MB)",
@@ -75,11 +75,14 @@ type altInfo struct {
 type optInfo struct {
 	Address  string `json:"address"`
 	Raw      string `json:"raw"`
-	RDP      string `json:"rdp"`
-	Level    int    `json:"rdp_level"`
-	User     string `json:"user"`
+	RDP      string `json:"rdp,omitempty"`
+	Level    *int   `json:"rdp_level,omitempty"`
+	User     string `json:"user,omitempty"`
 	NWRP     string `json:"nwrp"`
 	Protects []int  `json:"write_protected_sectors"`
+
+	block optionbytes.Block
+	bank  int
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -138,7 +141,18 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 				if err != nil {
 					return err
 				}
-				opts = append(opts, optInfo{fmt.Sprintf("0x%08x", r.Address), fmt.Sprintf("% x", raw), fmt.Sprintf("0x%02x", x.RDP), x.Level(), fmt.Sprintf("0x%02x", x.User), fmt.Sprintf("0x%04x", x.NWRP), x.Protected()})
+				o := optInfo{Address: fmt.Sprintf("0x%08x", r.Address), Raw: fmt.Sprintf("% x", raw), NWRP: fmt.Sprintf("0x%04x", x.NWRP), block: x, bank: len(opts)}
+				o.Protects = []int{}
+				for _, p := range x.Protected() {
+					// The second block (F42x/43x bank 2) protects sectors 12-23.
+					o.Protects = append(o.Protects, p+12*o.bank)
+				}
+				if o.bank == 0 {
+					// RDP and USER live in the first block only; RM0090 table 17
+					// calls those bytes of the bank-2 block unused.
+					o.RDP, o.Level, o.User = fmt.Sprintf("0x%02x", x.RDP), ptr(x.Level()), fmt.Sprintf("0x%02x", x.User)
+				}
+				opts = append(opts, o)
 			}
 		}
 	}
@@ -164,23 +178,20 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
 	}
 	for _, o := range opts {
-		raw, _ := optionbytes.Decode(mustHex(o.Raw))
 		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
-		for _, line := range strings.Split(raw.Describe(), "\n") {
+		if o.bank > 0 {
+			if len(o.Protects) == 0 {
+				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.block.NWRP)
+			} else {
+				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %v\n", o.block.NWRP, o.Protects)
+			}
+			continue
+		}
+		for _, line := range strings.Split(o.block.Describe(), "\n") {
 			fmt.Fprintf(e.stdout, "  %s\n", line)
 		}
 	}
 	return nil
-}
-
-func mustHex(s string) []byte {
-	var b []byte
-	for _, f := range strings.Fields(s) {
-		var v byte
-		fmt.Sscanf(f, "%x", &v)
-		b = append(b, v)
-	}
-	return b
 }
 
 func (e *env) fileInfo(path, address, format string) error {
