@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/softdfu/softdfu/usb"
 )
@@ -30,6 +31,12 @@ type Options struct {
 	USB USBTiming
 	// Transcript, when set, receives a line for every USB request.
 	Transcript io.Writer
+	// Faults are injected into every board's ROM, each once per board
+	// (ParseFaults reads them; docs/RELIABILITY.md has the model).
+	Faults []Fault
+	// TransferTimeout is the host transfer timeout a FaultSlow answer is
+	// measured against; zero means DefaultTransferTimeout.
+	TransferTimeout time.Duration
 }
 
 // Spec names a board to simulate: a catalog board and the state it starts
@@ -80,6 +87,7 @@ type World struct {
 
 	mu      sync.Mutex
 	changed chan struct{}
+	faults  map[*Board]*faultState
 	tmu     sync.Mutex // serialises transcript lines
 }
 
@@ -89,7 +97,10 @@ func New(specs []Spec, opts Options) (*World, error) {
 	if opts.USB == (USBTiming{}) {
 		opts.USB = DefaultUSBTiming
 	}
-	w := &World{opts: opts, changed: make(chan struct{})}
+	if opts.TransferTimeout <= 0 {
+		opts.TransferTimeout = DefaultTransferTimeout
+	}
+	w := &World{opts: opts, changed: make(chan struct{}), faults: map[*Board]*faultState{}}
 	seen := map[string]int{}
 	for i, s := range specs {
 		model := Boards[s.Board]
@@ -117,6 +128,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 		}
 		copy(b.mem.flash, AppImage(b.part, persona, 16<<10))
 		b.boot0 = s.Mode == "dfu"
+		if fs := newFaultState(opts.Faults); fs != nil {
+			w.faults[b] = fs
+		}
 		w.boards = append(w.boards, b)
 	}
 	for _, b := range w.boards {
