@@ -59,6 +59,7 @@ another address.`,
 	c.Flags().StringVar(&boards, "board", "", "boards to serve: `BOARD[:MODE][,...]`")
 	c.Flags().StringVar(&listen, "listen", usbip.DefaultAddr, "TCP `address` to listen on")
 	c.Flags().BoolVar(&list, "list-boards", false, "print the catalog of simulated boards and exit")
+	c.Flags().StringVar(&e.simFault, "fault", "", "inject faults into every served board: `FAULT[,...]` such as power-loss@erase (see docs/RELIABILITY.md)")
 	return c
 }
 
