@@ -162,7 +162,7 @@ func parseFault(s string) (Fault, error) {
 	}
 	kind, rest, ok := strings.Cut(s, "@")
 	if !ok {
-		return Fault{}, fmt.Errorf("no '@': write KIND@POINT[:N][:DELAY], for example %s@write", kind)
+		return Fault{}, fmt.Errorf("no '@': write KIND@POINT[:N][:DELAY], for example disconnect@write")
 	}
 	f := Fault{N: 1}
 	for k, name := range faultKindNames {
