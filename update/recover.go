@@ -95,8 +95,10 @@ const (
 
 // SectorState is one touched sector after a failed update.
 type SectorState struct {
-	dfu.Sector
-	State string
+	dfu.Sector `json:"-"`
+	Index      int    `json:"index"`
+	Address    uint32 `json:"address"`
+	State      string `json:"state"`
 }
 
 // BoardState is what a board holds after an update failed part way.
@@ -104,14 +106,14 @@ type BoardState struct {
 	// Read is true when the state was read back from the board after the
 	// failure; false when the board could not be reached (every sector is
 	// then SectorUnknown).
-	Read bool
+	Read bool `json:"read"`
 	// Sectors are the sectors the image touches.
-	Sectors []SectorState
+	Sectors []SectorState `json:"sectors"`
 	// Vectors says whether the vector table at the boot address can boot:
 	// "bootable", "erased", "not bootable" or "unknown".
-	Vectors string
+	Vectors string `json:"vectors"`
 	// Recovery says what to do.
-	Recovery string
+	Recovery string `json:"recovery"`
 }
 
 // String prints the state in a few lines.
@@ -144,7 +146,7 @@ func (j *job) assess(ctx context.Context, info usb.DeviceInfo) *BoardState {
 	if j.rep.Plan != nil {
 		for _, s := range j.rep.Plan.Sectors {
 			if s.Action != flash.Untouched {
-				st.Sectors = append(st.Sectors, SectorState{Sector: s.Sector, State: SectorUnknown})
+				st.Sectors = append(st.Sectors, SectorState{Sector: s.Sector, Index: s.Index, Address: s.Address, State: SectorUnknown})
 			}
 		}
 	}
