@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"sync"
 
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/usbfs"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
@@ -96,6 +96,8 @@ func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
 	return usbip.NewHost(addr), nil, nil
 }
 
+// nativeHost is the operating system's USB: usbfs on Linux. Elsewhere it
+// answers usbfs.ErrNotLinux, which says to use --sim or --usbip.
 func nativeHost() (usb.Host, error) {
-	return nil, fmt.Errorf("the native USB backend is not part of this build yet: use --sim BOARD or --usbip HOST:PORT")
+	return &usbfs.Host{}, nil
 }

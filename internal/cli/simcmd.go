@@ -13,7 +13,8 @@ import (
 )
 
 func (e *env) simCommand() *cobra.Command {
-	var boards, listen string
+	var boards, listen, control string
+	var stdinConsole bool
 	var list bool
 	c := &cobra.Command{
 		Use:   "sim",
@@ -27,7 +28,11 @@ application, BOARD:dfu the board held in the ROM bootloader. Bus IDs are 1-1,
 1-2, ... in the order of --board. When a board re-enumerates (application to
 bootloader, or a reset) the server closes that connection and exports the new
 device under the same bus ID. It listens on loopback unless --listen names
-another address.`,
+another address.
+
+The boards' BOOT0 pins and reset buttons are there as on a bench: with
+--console, type "dfu 1-1" (BOOT0 high + reset), "run 1-1", "reset", "state";
+--control ADDR takes the same commands over TCP (echo "dfu 1-1" | nc ...).`,
 		Args: exactArgs(0, "no arguments (boards go in --board)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if list {
@@ -48,6 +53,17 @@ another address.`,
 				st := b.State()
 				e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
 			}
+			if control != "" {
+				cl, err := net.Listen("tcp", control)
+				if err != nil {
+					return fmt.Errorf("--control %s: %w", control, err)
+				}
+				go serveConsole(c.Context(), w, cl)
+				e.say("board buttons on %s (send help)", cl.Addr())
+			}
+			if stdinConsole {
+				go console(w, e.stdin, e.stdout)
+			}
 			e.say("serving %d board(s) over USB/IP on %s; stop with Ctrl-C", len(w.Boards()), l.Addr())
 			err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(c.Context(), l)
 			if err != nil && !errors.Is(err, net.ErrClosed) && c.Context().Err() == nil {
@@ -60,6 +76,8 @@ another address.`,
 	c.Flags().StringVar(&listen, "listen", usbip.DefaultAddr, "TCP `address` to listen on")
 	c.Flags().BoolVar(&list, "list-boards", false, "print the catalog of simulated boards and exit")
 	c.Flags().StringVar(&e.simFault, "fault", "", "inject faults into every served board: `FAULT[,...]` such as power-loss@erase (see docs/RELIABILITY.md)")
+	c.Flags().StringVar(&control, "control", "", "also accept board-button commands (dfu, run, reset, state) on this TCP `address`")
+	c.Flags().BoolVar(&stdinConsole, "console", false, "read board-button commands from standard input (type help)")
 	return c
 }
 

@@ -18,6 +18,8 @@
 #                          machines does not boot a stock Debian kernel)
 #   SOFTDFU_INTEROP_SOFTDFU  a static softdfu binary to put in /usr/bin
 #   SOFTDFU_INTEROP_TIMEOUT  seconds before the VM is killed (default 300)
+#   SOFTDFU_INTEROP_KERNEL=bzimage  boot the compressed kernel (default: the
+#                          vmlinux extracted from it, through PVH: faster)
 set -euo pipefail
 
 cache="${SOFTDFU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/softdfu-interop}"
@@ -43,7 +45,12 @@ need_packages() {
 fetch_kernel() {
 	[ -f "$cache/kernel/ok" ] && return
 	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	if [ -z "$pkg" ]; then
+		if [ "$(id -u)" != 0 ]; then sudo=sudo; else sudo=; fi
+		$sudo apt-get update >&2
+		pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	fi
 	[ -n "$pkg" ] || { log "cannot resolve linux-image-amd64 (run apt-get update)"; exit 1; }
 	log "downloading $pkg"
 	rm -rf "$cache/kernel" "$cache/deb"
@@ -100,13 +107,29 @@ copy_with_libs() { # copy_with_libs ROOT BINARY...
 	done
 }
 
+# extract_vmlinux prints the ELF kernel inside a bzImage (xz, zstd or gzip).
+extract_vmlinux() {
+	local magic off tool
+	for magic in '\xfd7zXZ\x00:xz -dc --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' '\x1f\x8b\x08\x00:gzip -dc'; do
+		off=$(LC_ALL=C grep -obUaP "${magic%%:*}" "$1" | head -1 | cut -d: -f1)
+		[ -n "$off" ] || continue
+		tool=${magic#*:}
+		tail -c +$((off + 1)) "$1" | $tool 2>/dev/null && return 0
+		[ "${PIPESTATUS[1]}" = 0 ] && return 0 # gzip complains about trailing data
+	done
+	log "no compressed kernel found in $1"
+	return 1
+}
+
 build_initramfs() {
 	local base="$cache/base.cpio"
-	[ -f "$base" ] && [ -f "$cache/vmlinuz" ] && return
+	[ -f "$base" ] && [ -f "$cache/vmlinux" ] && return
 	local kroot="$cache/kernel/root" kver root
 	kver=$(ls "$kroot/lib/modules" | head -1)
 	kdir="$kroot/lib/modules/$kver" # used by ko_path
 	cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
+	extract_vmlinux "$cache/vmlinuz" >"$cache/vmlinux.tmp"
+	mv "$cache/vmlinux.tmp" "$cache/vmlinux"
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,var/run,data,modules,etc}
 	cp /bin/busybox "$root/bin/busybox"
@@ -168,14 +191,18 @@ run() {
 	fi
 	(cd "$work/root" && find . -mindepth 1 | busybox cpio -o -H newc 2>/dev/null) >"$work/extra.cpio"
 	cat "$cache/base.cpio" "$work/extra.cpio" >"$work/initrd.cpio"
+	# The uncompressed vmlinux boots through PVH and skips the xz
+	# decompression, which is slow under TCG: about 3.5 s instead of 8 s.
+	local kernel="$cache/vmlinux"
+	[ "${SOFTDFU_INTEROP_KERNEL:-}" = bzimage ] && kernel="$cache/vmlinuz"
 	local accel=tcg cpu=max
 	if [ "${SOFTDFU_INTEROP_KVM:-0}" = 1 ]; then accel=kvm; cpu=host; fi
 	timeout --foreground -k 5 "${SOFTDFU_INTEROP_TIMEOUT:-300}" \
 		qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 1 -m 512 \
 		-nographic -no-reboot -serial mon:stdio -monitor none \
-		-kernel "$cache/vmlinuz" -initrd "$work/initrd.cpio" \
+		-kernel "$kernel" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \
-		-nic user,model=virtio-net-pci </dev/null
+		-netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile= </dev/null
 }
 
 case "${1:-}" in

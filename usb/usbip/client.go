@@ -14,8 +14,7 @@ import (
 // Host is a USB/IP server seen as a usb.Host, with no kernel module: every
 // opened device is a TCP connection that carries URBs.
 type Host struct {
-	addr string
-	// Dialer opens the TCP connections; the zero value is a net.Dialer.
+	addr   string
 	dialer net.Dialer
 }
 
@@ -261,11 +260,17 @@ func (d *Conn) readLoop() {
 		switch p := pdu.(type) {
 		case *RetSubmit:
 			if c := d.pending[p.Seqnum]; c != nil {
-				c.ret <- p
+				select {
+				case c.ret <- p:
+				default: // a second reply for one URB: ignore it
+				}
 			}
 		case *RetUnlink:
 			if c := d.pending[p.Seqnum]; c != nil {
-				c.unlink <- p
+				select {
+				case c.unlink <- p:
+				default:
+				}
 			}
 		}
 		d.mu.Unlock()

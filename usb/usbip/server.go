@@ -173,6 +173,8 @@ func DeviceRecord(port string, devnum uint32, d *usb.Descriptors) Device {
 
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() }) // server shutdown
+	defer stop()
 	log := s.log.With("client", c.RemoteAddr().String())
 	c.SetDeadline(time.Now().Add(s.opts.IOTimeout))
 	h, err := ReadOpHeader(c)

@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 }
 
 // serve runs a server for bus on a loopback port until the test ends.
-func serve(t *testing.T, bus usb.Bus, opts ...ServerOptions) (addr string, logs *syncBuffer) {
+func serve(t testing.TB, bus usb.Bus, opts ...ServerOptions) (addr string, logs *syncBuffer) {
 	t.Helper()
 	logs = &syncBuffer{}
 	l, err := Listen(context.Background(), "127.0.0.1:0")
@@ -63,7 +63,7 @@ func serve(t *testing.T, bus usb.Bus, opts ...ServerOptions) (addr string, logs 
 	return l.Addr().String(), logs
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -517,5 +517,69 @@ func TestTooManyURBs(t *testing.T) {
 	c.Write(getDeviceDescriptor(1))
 	if p, err := ReadReturn(c, func(uint32) bool { return true }); err != nil || p.(*RetSubmit).ActualLength != 18 {
 		t.Errorf("after reconnect: %+v, %v", p, err)
+	}
+}
+
+func TestShutdownClosesIdleConnections(t *testing.T) {
+	bus, _, _ := twoBoards()
+	l, err := Listen(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- NewServer(bus, ServerOptions{IOTimeout: time.Hour}).Serve(ctx, l) }()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte{0x01}) // a partial request: the server waits for more
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve = %v, want context.Canceled", err)
+	}
+}
+
+// BenchmarkControlRoundTrip measures one GET_DESCRIPTOR(device) through
+// client, loopback TCP and server.
+func BenchmarkControlRoundTrip(b *testing.B) {
+	bus, _, _ := twoBoards()
+	addr, _ := serve(b, bus)
+	ctx := testCtx(b)
+	d, err := Dial(ctx, addr, "1-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	buf := make([]byte, 18)
+	setup := usb.Setup{RequestType: usb.DirIn, Request: usb.ReqGetDescriptor, Value: usb.DescDevice << 8, Length: 18}
+	for b.Loop() {
+		if _, err := d.Control(ctx, setup, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBulkEcho64K measures a 64 KiB bulk OUT and its 64 KiB IN echo.
+func BenchmarkBulkEcho64K(b *testing.B) {
+	bus, _, _ := twoBoards()
+	addr, _ := serve(b, bus)
+	ctx := testCtx(b)
+	d, err := Dial(ctx, addr, "1-2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	msg := make([]byte, 64<<10)
+	buf := make([]byte, len(msg))
+	b.SetBytes(int64(2 * len(msg)))
+	for b.Loop() {
+		if _, err := d.Transfer(ctx, 0x01, msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.Transfer(ctx, 0x81, buf); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+// TestUSBIP runs list and flash against simulated boards served over USB/IP
+// on loopback, including the leave that makes the board re-enumerate.
+func TestUSBIP(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "discovery-f407", Mode: "dfu"}, {Board: "nucleo-f446re"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
+	}()
+	defer func() { cancel(); <-done }()
+	addr := l.Addr().String()
+
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	out, errs, code := run("list", "--usbip", addr)
+	if code != 0 || !strings.Contains(out, "1-1   0483:df11  dfu") || !strings.Contains(out, "1-2   239a:8031  app") {
+		t.Fatalf("list (exit %d):\n%s%s", code, out, errs)
+	}
+	app := filepath.Join(t.TempDir(), "app.bin")
+	if err := os.WriteFile(app, sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 40000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = run("flash", "--usbip", addr, "--path", "1-1", "--app-timeout", "3s", app)
+	if code != 0 || !strings.Contains(out, "verified 40000 bytes") || !strings.Contains(out, "application started: 239a:8031") {
+		t.Fatalf("flash over USB/IP (exit %d):\n%s%s", code, out, errs)
+	}
+	if !bytes.Equal(w.Board("1-1").Flash()[:40000], sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 40000)) {
+		t.Fatal("the board does not hold the image")
+	}
+}
