@@ -73,7 +73,11 @@ func TestFaultMatrix(t *testing.T) {
 				faults = append(faults, sim.Fault{Kind: k, At: p, N: n, Delay: 2 * time.Second})
 			}
 		}
-		for n := 1; n < 220; n += 13 {
+		step := 13
+		if testing.Short() {
+			step = 60
+		}
+		for n := 1; n < 220; n += step {
 			faults = append(faults, sim.Fault{Kind: k, At: sim.AtRequest, N: n, Delay: 2 * time.Second})
 		}
 	}
