@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/softdfu/softdfu/sim/mcu"
+	"github.com/softdfu/softdfu/target/stm32f4"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -57,6 +59,15 @@ type Board struct {
 	// enumerations counts devices the board has presented on USB; it
 	// makes the bus address change on every re-enumeration.
 	enumerations int
+
+	// chip is the core that runs the boot flow (see boot.go); fw is the
+	// run-mode library the application personas run on it.
+	chip *mcu.Chip
+	fw   *stm32f4.Device
+	// hangReason explains the next hang in the board's terms; jumpAddr is
+	// the vector table a jump starts (the ROM's leave).
+	hangReason string
+	jumpAddr   uint32
 }
 
 // Model returns the board's catalog entry.
@@ -111,6 +122,7 @@ func (b *Board) SetBoot0(high bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.boot0 = high
+	b.chip.SetBOOT0(high)
 }
 
 // Reset presses the reset button: the board leaves the bus and starts
@@ -118,7 +130,7 @@ func (b *Board) SetBoot0(high bool) {
 func (b *Board) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.resetLocked()
+	b.onChip(func() { b.chip.PinReset() })
 }
 
 // Flash returns a copy of main flash.
@@ -176,51 +188,22 @@ func (b *Board) setGadget(g usb.Gadget) {
 	b.world.notify()
 }
 
-// resetLocked restarts the chip. Call with b.mu held.
-func (b *Board) resetLocked() {
-	b.setGadget(nil)
-	b.state = RunState{Run: RunOff, Boots: b.state.Boots}
-	b.boot()
-}
-
-// boot runs the start-up the chip's boot pins select. Call with b.mu held.
-func (b *Board) boot() {
-	b.state.Boots++
-	// RDP level 2 disables booting from system memory (RM0090 3.7.3).
-	if b.boot0 && b.mem.rdpLevel() != 2 {
-		b.startROM()
-		return
-	}
-	b.jump(b.part.FlashBase)
-}
-
-// startROM starts the ROM bootloader. A ROM that misses the crystal resets
-// the chip; with BOOT0 held high it simply starts again.
-func (b *Board) startROM() {
-	const romStart = 20 * time.Millisecond // UNVERIFIED: ROM start-up until USB enumerates
-	for tries := 0; ; tries++ {
-		_ = b.clock.advance(romStart)
-		if tries >= 1000 || b.rng.Float64() >= b.rom.HSEMissProbability {
-			break
-		}
-		b.state.Boots++
-	}
-	b.state.Run, b.state.Persona, b.state.Reason = RunROM, "", ""
-	b.setGadget(newROM(b))
-}
-
-// jump starts the code whose vector table is at addr, as the reset logic
-// (BOOT0 low) or the ROM's leave does. A vector table that cannot run
-// leaves the chip hung, silent on USB, like a real chip.
+// jump is the ROM's leave: it starts the vector table at addr without a
+// reset. A vector table that cannot run leaves the chip hung, silent on
+// USB, like a real chip. Call with b.mu held.
 func (b *Board) jump(addr uint32) {
-	if reason := b.checkVectors(addr); reason != "" {
-		b.state.Run, b.state.Persona, b.state.Reason = RunHung, "", reason
-		b.setGadget(nil)
-		return
-	}
-	persona := findPersona(b.mem.flash, addr-b.part.FlashBase)
-	b.state.Run, b.state.Persona, b.state.Reason = RunApp, persona, ""
-	b.setGadget(newApp(b, persona))
+	b.onChip(func() {
+		if reason := b.checkVectors(addr); reason != "" {
+			b.hangReason = reason
+			b.chip.Jump(0) // an even address: the CPU faults, as it would on garbage
+			return
+		}
+		msp, _ := b.mem.word(addr)
+		pc, _ := b.mem.word(addr + 4)
+		b.jumpAddr = addr
+		b.chip.SetMSP(msp)
+		b.chip.Jump(pc)
+	})
 }
 
 // checkVectors returns why the vector table at addr cannot boot, or "".

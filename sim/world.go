@@ -131,12 +131,13 @@ func New(specs []Spec, opts Options) (*World, error) {
 		if fs := newFaultState(opts.Faults); fs != nil {
 			w.faults[b] = fs
 		}
+		if err := b.newChip(); err != nil {
+			return nil, err
+		}
 		w.boards = append(w.boards, b)
 	}
 	for _, b := range w.boards {
-		b.mu.Lock()
-		b.boot()
-		b.mu.Unlock()
+		b.powerOn()
 	}
 	return w, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/usb"
@@ -56,12 +57,17 @@ type Options struct {
 	// of flash with BackupAll. An error from it stops the job.
 	Backup    func(*firmware.Image) error
 	BackupAll bool
+	// Enter, when set, lets Run bring a board that runs its application
+	// into the ROM bootloader from software first (package enter) and
+	// follow the same board. Nil, or a board with no entry method, keeps
+	// ErrNotInDFU.
+	Enter *enter.Options
 }
 
 // Event reports progress: a phase starting, bytes or sectors done, a note.
 type Event struct {
 	Kind    string // "phase", "progress", "note"
-	Phase   string // survey, plan, erase, write, verify, leave, wait-app
+	Phase   string // enter, survey, plan, erase, write, verify, leave, wait-app
 	Done    int
 	Total   int
 	Message string
@@ -69,8 +75,13 @@ type Event struct {
 
 // Report is what Run did.
 type Report struct {
+	// Board is the device updated: the ROM bootloader (after an entry,
+	// the one the board became).
 	Board usb.DeviceInfo
-	Plan  *flash.Plan
+	// Entered is the software entry, nil when the board already was in
+	// the bootloader.
+	Entered *enter.Result
+	Plan    *flash.Plan
 	// Result is nil for a dry run.
 	Result *flash.Result
 	// Left is true when the board was told to leave the bootloader.
@@ -115,7 +126,7 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 			}
 		}
 	}
-	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset (or run softdfu enter)",
+	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset",
 		info.Path, info.Descriptors.ProductName(), ErrNotInDFU)
 }
 
@@ -130,7 +141,18 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 // and how to recover.
 func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.Image, opts Options) (*Report, error) {
 	rep := &Report{Board: info}
-	if _, err := dfuInterface(info); err != nil {
+	_, err := dfuInterface(info)
+	if err != nil && opts.Enter != nil && (opts.Enter.Method != "" || len(enter.Methods(info.Descriptors)) > 0) {
+		opts.emit(Event{Kind: "phase", Phase: "enter"})
+		res, eerr := enter.Enter(ctx, host, info, *opts.Enter)
+		if eerr != nil {
+			return rep, eerr
+		}
+		rep.Entered, rep.Board, info = res, res.ROM, res.ROM
+		opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", res.Method, info.ID(), info.Descriptors.Serial(), info.Path)})
+		_, err = dfuInterface(info)
+	}
+	if err != nil {
 		return rep, err
 	}
 	if err := checkAlts(img); err != nil {

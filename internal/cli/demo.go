@@ -7,8 +7,10 @@ import (
 	"github.com/softdfu/softdfu/sim"
 )
 
-// demoBoard is the board the original CircuitPython feature was tested on.
-const demoBoard = "nucleo-f446re:dfu"
+// demoBoard is the board the original CircuitPython feature was tested on,
+// running its CircuitPython-like application: the demo enters the ROM
+// bootloader from software first, as the feature does.
+const demoBoard = "nucleo-f446re"
 
 func (e *env) demoCommand() *cobra.Command {
 	var f flashFlags

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -86,7 +87,9 @@ func classify(err error) (int, string) {
 		return ce.code, ce.name
 	case errors.As(err, new(*update.ImageError)):
 		return ExitInput, "input"
-	case errors.Is(err, update.ErrNotInDFU):
+	case errors.Is(err, enter.ErrNoBootloader):
+		return ExitTimeout, "timeout"
+	case errors.Is(err, update.ErrNotInDFU), errors.Is(err, enter.ErrNoMethod):
 		return ExitNoDevice, "not_in_dfu"
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, "interrupted"

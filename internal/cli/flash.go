@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 	"github.com/softdfu/softdfu/flash"
@@ -37,6 +38,7 @@ type flashFlags struct {
 	jump       string
 	appTimeout time.Duration
 	expectApp  bool
+	method     string
 }
 
 func (e *env) flashCommand() *cobra.Command {
@@ -84,6 +86,7 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
 	fs.DurationVar(&f.appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB after leaving")
 	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
+	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
 // parseAddress reads a 32-bit address in hex (0x...) or decimal.
@@ -127,12 +130,20 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 		},
 		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
 		Force: f.force, BackupAll: f.backupAll,
+		Enter: &enter.Options{},
 	}
 	if f.backupAll && f.backup == "" {
 		return opts, usageError("--backup-all needs --backup FILE")
 	}
 	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
 		return opts, usageError("--backup %q: cannot tell the format from the name; use an extension such as .bin, .hex, .srec, .dfu or .uf2", f.backup)
+	}
+	if f.method != "" {
+		m, err := enter.ParseMethod(f.method)
+		if err != nil {
+			return opts, usageError("--method: %v", err)
+		}
+		opts.Enter.Method = m
 	}
 	if f.jump != "" {
 		a, err := parseAddress("jump", f.jump)
@@ -207,6 +218,7 @@ func (e *env) withBackup(opts update.Options, path, port string) update.Options 
 
 // phaseText says what each phase of an update does.
 var phaseText = map[string]string{
+	"enter":    "entering the ROM bootloader from software",
 	"survey":   "surveying the board (read-only): layout, protection, current content",
 	"leave":    "leaving the ROM bootloader",
 	"wait-app": "waiting for the application to appear on USB",

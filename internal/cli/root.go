@@ -86,6 +86,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	root.AddCommand(
 		e.listCommand(),
 		e.flashCommand(),
+		e.enterCommand(),
 		e.demoCommand(),
 		e.simCommand(),
 		e.infoCommand(),

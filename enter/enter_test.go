@@ -1,0 +1,191 @@
+package enter_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softdfu/softdfu/enter"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
+)
+
+func world(t *testing.T, specs string, seed uint64) *sim.World {
+	t.Helper()
+	s, err := sim.ParseSpecs(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.New(s, sim.Options{Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func device(t *testing.T, w *sim.World, path string) usb.DeviceInfo {
+	t.Helper()
+	devs, err := w.Devices(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		if d.Path == path {
+			return d
+		}
+	}
+	t.Fatalf("no device on %s", path)
+	return usb.DeviceInfo{}
+}
+
+func TestEnterEveryPersonaAndMethod(t *testing.T) {
+	for _, tc := range []struct {
+		spec   string
+		force  enter.Method
+		want   enter.Method
+		detect []enter.Method
+	}{
+		{"feather-f405", "", enter.REPL, []enter.Method{enter.REPL, enter.Touch1200}},
+		{"feather-f405:circuitpython", enter.Touch1200, enter.Touch1200, nil},
+		{"feather-f405:micropython", "", enter.RawREPL, []enter.Method{enter.RawREPL, enter.Touch1200}},
+		{"nucleo-f446re:runtime", "", enter.Detach, []enter.Method{enter.Detach}},
+		{"blackpill-f411:arduino", "", enter.Touch1200, []enter.Method{enter.Touch1200}},
+		{"discovery-f429", "", enter.REPL, nil},
+	} {
+		t.Run(tc.spec+"/"+string(tc.want), func(t *testing.T) {
+			for seed := uint64(1); seed <= 8; seed++ {
+				w := world(t, tc.spec, seed)
+				b := w.Boards()[0]
+				app := device(t, w, "1-1")
+				if tc.detect != nil {
+					if got := enter.Methods(app.Descriptors); !equal(got, tc.detect) {
+						t.Fatalf("Methods = %v, want %v", got, tc.detect)
+					}
+				}
+				res, err := enter.Enter(context.Background(), w, app, enter.Options{Method: tc.force, Quiet: time.Millisecond})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				if res.Method != tc.want {
+					t.Errorf("method %s, want %s", res.Method, tc.want)
+				}
+				if st := b.State(); st.Run != sim.RunROM {
+					t.Fatalf("seed %d: board state %+v, want the ROM", seed, st)
+				}
+				if got := res.ROM.Descriptors.Serial(); got != b.ROMSerial() || got != res.PredictedSerial {
+					t.Errorf("ROM serial %s, board's %s, predicted %s", got, b.ROMSerial(), res.PredictedSerial)
+				}
+				if res.ROM.ID() != "0483:df11" || res.ROM.Path != "1-1" {
+					t.Errorf("ROM %s on %s", res.ROM.ID(), res.ROM.Path)
+				}
+			}
+		})
+	}
+}
+
+func equal(a, b []enter.Method) bool {
+	return strings.Join(toS(a), ",") == strings.Join(toS(b), ",")
+}
+
+func toS(m []enter.Method) []string {
+	var s []string
+	for _, x := range m {
+		s = append(s, string(x))
+	}
+	return s
+}
+
+// TestFeatherCrystalMisses: the reliable way reaches the ROM on every
+// try, retrying through the ROM's crystal misses; the seed's direct jump
+// fails about 7 times in 12.
+func TestFeatherCrystalMisses(t *testing.T) {
+	const n = 72
+	misses, directOK := 0, 0
+	for seed := uint64(1); seed <= n; seed++ {
+		for _, direct := range []bool{false, true} {
+			w := world(t, "feather-f405", seed)
+			b := w.Boards()[0]
+			before := b.ChipStats().HSEMisses
+			_, err := enter.Enter(context.Background(), w, device(t, w, "1-1"), enter.Options{Direct: direct, Timeout: time.Second, Quiet: time.Millisecond})
+			switch {
+			case !direct && err != nil:
+				t.Fatalf("seed %d: reliable entry failed: %v", seed, err)
+			case !direct:
+				misses += b.ChipStats().HSEMisses - before
+			case err == nil:
+				directOK++
+			case !errors.Is(err, enter.ErrNoBootloader) || b.State().Run != sim.RunApp:
+				t.Fatalf("seed %d: direct jump: %v, board %+v; want the application back", seed, err, b.State())
+			}
+		}
+	}
+	if misses < n/2 {
+		t.Errorf("the reliable way met only %d crystal misses in %d entries at p=7/12", misses, n)
+	}
+	// 5/12 of 72 = 30, standard deviation 4.2.
+	if directOK < 18 || directOK > 42 {
+		t.Errorf("direct jump succeeded %d/%d times, want about 5/12", directOK, n)
+	}
+	t.Logf("reliable: %d/%d with %d crystal misses; direct: %d/%d", n, n, misses, directOK, n)
+}
+
+// TestOnlyTheSelectedBoardEnters: two identical boards; entering one
+// leaves the other running and picks the right bootloader even when the
+// other is already in the ROM.
+func TestOnlyTheSelectedBoardEnters(t *testing.T) {
+	w := world(t, "feather-f405,feather-f405,feather-f405:dfu", 1)
+	res, err := enter.Enter(context.Background(), w, device(t, w, "1-2"), enter.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := w.Boards()
+	if bs[0].State().Run != sim.RunApp || bs[1].State().Run != sim.RunROM {
+		t.Fatalf("states %v %v", bs[0].State(), bs[1].State())
+	}
+	if res.ROM.Path != "1-2" || res.ROM.Descriptors.Serial() != bs[1].ROMSerial() || bs[1].ROMSerial() == bs[2].ROMSerial() {
+		t.Fatalf("got %s serial %s; boards' ROM serials %s %s", res.ROM.Path, res.ROM.Descriptors.Serial(), bs[1].ROMSerial(), bs[2].ROMSerial())
+	}
+}
+
+func TestPredictROMSerial(t *testing.T) {
+	// PROTOCOL.md section 3: UID 002d0030 3334510b 32313533 -> 325E35633334.
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"30002D000B51343333353132", "325E35633334", true},
+		{"325e35633334", "325E35633334", true},
+		{"", "", false},
+		{"XYZ", "", false},
+		{"0123456789", "", false},
+	} {
+		got, ok := enter.PredictROMSerial(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("PredictROMSerial(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	var uid [12]byte
+	copy(uid[:], "\x30\x00\x2d\x00\x0b\x51\x34\x33\x33\x35\x31\x32")
+	if got, _ := enter.PredictROMSerial(sim.UIDSerial(uid)); got != sim.ROMSerial(uid) {
+		t.Errorf("prediction %s, simulator %s", got, sim.ROMSerial(uid))
+	}
+}
+
+func TestAlreadyInDFUAndNoMethod(t *testing.T) {
+	w := world(t, "feather-f405:dfu", 1)
+	res, err := enter.Enter(context.Background(), w, device(t, w, "1-1"), enter.Options{})
+	if err != nil || res.Method != "" || res.ROM.Path != "1-1" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	// A forced method the firmware lacks.
+	w = world(t, "nucleo-f446re:runtime", 1)
+	_, err = enter.Enter(context.Background(), w, device(t, w, "1-1"), enter.Options{Method: enter.REPL})
+	if !errors.Is(err, enter.ErrNoMethod) {
+		t.Fatalf("REPL on a run-time-only device: %v", err)
+	}
+	if _, err := enter.ParseMethod("jtag"); err == nil {
+		t.Fatal("ParseMethod accepted jtag")
+	}
+}

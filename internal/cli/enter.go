@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/enter"
+	"github.com/softdfu/softdfu/usb"
+)
+
+func (e *env) enterCommand() *cobra.Command {
+	var sel selection
+	var method string
+	var timeout time.Duration
+	var direct bool
+	c := &cobra.Command{
+		Use:   "enter",
+		Short: "Bring a board that runs its application into the ROM DFU bootloader, from software",
+		Long: `Bring a board that runs its application into ST's ROM DFU bootloader
+without touching it, and print the bootloader device it became.
+
+The method is detected from the board's USB descriptors, or forced with
+--method:
+  detach    DFU run-time interface: DFU_DETACH (the device detaches itself)
+  repl      CircuitPython: Ctrl-C, then microcontroller.on_next_reset(
+            microcontroller.RunMode.BOOTLOADER) and microcontroller.reset()
+  raw-repl  MicroPython: the raw REPL, machine.bootloader() (as mpremote does)
+  1200bps   any CDC-ACM port (Arduino cores, CircuitPython): open it at
+            1200 baud and drop DTR
+
+softdfu then waits for the same board's bootloader: the ROM serial number
+predicted from the UID in the application's serial number, or the same USB
+port. Other boards' bootloaders are left alone.`,
+		Args: exactArgs(0, "no arguments (choose boards with --serial, --path or --all)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts := enter.Options{Timeout: timeout, Direct: direct}
+			if method != "" {
+				m, err := enter.ParseMethod(method)
+				if err != nil {
+					return usageError("--method: %v", err)
+				}
+				opts.Method = m
+			}
+			if e.verbose {
+				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
+			}
+			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board) bool { return b.Mode != "dfu" })
+			if err != nil {
+				return err
+			}
+			var first error
+			failed := 0
+			for _, b := range boards {
+				if err := e.enterOne(c.Context(), host, b, opts); err != nil {
+					failed++
+					if first == nil {
+						first = err
+					}
+				}
+			}
+			if failed > 0 && len(boards) > 1 {
+				return fmt.Errorf("%d of %d boards did not enter the bootloader; first: %w", failed, len(boards), first)
+			}
+			return first
+		},
+	}
+	sel.flags(c.Flags())
+	c.Flags().StringVar(&method, "method", "", "entry method: repl, raw-repl, detach or 1200bps (default: detected from the descriptors)")
+	c.Flags().DurationVar(&timeout, "timeout", enter.DefaultTimeout, "how long to wait for the bootloader to appear")
+	c.Flags().BoolVar(&direct, "direct-jump", false, "REPL methods: ask for the original direct jump from the running application (for comparison; unreliable)")
+	_ = c.Flags().MarkHidden("direct-jump")
+	return c
+}
+
+// enterOne enters the bootloader on one board and reports it.
+func (e *env) enterOne(ctx context.Context, host usb.Host, b board, opts enter.Options) error {
+	res, err := enter.Enter(ctx, host, b.info, opts)
+	ev := event{Event: "result", Board: b.Path, OK: ptr(err == nil)}
+	if res != nil {
+		ev.Data = map[string]any{"method": string(res.Method), "app_serial": b.Serial, "predicted_serial": res.PredictedSerial, "elapsed_ms": res.Elapsed.Milliseconds()}
+		if err == nil {
+			ev.Data["rom"] = map[string]any{"path": res.ROM.Path, "id": res.ROM.ID(), "serial": res.ROM.Descriptors.Serial(), "product": res.ROM.Descriptors.ProductName()}
+		}
+	}
+	if err != nil {
+		_, code := classify(err)
+		ev.Error = &eventError{Code: code, Message: err.Error()}
+	}
+	e.emit(ev)
+	if err != nil || e.json {
+		return err
+	}
+	if res.Method == "" {
+		e.say("%s: already in the ROM bootloader: %s serial %s", res.ROM.Path, res.ROM.ID(), res.ROM.Descriptors.Serial())
+		return nil
+	}
+	e.say("%s: entered the ROM bootloader with %s in %v: %s %q path %s serial %s",
+		b.Path, res.Method, res.Elapsed.Round(time.Millisecond), res.ROM.ID(), res.ROM.Descriptors.ProductName(), res.ROM.Path, res.ROM.Descriptors.Serial())
+	return nil
+}

@@ -1,0 +1,55 @@
+package update_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/softdfu/softdfu/enter"
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+)
+
+// TestRunEntersFromApplication: a board that runs its application is
+// entered from software, flashed, and comes back with the new firmware;
+// without Options.Enter the board is refused with ErrNotInDFU.
+func TestRunEntersFromApplication(t *testing.T) {
+	for _, tc := range []struct {
+		spec   string
+		method enter.Method
+	}{
+		{"feather-f405", enter.REPL},
+		{"feather-f405:micropython", enter.RawREPL},
+		{"nucleo-f446re:runtime", enter.Detach},
+		{"blackpill-f401:arduino", enter.Touch1200},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			specs, _ := sim.ParseSpecs(tc.spec)
+			w, err := sim.New(specs, sim.Options{Seed: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := w.Boards()[0]
+			devs, _ := w.Devices(context.Background())
+			if _, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{}); !errors.Is(err, update.ErrNotInDFU) {
+				t.Fatalf("without Enter: %v, want ErrNotInDFU", err)
+			}
+			rep, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{Enter: &enter.Options{Quiet: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Entered == nil || rep.Entered.Method != tc.method || rep.Board.Descriptors.Serial() != b.ROMSerial() {
+				t.Fatalf("entered %+v, board %s", rep.Entered, rep.Board)
+			}
+			if rep.App == nil || rep.App.ID() != "f055:9800" || b.State().Persona != "micropython" {
+				t.Fatalf("after the update: app %v, board %+v", rep.App, b.State())
+			}
+		})
+	}
+}
+
+// image is a MicroPython-persona application for p.
+func image(p *sim.Part) *firmware.Image {
+	return &firmware.Image{Segments: []firmware.Segment{{Address: p.FlashBase, Data: sim.AppImage(p, "micropython", 4096)}}}
+}
