@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/update"
@@ -173,5 +174,30 @@ func TestFailureReportsState(t *testing.T) {
 	}
 	if !strings.Contains(st.String(), "hold BOOT0 high and press reset") {
 		t.Errorf("no recovery in %q", st.String())
+	}
+}
+
+// TestFaultAfterSoftwareEntry: a board entered from software has BOOT0
+// low, so a reset during the survey brings back its application; the host
+// enters the bootloader again and finishes.
+func TestFaultAfterSoftwareEntry(t *testing.T) {
+	for _, spec := range []string{"rom-reset@survey", "power-loss@enter:2"} {
+		faults, _ := sim.ParseFaults(spec)
+		w, err := sim.New([]sim.Spec{{Board: "feather-f405"}}, sim.Options{Seed: 2, Faults: faults})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := w.Boards()[0]
+		devs, _ := w.Devices(context.Background())
+		img := image(b.Part())
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		rep, err := update.Run(ctx, w, devs[0], img, update.Options{Enter: &enter.Options{Quiet: 1}})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if len(b.Fired()) != 1 || rep.Attempts != 2 || !bytes.Equal(b.Flash()[:img.Size()], img.Segments[0].Data) {
+			t.Fatalf("%s: fired %v, %d attempts", spec, b.Fired(), rep.Attempts)
+		}
 	}
 }

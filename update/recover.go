@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/usb"
@@ -73,6 +74,47 @@ func WaitDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, t
 				if _, err := dfuInterface(d); err == nil {
 					return &d, nil
 				}
+			}
+		}
+		if !clock.Now().Before(deadline) {
+			return nil, nil
+		}
+		if err := clock.Sleep(ctx, poll); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// comeBack waits for the board on port path to be back in DFU mode. A
+// board entered from software (BOOT0 low) that was reset during the update
+// comes back running its application when the application is intact: with
+// Options.Enter it is entered again.
+func (j *job) comeBack(ctx context.Context, path string) (*usb.DeviceInfo, error) {
+	clock := j.clock
+	if clock == nil {
+		clock = usb.ClockOf(j.host)
+	}
+	deadline := clock.Now().Add(reconnectTimeout(j.opts.ReconnectTimeout))
+	const poll = 50 * time.Millisecond
+	for {
+		devs, err := j.host.Devices(ctx)
+		if err != nil && ctx.Err() != nil {
+			return nil, err
+		}
+		for _, d := range devs {
+			if d.Path != path {
+				continue
+			}
+			if _, err := dfuInterface(d); err == nil {
+				return &d, nil
+			}
+			if e := j.opts.Enter; e != nil && (e.Method != "" || len(enter.Methods(d.Descriptors)) > 0) {
+				res, err := enter.Enter(ctx, j.host, d, *e)
+				if err != nil {
+					return nil, fmt.Errorf("the board came back running its application and entering the bootloader again failed: %w", err)
+				}
+				j.opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("the board came back running its application; entered the ROM bootloader again with %s", res.Method)})
+				return &res.ROM, nil
 			}
 		}
 		if !clock.Now().Before(deadline) {

@@ -180,7 +180,7 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 		} else {
 			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("attempt %d failed: %v; reading the board again and planning from what is on it now", rep.Attempts, err)})
 		}
-		next, werr := WaitDFU(ctx, host, info.Path, j.clock, opts.ReconnectTimeout)
+		next, werr := j.comeBack(ctx, info.Path)
 		if werr != nil || next == nil {
 			if j.changed {
 				rep.State = j.assess(ctx, info)
