@@ -86,6 +86,12 @@ func TestGuardWriteProtected(t *testing.T) {
 	if !bytes.Equal(before, b.Flash()) {
 		t.Fatal("flash changed though the guard refused")
 	}
+	if _, err := run(t, w, img, update.Options{Force: true, DryRun: true}); err != nil {
+		t.Fatalf("--force --dry-run: %v", err)
+	}
+	if b.OptionBytes(0) != ob || !bytes.Equal(before, b.Flash()) {
+		t.Fatal("a dry run changed the board")
+	}
 	var notes []string
 	rep, err := run(t, w, img, update.Options{Force: true, Event: func(e update.Event) {
 		if e.Kind == "note" {

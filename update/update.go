@@ -270,8 +270,12 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 		if !opts.Force {
 			return &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", sectorList(wp))}
 		}
-		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", sectorList(wp))})
-		return prot.unprotect(ctx, conn, l, wp)
+		if opts.DryRun {
+			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: would remove the write protection of sector(s) %s (dry run: not done)", sectorList(wp))})
+		} else {
+			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", sectorList(wp))})
+			return prot.unprotect(ctx, conn, l, wp)
+		}
 	}
 	survey, err := flash.TakeSurvey(ctx, conn, j.img, func(done, total int) {
 		opts.emit(Event{Kind: "progress", Phase: "survey", Done: done, Total: total})
