@@ -56,7 +56,15 @@ written is read back and compared. Then the board leaves the bootloader and
 softdfu waits for the application to show up on USB.
 
 A .bin file has no address: it goes to --address, or to the flash base
-0x08000000.`,
+0x08000000.
+
+Before the first erase, an image at 0x08000000 whose vector table cannot
+boot, or one that touches write-protected sectors, is refused (--force
+overrides; it removes the protection of those sectors first). --backup FILE
+saves what the image will replace. If the board drops off the bus or fails
+part way, softdfu reads it again and plans from what is on it now; if it
+still fails, it says what the board holds. Recovery is always possible:
+hold BOOT0 high, press reset and run the same command again.`,
 		Args: exactArgs(1, "one firmware file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			img, err := e.loadImage(args[0], f.address, f.format)
