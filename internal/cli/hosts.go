@@ -69,7 +69,7 @@ func (e *env) newWorld(list string) (*sim.World, error) {
 	}
 	faults, err := sim.ParseFaults(e.simFault)
 	if err != nil {
-		return nil, usageError("--sim-fault: %v\n%s", err, sim.FaultGrammar)
+		return nil, usageError("fault spec (--sim-fault, sim --fault): %v\n%s", err, sim.FaultGrammar)
 	}
 	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
 	if e.verbose {
