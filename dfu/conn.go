@@ -208,6 +208,10 @@ func (c *Conn) Clock() usb.Clock { return c.opts.Clock }
 // Transfers returns the number of control transfers made so far.
 func (c *Conn) Transfers() int { return c.transfers }
 
+// requestTimeout bounds one DFU request other than GETSTATUS (wall time: it
+// is the transport's timeout, not the device's).
+const requestTimeout = 2 * time.Second
+
 // control performs one DFU class request and logs it.
 func (c *Conn) control(ctx context.Context, req Request, value uint16, data []byte, in bool) (int, error) {
 	var s usb.Setup
@@ -217,6 +221,15 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		s = usb.ClassInterfaceOut(uint8(req), value, uint16(c.iface.Number), len(data))
 	}
 	c.transfers++
+	if req != ReqGetStatus {
+		// Every request but GETSTATUS is answered at once (the ROM holds
+		// only the status stage while its flash is busy): bound it, so a
+		// backend can use its cheapest blocking call. GETSTATUS gets the
+		// deadline of the operation it polls, from poll.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+	}
 	n, err := c.dev.Control(ctx, s, data)
 	if c.opts.Log != nil {
 		line := fmt.Sprintf("%-9s %v", req, s)
@@ -414,7 +427,12 @@ func (c *Conn) ready(ctx context.Context, upload bool) error {
 func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status, error) {
 	start := c.opts.Clock.Now()
 	for {
-		st, err := c.GetStatus(ctx)
+		// The ROM may hold this status stage for as long as the flash
+		// operation takes: give the request the operation's whole limit
+		// (and a little more for the transport), never a short timeout.
+		rctx, cancel := context.WithTimeout(ctx, limit+time.Second/2)
+		st, err := c.GetStatus(rctx)
+		cancel()
 		if errors.Is(err, usb.ErrTimeout) && ctx.Err() == nil && c.opts.Clock.Now().Sub(start) < limit {
 			// A backend's own transfer timeout while the ROM holds the
 			// status stage of a long erase: ask again until the deadline.

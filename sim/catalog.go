@@ -100,8 +100,11 @@ type Part struct {
 	// board of this part; later boards get distinct ones.
 	DefaultUID [12]byte
 	ROM        ROMVersion
-	// Layout strings of the four ROM alternate settings (iInterface). Only
-	// the F407's are confirmed by a real device log; UNVERIFIED elsewhere.
+	// Layout strings of the four ROM alternate settings (iInterface).
+	// Confirmed by published `dfu-util -l` logs: the F407 with bcdDevice
+	// 0x2100 ('g' letters), 512 KB F401/F411/F446 and 1 MB F405/F407 parts
+	// with 0x2200 ('e' letters), the F429 with both option banks. The
+	// 256 KB F401 string follows the same pattern (UNVERIFIED).
 	AltNames [4]string
 }
 
@@ -173,21 +176,34 @@ func layoutString(name string, base uint32, secs []Sector) string {
 
 func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [12]byte, banks int) *Part {
 	p := &Part{Name: name, FlashBase: FlashBase, Sectors: secs, SRAM: sram, CCM: ccm, ROM: rom, DefaultUID: uid, WRPBits: 12}
+	// The type letter of the small areas differs by ROM version: 'g'
+	// (read, erase, write) in the F407 log with bcdDevice 0x2100, 'e' (read,
+	// write) in every published `dfu-util -l` of a ROM with bcdDevice 0x2200
+	// (F401/F411/F446 boards, F405/F407 boards with newer ROMs, the F429
+	// with both option banks). See docs/SIMULATOR.md.
+	t := "g"
+	if rom.BCDDevice >= 0x2200 {
+		t = "e"
+	}
 	p.OptionBlocks = []uint32{OptionBank1}
-	opt := "@Option Bytes  /0x1FFFC000/01*016 g"
+	opt := "@Option Bytes  /0x1FFFC000/01*016 " + t
 	if banks == 2 {
 		p.OptionBlocks = append(p.OptionBlocks, OptionBank2)
-		opt = "@Option Bytes  /0x1FFFC000/01*016 g/0x1FFEC000/01*016 g"
+		opt += "/0x1FFEC000/01*016 " + t
 	}
 	p.AltNames = [4]string{
 		layoutString("Internal Flash  ", FlashBase, secs),
 		opt,
-		"@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
-		"@Device Feature/0xFFFF0000/01*004 g",
+		"@OTP Memory /0x1FFF7800/01*512 " + t + ",01*016 " + t,
+		"@Device Feature/0xFFFF0000/01*004 " + t,
 	}
 	return p
 }
 
+// ROM versions. romOld is the F405/F407 ROM of the PROTOCOL.md log
+// (bcdDevice 0x2100, 100 ms reported for a mass erase). Published logs show
+// F405/F407 boards with 0x2200 ROMs as well; which one the Feather F405 and
+// the F407 Discovery ship with is UNVERIFIED (docs/SIMULATOR.md).
 var (
 	romOld = ROMVersion{BCDDevice: 0x2100, PollMassErase: 100 * time.Millisecond, PollCommand: time.Millisecond}
 	romNew = ROMVersion{BCDDevice: 0x2200, PollCommand: time.Millisecond}

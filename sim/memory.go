@@ -42,16 +42,19 @@ type memory struct {
 
 // defaultOptions returns factory option bytes (RM0090 tables 15-17):
 // byte 0 USER (nRST_STDBY, nRST_STOP, WDG_SW set; BOR off; bits 1:0 "not
-// used" read as 1) = 0xEF, byte 1 RDP = 0xAA, bytes 8-9 nWRP with every
-// sector unprotected and the unused top bits set. The bytes RM0090 calls
-// reserved ([63:16] of each double word) read as 0xFF here: UNVERIFIED.
+// used" read as 1) = 0xEF, byte 1 RDP = 0xAA, bytes 8-9 nWRP = 0x0FFF:
+// every sector unprotected, bits 15:12 clear (SPRMOD and DB1M off on
+// F42x/F43x). That is the factory FLASH_OPTCR value 0x0FFFAAED (nWRP in
+// bits 27:16, RDP and USER in bits 15:0) read from real F4 chips. The
+// bytes RM0090 calls reserved ([63:16] of each double word) read as 0xFF
+// here: UNVERIFIED.
 func defaultOptions() [OptionBlockSz]byte {
 	var b [OptionBlockSz]byte
 	for i := range b {
 		b[i] = 0xFF
 	}
 	b[0], b[1] = 0xEF, RDPLevel0
-	b[8], b[9] = 0xFF, 0xFF
+	b[8], b[9] = 0xFF, 0x0F
 	return b
 }
 
@@ -61,6 +64,9 @@ func newMemory(p *Part) *memory {
 		m.flash[i] = 0xFF
 	}
 	for range p.OptionBlocks {
+		// Bank 2's block (F42x/F43x) has no RDP or USER: RM0090 marks its
+		// first double word reserved; it repeats bank 1's values here
+		// (UNVERIFIED).
 		m.options = append(m.options, defaultOptions())
 	}
 	for i := range m.otp {

@@ -150,12 +150,14 @@ func (r *rom) Control(ctx context.Context, s usb.Setup, out []byte) ([]byte, err
 	}
 	clock := r.b.clock
 	// A busy flash holds the bus: nothing is answered before it is done.
+	// The wait is slept together with the answer's transfer time below.
 	if now := clock.Elapsed(); now < r.busyUntil {
-		if err := clock.Sleep(ctx, r.busyUntil-now); err != nil {
-			return nil, err
-		}
+		clock.skip(r.busyUntil - now)
 	}
 	if r.after != nil && clock.Elapsed() >= r.busyUntil {
+		if err := clock.Sleep(ctx, 0); err != nil {
+			return nil, err
+		}
 		after := r.after
 		r.after = nil
 		after()

@@ -422,7 +422,7 @@ func TestROMOptionBytesWriteResets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ob[0] != 0xEF || ob[1] != 0xAA || ob[8] != 0xFF || ob[9] != 0xFF {
+	if ob[0] != 0xEF || ob[1] != 0xAA || ob[8] != 0xFF || ob[9] != 0x0F {
 		t.Fatalf("factory option bytes % x", ob)
 	}
 	_ = x.out(6, 0, nil)

@@ -87,6 +87,10 @@ func (b *Board) command(r *rom, data []byte) operation {
 			op.status = errTarget
 			return op
 		}
+		// ST's DFU classes (USBD, USBX) keep the erase address in the
+		// address pointer: data blocks after an erase count from it
+		// (UNVERIFIED for the ROM itself; docs/SIMULATOR.md).
+		r.ptr = addr
 		size := b.part.Sectors[i].Size
 		op.duration = b.eraseTime(size)
 		op.reported = b.timing().SectorErase[size][0]

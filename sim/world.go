@@ -27,6 +27,10 @@ type Options struct {
 	// leave before it drops off the bus. Off by default: the real ROM
 	// usually leaves before the answer completes (PROTOCOL.md section 3).
 	LeaveAnswersStatus bool
+	// PollProgram, when not zero, replaces the bwPollTimeout every ROM
+	// reports for a data block (ROMVersion.PollProgram), for example the
+	// block's programming time for benchmarks.
+	PollProgram time.Duration
 	// USB is the bus timing model; zero means DefaultUSBTiming.
 	USB USBTiming
 	// Transcript, when set, receives a line for every USB request.
@@ -37,6 +41,10 @@ type Options struct {
 	// TransferTimeout is the host transfer timeout a FaultSlow answer is
 	// measured against; zero means DefaultTransferTimeout.
 	TransferTimeout time.Duration
+	// PCAP, when set, receives every control transfer to a ROM bootloader
+	// as a pcap capture in Linux usbmon format (link type 220), for
+	// Wireshark. Write errors stop the capture, not the simulation.
+	PCAP io.Writer
 }
 
 // Spec names a board to simulate: a catalog board and the state it starts
@@ -88,7 +96,8 @@ type World struct {
 	mu      sync.Mutex
 	changed chan struct{}
 	faults  map[*Board]*faultState
-	tmu     sync.Mutex // serialises transcript lines
+	tmu     sync.Mutex // serialises transcript lines and pcap records
+	pcap    *pcapWriter
 }
 
 // New builds a world with the given boards, powered on, on ports "1-1",
@@ -101,6 +110,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 		opts.TransferTimeout = DefaultTransferTimeout
 	}
 	w := &World{opts: opts, changed: make(chan struct{}), faults: map[*Board]*faultState{}}
+	if opts.PCAP != nil {
+		w.pcap = newPcapWriter(opts.PCAP)
+	}
 	seen := map[string]int{}
 	for i, s := range specs {
 		model := Boards[s.Board]
@@ -118,6 +130,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 		}
 		if model.ROMQuirk != nil {
 			model.ROMQuirk(&b.rom)
+		}
+		if opts.PollProgram > 0 {
+			b.rom.PollProgram = opts.PollProgram
 		}
 		// Distinct boards of one model differ in UID word 2.
 		w2 := le32(b.uid[8:]) + uint32(n)
@@ -198,6 +213,11 @@ func (w *World) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 }
 
 func (w *World) info(b *Board, g usb.Gadget) usb.DeviceInfo {
+	return usb.DeviceInfo{Host: "sim", Path: b.port, Bus: 1, Address: w.address(b), Descriptors: *g.Descriptors()}
+}
+
+// address returns the bus address of the board's current enumeration.
+func (w *World) address(b *Board) int {
 	b.mu.Lock()
 	n := b.enumerations
 	b.mu.Unlock()
@@ -208,8 +228,7 @@ func (w *World) info(b *Board, g usb.Gadget) usb.DeviceInfo {
 		}
 	}
 	// Addresses 2.. in enumeration order, wrapping below 128 like a hub.
-	addr := 2 + (idx+len(w.boards)*(n-1))%126
-	return usb.DeviceInfo{Host: "sim", Path: b.port, Bus: 1, Address: addr, Descriptors: *g.Descriptors()}
+	return 2 + (idx+len(w.boards)*(n-1))%126
 }
 
 // Open implements usb.Host. The device is the one enumerated on the port
@@ -241,11 +260,22 @@ func (w *World) Clock() usb.Clock {
 }
 
 func (w *World) record(b *Board, s usb.Setup, out, in []byte, err error) {
-	if w.opts.Transcript == nil {
+	if w.opts.Transcript == nil && w.pcap == nil {
 		return
+	}
+	addr := 0
+	if w.pcap != nil {
+		addr = w.address(b)
 	}
 	w.tmu.Lock()
 	defer w.tmu.Unlock()
+	if w.pcap != nil {
+		end := b.clock.Now()
+		w.pcap.control(1, addr, s, out, in, err, end.Add(-b.usb.Cost(len(out)+len(in))), end)
+	}
+	if w.opts.Transcript == nil {
+		return
+	}
 	res := "ok"
 	if err != nil {
 		res = err.Error()

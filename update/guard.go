@@ -77,19 +77,23 @@ type protection struct {
 	blocks []optionbytes.Block
 }
 
-// readProtection reads the option-byte blocks on alternate setting 1 and
-// selects alternate setting 0 again. A board without that alternate
-// setting gives nil.
+// optionAlt returns 1 when the DFU interface has alternate setting 1 (the
+// option bytes on the STM32 ROM), else 0.
+func optionAlt(itf dfu.Interface) uint8 {
+	for _, a := range itf.Alts {
+		if a.Alternate == 1 {
+			return 1
+		}
+	}
+	return 0
+}
+
+// readProtection reads the option-byte blocks when conn is on alternate
+// setting 1, then selects alternate setting 0 (internal flash). On another
+// alternate setting it reads nothing and returns nil.
 func readProtection(ctx context.Context, conn *dfu.Conn) (*protection, error) {
-	has := false
-	for _, a := range conn.Interface().Alts {
-		has = has || a.Alternate == 1
-	}
-	if !has {
+	if conn.Alt() != 1 {
 		return nil, nil
-	}
-	if err := conn.SelectAlt(ctx, 1); err != nil {
-		return nil, err
 	}
 	p := &protection{}
 	var rerr error
@@ -106,10 +110,14 @@ func readProtection(ctx context.Context, conn *dfu.Conn) (*protection, error) {
 		}
 		p.addrs, p.blocks = append(p.addrs, r.Address), append(p.blocks, blk)
 	}
-	if err := conn.SelectAlt(ctx, 0); err != nil {
-		return nil, err
+	if rerr == nil {
+		// Leave dfuUPLOAD-IDLE while the state is known: one request
+		// instead of a recovery after the switch.
+		if err := conn.Abort(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if err := conn.Recover(ctx); err != nil {
+	if err := conn.SelectAlt(ctx, 0); err != nil {
 		return nil, err
 	}
 	return p, rerr

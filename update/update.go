@@ -223,7 +223,9 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	start := clock.Now()
 	defer func() { rep.Elapsed += clock.Now().Sub(start) }()
 
-	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &opts.DFU)
+	// Open on the option bytes (alternate setting 1) when the device has
+	// them: the survey reads them first, then selects internal flash.
+	conn, err := dfu.Open(ctx, dev, itf.Number, optionAlt(itf), &opts.DFU)
 	if err != nil {
 		return err
 	}
@@ -241,6 +243,10 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err := conn.Recover(ctx); err != nil {
 		return err
 	}
+	prot, err := readProtection(ctx, conn)
+	if err != nil {
+		return err
+	}
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
@@ -256,10 +262,6 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing it anyway: %v", err)})
 	}
 	opts.emit(Event{Kind: "phase", Phase: "survey"})
-	prot, err := readProtection(ctx, conn)
-	if err != nil {
-		return err
-	}
 	var touched []dfu.Sector
 	for _, s := range blind.Sectors {
 		if s.Action != flash.Untouched {
@@ -320,11 +322,13 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	}
 	opts.emit(Event{Kind: "phase", Phase: "leave"})
 	// The ROM starts the vector table at its address pointer, which the
-	// survey or the verify may have left anywhere: always set it.
+	// last erase, write or read left anywhere: point it at the flash base
+	// unless told otherwise (AN3156 "Leave DFU mode").
 	jump := opts.Jump
 	if jump == nil {
-		base := l.All()[0].Address
-		jump = &base
+		if r := conn.Layout().Regions; len(r) > 0 {
+			jump = &r[0].Address
+		}
 	}
 	if err := conn.Leave(ctx, jump); err != nil {
 		return err

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"testing"
 
@@ -40,6 +42,26 @@ func TestScripts(t *testing.T) {
 					persona = args[3]
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), sim.AppImage(p, persona, n), 0o644))
+			},
+			// code N CMD ARGS...: run CMD (like exec, keeping its stdout and
+			// stderr for the next assertions) and check its exit code is N.
+			"code": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: code N CMD ARGS...")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got := 0
+				if err := ts.Exec(args[1], args[2:]...); err != nil {
+					var ee *exec.ExitError
+					if !errors.As(err, &ee) {
+						ts.Fatalf("%v", err)
+					}
+					got = ee.ExitCode()
+				}
+				if got != want {
+					ts.Fatalf("exit code %d, want %d", got, want)
+				}
 			},
 			// mkfile FILE SIZE BYTE: SIZE copies of BYTE (hex).
 			"mkfile": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -32,11 +32,11 @@ var exitCodeHelp = `Exit codes of softdfu:
   1  failure not listed below
   2  usage: bad flags or arguments
   3  invalid input: the firmware file (or another input) cannot be used
-  4  no board matches the selection, or more than one does
+  4  no board matches the selection, more than one does, or it is not in DFU mode
   5  the board answered with a DFU error status
   6  verification failed: what the board holds differs from the image
   7  permission denied by the operating system (see softdfu udev-rules)
-  8  timeout: the board did not answer or did not appear in time
+  8  timeout: the board did not answer or did not appear in time (--wait)
   9  the application did not come back after leaving the bootloader (--expect-app)
 130  interrupted (Ctrl-C)
 
@@ -113,4 +113,8 @@ func message(err error) string {
 		msg += "\nhint: install the udev rule with: sudo softdfu udev-rules --install"
 	}
 	return msg
+}
+
+func timeoutError(format string, a ...any) error {
+	return &cliError{ExitTimeout, "timeout", fmt.Errorf(format, a...)}
 }

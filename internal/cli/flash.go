@@ -173,6 +173,8 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	if err != nil {
 		return err
 	}
+	e.trackBoards(boards)
+	defer e.stopProgress()
 	if len(boards) == 1 {
 		return e.flashOne(ctx, host, boards[0], img, e.withBackup(opts, f.backup, ""))
 	}
@@ -186,6 +188,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		}()
 	}
 	wg.Wait()
+	e.stopProgress()
 	failed := 0
 	var first error
 	for i, err := range errs {
@@ -241,35 +244,12 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmwar
 	if e.verbose {
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
 	}
-	last := map[string]int{}
-	opts.Event = func(ev update.Event) {
-		switch ev.Kind {
-		case "phase":
-			e.emit(event{Event: "phase", Board: b.Path, Phase: ev.Phase})
-			if ev.Phase == "plan" {
-				e.say("%s%s", prefix, strings.TrimRight(ev.Message, "\n"))
-			} else if !e.json {
-				e.say("%s%s", prefix, phaseText[ev.Phase])
-			}
-		case "note":
-			e.emit(event{Event: "note", Board: b.Path, Phase: ev.Phase, Message: ev.Message})
-			if !e.json {
-				e.say("%s%s", prefix, ev.Message)
-			}
-		case "progress":
-			e.emit(event{Event: "progress", Board: b.Path, Phase: ev.Phase, Done: ev.Done, Total: ev.Total})
-			// Plain progress: a line at each quarter.
-			if ev.Total > 0 {
-				q := ev.Done * 4 / ev.Total
-				if q > last[ev.Phase] {
-					last[ev.Phase] = q
-					e.say("%s  %s %3d%% (%d/%d)", prefix, ev.Phase, ev.Done*100/ev.Total, ev.Done, ev.Total)
-				}
-			}
-		}
-	}
+	t := e.tracker(b.Path, prefix)
+	t.quietPlan = opts.DryRun
+	opts.Event = t.event
 	rep, err := update.Run(ctx, host, b.info, img, opts)
 	e.report(prefix, b, rep, err)
+	t.finish(err) // after the report: nothing may print once every bar is complete
 	if errors.Is(err, update.ErrNoApp) {
 		return appMissing("%v", err)
 	}
@@ -308,6 +288,11 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 			}
 			data["unchanged_sectors"] = unchanged
 			data["dry_run"] = rep.Result == nil && err == nil
+			data["sectors"] = sectorData(p, rep.Result)
+			data["estimate_ms"] = p.Estimate.Milliseconds()
+			if r := rep.Result; r != nil {
+				data["erase_ms"], data["write_ms"], data["verify_ms"] = r.EraseTime.Milliseconds(), r.WriteTime.Milliseconds(), r.VerifyTime.Milliseconds()
+			}
 		}
 		data["left"] = rep.Left
 		data["attempts"] = rep.Attempts
@@ -353,10 +338,22 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 		return
 	}
 	if rep.Result == nil {
+		if p := rep.Plan; p != nil {
+			e.say("%splan for %s: image %d bytes in %d segment(s)", prefix, p.Layout.Describe(0), p.ImageBytes, p.Segments)
+			e.say("%s", indent(prefix, sectorMap(rep.Plan, nil)))
+			e.say("%s%s", prefix, planTotals(rep.Plan))
+			for _, n := range rep.Plan.Notes {
+				e.say("%snote: %s", prefix, n)
+			}
+		}
 		e.say("%sdry run: nothing was erased or written", prefix)
 		return
 	}
 	r := rep.Result
+	if rep.Plan != nil && !e.manyBoards() {
+		e.say("%s", indent(prefix, sectorMap(rep.Plan, r)))
+	}
+	e.say("%s%s", prefix, resultTotals(r))
 	verified := "not verified"
 	if r.Verified > 0 {
 		verified = fmt.Sprintf("verified %d bytes", r.Verified)

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"os"
 	"sync"
 
 	"github.com/softdfu/softdfu/sim"
@@ -74,6 +76,16 @@ func (e *env) newWorld(list string) (*sim.World, error) {
 	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
 	if e.verbose {
 		opts.Transcript = e.stderr
+	}
+	if e.simPcap != "" && e.pcapFile == nil {
+		f, err := os.Create(e.simPcap)
+		if err != nil {
+			return nil, fmt.Errorf("--sim-pcap: %w", err)
+		}
+		e.pcapFile = f
+	}
+	if e.pcapFile != nil {
+		opts.PCAP = e.pcapFile
 	}
 	w, err := sim.New(specs, opts)
 	if err != nil {

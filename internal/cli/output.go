@@ -3,17 +3,29 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"sync"
+
+	"golang.org/x/term"
 )
 
 // event is one JSON Lines record of a long command (--json). Every event
-// names its kind in "event" and the board it concerns.
+// names its kind in "event" and the board it concerns ("board" is the USB
+// port path; it is empty only for an error that concerns no board).
+//
+// Kinds: "phase" (a step starts: survey, plan, erase, write, verify, leave,
+// wait-app, read, mass-erase, ...), "progress" (done of total, in "unit":
+// bytes or sectors; rate-limited to every 10 % of a phase), "note" (a
+// remark for people), "result" (one per board: "ok", "error", "data") and
+// "error" (the command failed before or outside any board).
 type event struct {
-	Event   string         `json:"event"` // phase, progress, plan, result, error, log
+	Event   string         `json:"event"`
 	Board   string         `json:"board,omitempty"`
 	Phase   string         `json:"phase,omitempty"`
-	Done    int            `json:"done,omitempty"`
-	Total   int            `json:"total,omitempty"`
+	Done    *int           `json:"done,omitempty"`
+	Total   *int           `json:"total,omitempty"`
+	Unit    string         `json:"unit,omitempty"`
 	Message string         `json:"message,omitempty"`
 	OK      *bool          `json:"ok,omitempty"`
 	Error   *eventError    `json:"error,omitempty"`
@@ -52,15 +64,37 @@ func (e *env) document(v any) error {
 }
 
 // say prints a line for people: on stdout normally, on stderr with --json
-// so that stdout stays machine-readable.
+// so that stdout stays machine-readable. While progress bars are drawn on
+// the same terminal, the line goes above the bars.
 func (e *env) say(format string, a ...any) {
 	w := e.stdout
 	if e.json {
 		w = e.stderr
 	}
+	line := fmt.Sprintf(format+"\n", a...)
+	if e.prog.above(w, line) {
+		return
+	}
 	emitMu.Lock()
 	defer emitMu.Unlock()
-	fmt.Fprintf(w, format+"\n", a...)
+	io.WriteString(w, line)
+}
+
+// warn prints a warning for people on stderr.
+func (e *env) warn(format string, a ...any) {
+	line := fmt.Sprintf("warning: "+format+"\n", a...)
+	if e.prog.above(e.stderr, line) {
+		return
+	}
+	emitMu.Lock()
+	defer emitMu.Unlock()
+	io.WriteString(e.stderr, line)
+}
+
+// isTerminal reports whether w is a terminal (a *os.File on a tty).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func ptr[T any](v T) *T { return &v }

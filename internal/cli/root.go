@@ -29,8 +29,11 @@ type env struct {
 	simSpeed float64 // --sim-speed
 	seed     uint64  // --seed
 	simFault string  // --sim-fault (and sim --fault)
+	simPcap  string  // --sim-pcap
+	pcapFile *os.File
 
 	hosts hostCache
+	prog  progress
 }
 
 // Main runs softdfu with args and returns the exit code.
@@ -45,6 +48,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	defer e.hosts.close()
+	if e.pcapFile != nil {
+		defer e.pcapFile.Close()
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -80,6 +86,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
 	pf.Uint64Var(&e.seed, "seed", 1, "seed for the simulator's random choices, so runs repeat")
 	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")
+	pf.StringVar(&e.simPcap, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see softdfu %s --help)", err, c.Name())
 	})
@@ -93,6 +100,14 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.convertCommand(),
 		e.benchCommand(),
 		e.versionCommand(),
+		e.readCommand(),
+		e.eraseCommand(),
+		e.verifyCommand(),
+		e.leaveCommand(),
+		e.unprotectCommand(),
+		e.optionBytesCommand(),
+		e.udevRulesCommand(),
+		e.completionCommand(),
 		exitCodesTopic(),
 	)
 	return root

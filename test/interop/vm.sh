@@ -121,8 +121,13 @@ extract_vmlinux() {
 	return 1
 }
 
+# base_cpio names the cached initramfs after what goes into it: change the
+# module list and a new one is built.
+base_modules="usbcore usbip-core vhci-hcd virtio_pci virtio_net cdc-acm"
+base_cpio="$cache/base-$(echo "$base_modules" | md5sum | cut -c1-8).cpio"
+
 build_initramfs() {
-	local base="$cache/base.cpio"
+	local base="$base_cpio"
 	[ -f "$base" ] && [ -f "$cache/vmlinux" ] && return
 	local kroot="$cache/kernel/root" kver root
 	kver=$(ls "$kroot/lib/modules" | head -1)
@@ -136,7 +141,7 @@ build_initramfs() {
 	ln -s busybox "$root/bin/sh"
 	copy_with_libs "$root" "$(command -v dfu-util)" "$(command -v usbip || echo /usr/sbin/usbip)"
 	local n=0 m mods=()
-	resolve_modules usbcore usbip-core vhci-hcd virtio_pci virtio_net
+	resolve_modules $base_modules
 	for m in "${mods[@]}"; do
 		n=$((n + 1))
 		ko_read "$m" >"$root/modules/$(printf %02d $n)-$(basename "${m%%.ko*}").ko"
@@ -190,7 +195,7 @@ run() {
 		cp "$SOFTDFU_INTEROP_SOFTDFU" "$work/root/usr/bin/softdfu"
 	fi
 	(cd "$work/root" && find . -mindepth 1 | busybox cpio -o -H newc 2>/dev/null) >"$work/extra.cpio"
-	cat "$cache/base.cpio" "$work/extra.cpio" >"$work/initrd.cpio"
+	cat "$base_cpio" "$work/extra.cpio" >"$work/initrd.cpio"
 	# The uncompressed vmlinux boots through PVH and skips the xz
 	# decompression, which is slow under TCG: about 3.5 s instead of 8 s.
 	local kernel="$cache/vmlinux"

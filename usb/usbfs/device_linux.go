@@ -67,7 +67,7 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 		return 0, fmt.Errorf("usbfs: control %s: %w", setup, err)
 	}
 	var n int
-	if ctx.Done() == nil {
+	if ctx.Done() == nil || tmo <= syncLimitMs {
 		n, err = d.syncControl(setup, data, tmo)
 	} else {
 		n, err = d.asyncControl(ctx, setup, data, tmo)
@@ -77,6 +77,14 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 	}
 	return n, nil
 }
+
+// syncLimitMs is the longest timeout for which a control transfer uses the
+// single blocking USBDEVFS_CONTROL even when its context can be cancelled:
+// one system call instead of the five of an asynchronous URB (in a VM over
+// USB/IP that halves the cost of a DFU request). The kernel cannot interrupt
+// it, so cancelling waits at most this long. Longer transfers (a GETSTATUS
+// held while a sector or mass erase runs) stay asynchronous and cancellable.
+var syncLimitMs uint32 = 2000
 
 // syncControl is USBDEVFS_CONTROL.
 func (d *Device) syncControl(setup usb.Setup, data []byte, tmo uint32) (int, error) {

@@ -651,7 +651,29 @@ func TestAsyncBulkChunks(t *testing.T) {
 	}
 }
 
+// TestShortDeadlineIsSynchronous: a control transfer whose deadline is at
+// most syncLimitMs is one USBDEVFS_CONTROL, not an asynchronous URB.
+func TestShortDeadlineIsSynchronous(t *testing.T) {
+	dev, k := openFake(t, romTree, "1-1.2")
+	defer dev.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	k.calls = nil
+	if _, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range k.calls {
+		if strings.HasPrefix(c, "urb") {
+			t.Fatalf("a 1 s control transfer went asynchronous: %q", k.calls)
+		}
+	}
+}
+
 func TestAsyncCancelAndTimeout(t *testing.T) {
+	// Short deadlines take the blocking ioctl; these cases test the
+	// cancellable path.
+	defer func(v uint32) { syncLimitMs = v }(syncLimitMs)
+	syncLimitMs = 0
 	t.Run("cancel", func(t *testing.T) {
 		dev, k := openFake(t, romTree, "1-1.2")
 		defer dev.Close()

@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+func TestParseGuest(t *testing.T) {
+	tests := []struct {
+		name, out string
+		want      map[string]InteropRun
+		err       string
+	}{
+		{
+			name: "softdfu and dfu-util",
+			out: "--- x\nBENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0\r\nnoise\n" +
+				"BENCH full-1MB dfu-util rc=74 ns=2000000000 downloaded=1\n",
+			want: map[string]InteropRun{
+				"full-1MB softdfu":  {Case: "full-1MB", Tool: "softdfu", Elapsed: 1500 * time.Millisecond, OK: true},
+				"full-1MB dfu-util": {Case: "full-1MB", Tool: "dfu-util", Elapsed: 2 * time.Second, ExitCode: 74, OK: true},
+			},
+		},
+		{
+			name: "dfu-util 74 without the download",
+			out:  "BENCH app-64K dfu-util rc=74 ns=5 downloaded=0\n",
+			want: map[string]InteropRun{"app-64K dfu-util": {Case: "app-64K", Tool: "dfu-util", Elapsed: 5, ExitCode: 74}},
+		},
+		{
+			name: "softdfu 74 is a failure",
+			out:  "BENCH app-64K softdfu rc=74 ns=5 downloaded=1\n",
+			want: map[string]InteropRun{"app-64K softdfu": {Case: "app-64K", Tool: "softdfu", Elapsed: 5, ExitCode: 74}},
+		},
+		{name: "nothing", out: "hello\n", err: "no BENCH line"},
+		{name: "short line", out: "BENCH a b rc=0\n", err: "line 1"},
+		{name: "bad number", out: "x\nBENCH a b rc=0 ns=1.5 downloaded=0\n", err: `line 2: "BENCH a b rc=0 ns=1.5 downloaded=0": "ns=1.5" is not NAME=INTEGER`},
+		{name: "negative time", out: "BENCH a b rc=0 ns=-3 downloaded=0\n", err: "negative time"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseGuest(tc.out)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseGuest(f *testing.F) {
+	f.Add("BENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0\n")
+	f.Add("BENCH a dfu-util rc=74 ns=1 downloaded=1\nBENCH a b c d e\n")
+	f.Add("BENCH a b rc= ns=x downloaded\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		runs, err := parseGuest(out)
+		if err != nil {
+			return
+		}
+		for k, r := range runs {
+			if r.Elapsed < 0 || k != r.Case+" "+r.Tool {
+				t.Fatalf("run %q: %+v", k, r)
+			}
+		}
+	})
+}
+
+func TestInteropGuestScript(t *testing.T) {
+	s := interopGuest(3240, 4000, InteropCases(), InteropTools())
+	for _, want := range []string{
+		"usbip --tcp-port 3240 attach -r 10.0.2.2 -b 1-1",
+		`nc -w 60 10.0.2.2 4000`,
+		"bench full-1MB softdfu softdfu flash --app-timeout 1ms full-1MB.bin\n",
+		"bench one-sector softdfu-no-verify softdfu flash --no-verify --app-timeout 1ms one-sector.bin\n",
+		"bench app-64K dfu-util dfu-util -a 0 -s 0x08000000:leave -D app-64K.bin\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("guest script lacks %q", want)
+		}
+	}
+}
+
+// control sends one line to the server's control port and returns the
+// answer, as the guest's nc does.
+func control(t *testing.T, s *InteropServer, line string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.ControlPort()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintln(c, line)
+	ans, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	return strings.TrimSpace(ans)
+}
+
+// TestInteropServer drives the host side of the comparison without a VM:
+// the board is prepared over the control port, flashed by softdfu's
+// engine through a USB/IP client (as the guest's kernel imports it), and
+// checked; a second prepare brings back the starting content.
+func TestInteropServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cases := InteropCases()
+	s, err := StartInteropServer(ctx, cases, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := s.Board().Part()
+	one := cases[1]
+	if one.Name != "one-sector" {
+		t.Fatalf("case 1 is %s", one.Name)
+	}
+	if got := control(t, s, "prepare one-sector"); got != "ready: starting content written, ROM bootloader running" {
+		t.Fatalf("prepare: %q", got)
+	}
+	before := one.Before(p)
+	if string(s.Board().Flash()[:len(before)]) != string(before) {
+		t.Fatal("prepare did not write the starting content")
+	}
+	if got := control(t, s, "check one-sector softdfu"); !strings.HasPrefix(got, "FAILED: the board does not hold the image") {
+		t.Errorf("check before flashing: %q", got)
+	}
+
+	host := usbip.NewHost(fmt.Sprintf("127.0.0.1:%d", s.USBIPPort()))
+	devs, err := host.Devices(ctx)
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("devices %v, %v", devs, err)
+	}
+	img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: p.FlashBase, Data: one.Image(p)}}}
+	rep, err := update.Run(ctx, host, devs[0], img, update.Options{AppTimeout: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Result == nil || rep.Result.Erased != 1 {
+		t.Errorf("result %+v: want one sector erased", rep.Result)
+	}
+	if got := control(t, s, "check one-sector softdfu"); got != "ok: the board holds the image and runs the application (circuitpython)" {
+		t.Errorf("check after flashing: %q", got)
+	}
+	if n := s.checkResults()["one-sector softdfu"].transfers; n < rep.Transfers {
+		t.Errorf("the host counted %d requests, fewer than the %d of the DFU session", n, rep.Transfers)
+	}
+
+	if got := control(t, s, "prepare full-1MB"); got != "ready: factory state, ROM bootloader running" {
+		t.Fatalf("prepare: %q", got)
+	}
+	if b := s.Board(); string(b.Flash()) != string(s.factory) || b.State().Run != sim.RunROM {
+		t.Errorf("prepare full-1MB: the board is not back in its factory state in the ROM (%s)", b.State().Run)
+	}
+	for line, want := range map[string]string{
+		"":                 "error: empty command",
+		"prepare nope":     `error: unknown case "nope"`,
+		"check nope x":     `error: unknown case "nope"`,
+		"erase everything": `error: unknown command "erase everything"`,
+	} {
+		if got := s.Command(ctx, strings.Fields(line)); !strings.HasPrefix(got, want) {
+			t.Errorf("%q: %q, want %q...", line, got, want)
+		}
+	}
+}

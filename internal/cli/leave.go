@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb"
+)
+
+func (e *env) leaveCommand() *cobra.Command {
+	var sel selection
+	var jump string
+	var appTimeout time.Duration
+	var expectApp bool
+	c := &cobra.Command{
+		Use:     "leave",
+		Aliases: []string{"reset"},
+		Short:   "Leave the ROM bootloader and start the application; wait for it on USB",
+		Long: `Tell a board in the ROM bootloader to leave it: the ROM starts the
+application whose vector table is at 0x08000000 (or --jump). softdfu then
+waits for a USB device on the board's port, as flash does. Firmware without
+USB shows nothing, which is not an error unless --expect-app.
+
+A board held in the bootloader by BOOT0 high comes back to the bootloader at
+its next reset.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			var to *uint32
+			if jump != "" {
+				a, err := parseAddress("jump", jump)
+				if err != nil {
+					return err
+				}
+				to = &a
+			}
+			s, err := e.openSession(ctx, &sel, "leave", nil)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			t := e.tracker(s.board.Path, "")
+			defer e.stopProgress()
+			t.setPhase("leave", "")
+			if err := s.conn.Leave(ctx, to); err != nil {
+				t.finish(err)
+				e.result(s.board.Path, err, nil)
+				return err
+			}
+			app, err := update.WaitApp(ctx, s.host, s.board.info, usb.ClockOf(s.dev), appTimeout, t.event)
+			if err == nil && app == nil && expectApp {
+				err = appMissing("%s: %v", s.board.Path, update.ErrNoApp)
+			}
+			data := map[string]any{"left": true}
+			if app != nil {
+				data["app"] = map[string]any{"id": app.ID(), "serial": app.Descriptors.Serial(), "product": app.Descriptors.ProductName(), "path": app.Path}
+			}
+			e.result(s.board.Path, err, data)
+			if err != nil {
+				t.finish(err)
+				return err
+			}
+			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+			target := uint32(0x08000000)
+			if to != nil {
+				target = *to
+			}
+			if app != nil {
+				e.say("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", s.board.Path, target, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
+			} else {
+				e.say("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", s.board.Path, target, appTimeout)
+			}
+			return nil
+		},
+	}
+	sel.flags(c.Flags())
+	c.Flags().StringVar(&jump, "jump", "", "start the vector table at this address (default 0x08000000)")
+	c.Flags().DurationVar(&appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB")
+	c.Flags().BoolVar(&expectApp, "expect-app", false, "fail (exit 9) if no application appears on USB")
+	return c
+}

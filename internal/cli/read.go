@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/firmware/fwfile"
+)
+
+// parseSize reads a byte count: decimal, 0x hex, or with a K or M suffix.
+func parseSize(flag, s string) (int, error) {
+	mult := 1
+	t := strings.TrimSpace(s)
+	switch {
+	case strings.HasSuffix(t, "K") || strings.HasSuffix(t, "k"):
+		mult, t = 1<<10, t[:len(t)-1]
+	case strings.HasSuffix(t, "M") || strings.HasSuffix(t, "m"):
+		mult, t = 1<<20, t[:len(t)-1]
+	}
+	v, err := strconv.ParseUint(t, 0, 32)
+	if err != nil || v == 0 || v*uint64(mult) > 1<<32 {
+		return 0, usageError("--%s %q is not a byte count: write it like 16384, 0x4000, 16K or 1M", flag, s)
+	}
+	return int(v) * mult, nil
+}
+
+func (e *env) readCommand() *cobra.Command {
+	var sel selection
+	var address, length, format string
+	var force bool
+	c := &cobra.Command{
+		Use:   "read FILE",
+		Short: "Read (upload) flash from a board into a firmware file of any format",
+		Long: `Read memory from a board in the ROM bootloader and write it to FILE, in the
+format of FILE's extension (.bin .hex .srec .dfu .uf2) or --format.
+
+--address defaults to the flash base 0x08000000 and --length to the rest of
+the flash from there, so "softdfu read backup.hex" saves the whole flash.
+An existing FILE is refused unless --force; the file is written atomically
+(a failed read leaves no partial file). A board under read protection
+refuses to be read (see softdfu option-bytes).`,
+		Args: exactArgs(1, "one output file"),
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			path := args[0]
+			if _, err := os.Stat(path); err == nil && !force {
+				return usageError("%s exists: choose another name, or --force to replace it", path)
+			}
+			if format == "" && fwfile.FromExtension(path) == "" {
+				return usageError("%s: cannot tell the format from the extension: use .bin .hex .srec .dfu .uf2 or --format", path)
+			}
+			s, err := e.openSession(ctx, &sel, "read", nil)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			l := s.conn.Layout()
+			all := l.All()
+			if len(all) == 0 {
+				return fmt.Errorf("%s: alternate setting 0 has no memory map", s.board.Path)
+			}
+			addr := all[0].Address
+			if address != "" {
+				if addr, err = parseAddress("address", address); err != nil {
+					return err
+				}
+			}
+			last := all[len(all)-1]
+			n := int(last.End()) - int(addr)
+			if length != "" {
+				if n, err = parseSize("length", length); err != nil {
+					return err
+				}
+			}
+			if n <= 0 || !l.Inside(addr, uint64(n), dfu.Readable) {
+				return usageError("%d bytes at 0x%08x are not all readable: the board's memory is %s", max(n, 0), addr, l.Describe(dfu.Readable))
+			}
+			t := e.tracker(s.board.Path, "")
+			defer e.stopProgress()
+			t.setPhase("read", "")
+			data, err := s.conn.Upload(ctx, addr, n, func(done int) { t.update("read", done, n) })
+			if err != nil {
+				t.finish(err)
+				e.result(s.board.Path, err, nil)
+				var se *dfu.StatusError
+				if errors.As(err, &se) && se.Status == dfu.ErrVendor {
+					return fmt.Errorf("%w (the board is read-protected: softdfu unprotect --yes removes it and erases the flash)", err)
+				}
+				return err
+			}
+			img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: addr, Data: data}}}
+			if err := fwfile.Write(path, img, fwfile.WriteOptions{Format: format}); err != nil {
+				return inputError(err)
+			}
+			e.result(s.board.Path, nil, map[string]any{
+				"file": path, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
+			})
+			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, s.board.Path, path, img.CRC32())
+			t.finish(nil) // after the last line: nothing may print once every bar is complete
+			return nil
+		},
+	}
+	sel.flags(c.Flags())
+	c.Flags().StringVar(&address, "address", "", "first address to read (default: the flash base, 0x08000000)")
+	c.Flags().StringVar(&length, "length", "", "bytes to read: 16384, 0x4000, 16K, 1M (default: to the end of flash)")
+	c.Flags().StringVar(&format, "format", "", "output format instead of FILE's extension: "+strings.Join(fwfile.Formats, ", "))
+	c.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
+	return c
+}

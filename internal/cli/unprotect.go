@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+const unprotectWarning = `Read Unprotect removes read protection (RDP level 1 to level 0): the ROM
+MASS-ERASES THE WHOLE FLASH first (the application and any data in flash are
+lost), then resets the chip. Save nothing first: a protected board cannot be
+read. Run again with --yes to do it.`
+
+func (e *env) unprotectCommand() *cobra.Command {
+	var sel selection
+	var yes bool
+	var resetTimeout time.Duration
+	c := &cobra.Command{
+		Use:   "unprotect",
+		Short: "Remove read protection (Read Unprotect): mass-erases the flash; needs --yes",
+		Long: unprotectWarning + `
+
+After the command the chip resets; softdfu follows the board on its port and
+reports what came back. Level 2 (permanent) cannot be removed by anything.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx := c.Context()
+			if !yes {
+				return usageError("%s", unprotectWarning)
+			}
+			s, err := e.openSession(ctx, &sel, "unprotect", nil)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			e.warn("read unprotect on %s: the whole flash is being erased", s.board.Path)
+			t := e.tracker(s.board.Path, "")
+			defer e.stopProgress()
+			t.setPhase("unprotect", "read unprotect: mass erase and reset (up to 32 s)")
+			err = s.conn.ReadUnprotect(ctx)
+			if err == nil {
+				t.setPhase("reset", "waiting for the board to come back after its reset")
+			}
+			var back *board
+			if err == nil {
+				old := s.board.Address
+				back, err = e.followReset(ctx, s.host, s.board.Path, resetTimeout, func(b board) bool { return b.Address != old })
+			}
+			data := map[string]any{}
+			if back != nil {
+				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
+			}
+			e.result(s.board.Path, err, data)
+			if err != nil {
+				t.finish(err)
+				return err
+			}
+			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+			switch {
+			case back == nil:
+				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", s.board.Path, resetTimeout)
+			case back.Mode == "dfu":
+				e.say("%s: read protection removed (RDP level 0) and flash erased; the board is back in the ROM bootloader", s.board.Path)
+			default:
+				e.say("%s: read protection removed and flash erased; the board came back as %s %s", s.board.Path, back.ID, back.Product)
+			}
+			return nil
+		},
+	}
+	sel.flags(c.Flags())
+	c.Flags().BoolVar(&yes, "yes", false, "really remove read protection and erase the whole flash")
+	c.Flags().DurationVar(&resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after its reset")
+	return c
+}
