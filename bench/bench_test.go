@@ -72,10 +72,11 @@ func TestLimitCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := bench.Limit(plan, []bench.Range{{Address: 0x08000000, Size: 16 << 10}}, sim.DefaultUSBTiming)
-	// 1 GETSTATUS, 8 UPLOADs, ABORT, erase (3), 8 blocks (24), ABORT,
-	// 8 UPLOADs, ABORT, leave (2); no Set Address: every range starts at
-	// the ROM's default pointer.
-	if m.Transfers != 1+8+1+3+24+1+8+1+2 {
+	// 1 GETSTATUS, the option bytes (Set Address 3, UPLOAD), Set Address
+	// back to flash (3), 8 UPLOADs, ABORT, erase (3), 8 blocks (24), ABORT,
+	// 8 UPLOADs, ABORT, leave (2); no other Set Address: the erase leaves
+	// the pointer at the sector.
+	if m.Transfers != 1+4+3+8+1+3+24+1+8+1+2 {
 		t.Errorf("%d transfers", m.Transfers)
 	}
 	wantFlash := 250*time.Millisecond + 4096*16*time.Microsecond
@@ -83,8 +84,9 @@ func TestLimitCounts(t *testing.T) {
 		t.Errorf("flash time %v, want %v", m.Flash, wantFlash)
 	}
 	// Frames: one per transfer; data: 16 KB up, down and up again, the
-	// erase command, and 20 GETSTATUS answers of 6 bytes.
-	wantUSB := time.Duration(m.Transfers)*time.Millisecond + time.Duration(3*16<<10+5+6*20)*time.Microsecond
+	// 16 option bytes, three 5-byte commands (two Set Address, the erase),
+	// and 24 GETSTATUS answers of 6 bytes.
+	wantUSB := time.Duration(m.Transfers)*time.Millisecond + time.Duration(3*16<<10+16+3*5+6*24)*time.Microsecond
 	if m.USB != wantUSB {
 		t.Errorf("USB time %v, want %v", m.USB, wantUSB)
 	}

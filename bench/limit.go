@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
 )
 
@@ -33,6 +34,17 @@ type Minimum struct {
 	Erased, Written, Read int
 }
 
+// optionBlocks returns the number of option-byte blocks of the part the
+// plan's layout shows: one per flash bank.
+func optionBlocks(p *flash.Plan) int {
+	secs := p.Layout.All()
+	if len(secs) == 0 {
+		return 0
+	}
+	blk, _ := part.WRPBit(p.Layout, secs[len(secs)-1])
+	return blk + 1
+}
+
 // transferSize is the ROM's wTransferSize.
 const transferSize = 2048
 
@@ -41,6 +53,11 @@ const transferSize = 2048
 // counted, in order:
 //
 //   - one GETSTATUS to learn the state;
+//   - the option bytes, which a host must read to refuse write-protected
+//     sectors before erasing (docs/RELIABILITY.md): per option block (two
+//     on dual-bank parts), a Set Address (DNLOAD and two GETSTATUS) on
+//     alternate setting 1 and one 16-byte UPLOAD (after which the survey
+//     needs a Set Address of its own);
 //   - the survey: UPLOADs of at most 2048 bytes;
 //   - one ABORT back to dfuIDLE before the first download;
 //   - per erased sector, an Erase command: DNLOAD (5 bytes) and two
@@ -80,6 +97,13 @@ func Limit(p *flash.Plan, survey []Range, t sim.USBTiming) Minimum {
 	}
 
 	xfer(6)
+	if n := optionBlocks(p); n > 0 {
+		for range n {
+			command()
+			xfer(16)
+		}
+		ptr = 0xFFFFFFFF // pointing at the option bytes: flash needs a Set Address
+	}
 	for _, r := range survey {
 		read(r)
 	}

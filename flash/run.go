@@ -128,7 +128,8 @@ type SectorResult struct {
 // Result is what Run did, complete or up to the error.
 type Result struct {
 	Sectors []SectorResult
-	// Erased counts sectors erased; Written and Verified count bytes.
+	// Erased counts sectors erased; Written and Verified count bytes
+	// (Written counts whole blocks the device confirmed, also on error).
 	Erased, Written, Verified int
 	// Durations of the phases, in the device's clock.
 	EraseTime, WriteTime, VerifyTime time.Duration
@@ -187,12 +188,15 @@ func Run(ctx context.Context, conn *dfu.Conn, plan *Plan, progress func(Progress
 	start = clock.Now()
 	for _, r := range plan.Runs {
 		base := res.Written
-		err := conn.Download(ctx, r.Address, r.Data, func(done int) { report(PhaseWrite, base+done, total) })
+		err := conn.Download(ctx, r.Address, r.Data, func(done int) {
+			res.Written = base + done
+			report(PhaseWrite, base+done, total)
+		})
 		if err != nil {
 			res.WriteTime = clock.Now().Sub(start)
 			return res, fmt.Errorf("flash: writing 0x%08x-0x%08x: %w", r.Address, r.End()-1, err)
 		}
-		res.Written += len(r.Data)
+		res.Written = base + len(r.Data)
 		for _, s := range plan.Layout.Touched(r.Address, uint64(len(r.Data))) {
 			if i, ok := index[s.Index]; ok {
 				lo, hi := max(uint64(r.Address), uint64(s.Address)), min(r.End(), s.End())

@@ -98,6 +98,14 @@ type rom struct {
 	// afterAnswer runs once the current answer has gone out (a leave on a
 	// board configured to answer the manifest GETSTATUS before it goes).
 	afterAnswer func()
+
+	// Fault injection (faultrom.go): the ROM no longer makes progress; the
+	// point and number of the pending erase or program; a data block was
+	// written in this enumeration.
+	stuck bool
+	opAt  FaultPoint
+	opN   int
+	wrote bool
 }
 
 func newROM(b *Board) *rom {
@@ -155,6 +163,14 @@ func (r *rom) Control(ctx context.Context, s usb.Setup, out []byte) ([]byte, err
 		after()
 		return nil, usb.ErrGone
 	}
+	fault := r.inject(ctx, s, out)
+	if fault.done {
+		r.b.record(s, out, fault.in, fault.err)
+		if len(fault.in) > int(s.Length) {
+			fault.in = fault.in[:s.Length]
+		}
+		return fault.in, fault.err
+	}
 	in, err := r.handle(s, out)
 	if r.isGone() {
 		// The device dropped off the bus before the answer completed.
@@ -162,6 +178,15 @@ func (r *rom) Control(ctx context.Context, s usb.Setup, out []byte) ([]byte, err
 	}
 	if cerr := clock.Sleep(ctx, r.b.usb.Cost(len(out)+len(in))); cerr != nil && err == nil {
 		err = cerr
+	}
+	if fault.late > 0 {
+		timeout := r.b.opts.TransferTimeout
+		if cerr := clock.Sleep(ctx, min(fault.late, timeout)); cerr != nil && err == nil {
+			err = cerr
+		}
+		if fault.late >= timeout && err == nil {
+			err = usb.ErrTimeout // the host gave up before the answer came
+		}
 	}
 	r.b.record(s, out, in, err)
 	if f := r.afterAnswer; f != nil {

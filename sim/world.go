@@ -35,6 +35,12 @@ type Options struct {
 	USB USBTiming
 	// Transcript, when set, receives a line for every USB request.
 	Transcript io.Writer
+	// Faults are injected into every board's ROM, each once per board
+	// (ParseFaults reads them; docs/RELIABILITY.md has the model).
+	Faults []Fault
+	// TransferTimeout is the host transfer timeout a FaultSlow answer is
+	// measured against; zero means DefaultTransferTimeout.
+	TransferTimeout time.Duration
 	// PCAP, when set, receives every control transfer to a ROM bootloader
 	// as a pcap capture in Linux usbmon format (link type 220), for
 	// Wireshark. Write errors stop the capture, not the simulation.
@@ -89,6 +95,7 @@ type World struct {
 
 	mu      sync.Mutex
 	changed chan struct{}
+	faults  map[*Board]*faultState
 	tmu     sync.Mutex // serialises transcript lines and pcap records
 	pcap    *pcapWriter
 }
@@ -99,7 +106,10 @@ func New(specs []Spec, opts Options) (*World, error) {
 	if opts.USB == (USBTiming{}) {
 		opts.USB = DefaultUSBTiming
 	}
-	w := &World{opts: opts, changed: make(chan struct{})}
+	if opts.TransferTimeout <= 0 {
+		opts.TransferTimeout = DefaultTransferTimeout
+	}
+	w := &World{opts: opts, changed: make(chan struct{}), faults: map[*Board]*faultState{}}
 	if opts.PCAP != nil {
 		w.pcap = newPcapWriter(opts.PCAP)
 	}
@@ -133,6 +143,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 		}
 		copy(b.mem.flash, AppImage(b.part, persona, 16<<10))
 		b.boot0 = s.Mode == "dfu"
+		if fs := newFaultState(opts.Faults); fs != nil {
+			w.faults[b] = fs
+		}
 		if err := b.newChip(); err != nil {
 			return nil, err
 		}

@@ -41,6 +41,22 @@ type Options struct {
 	ExpectApp bool
 	// Event, when set, receives progress as the job goes.
 	Event func(Event)
+	// Attempts bounds how often Run tries when the board fails in a way
+	// that is safe to retry (default 3; 1 means no retry).
+	Attempts int
+	// ReconnectTimeout is how long to wait, in the board's clock, for the
+	// board to come back in DFU mode after it left the bus (default 10 s).
+	ReconnectTimeout time.Duration
+	// Force writes an image that a guard refuses: a vector table at the
+	// boot address that cannot boot, or write-protected sectors (whose
+	// protection is removed first; the board resets and the job goes on).
+	// It never sets read protection level 2 or protects a sector.
+	Force bool
+	// Backup, when set, receives the board's current content before
+	// anything is erased or written: the sectors the image touches, or all
+	// of flash with BackupAll. An error from it stops the job.
+	Backup    func(*firmware.Image) error
+	BackupAll bool
 	// Enter, when set, lets Run bring a board that runs its application
 	// into the ROM bootloader from software first (package enter) and
 	// follow the same board. Nil, or a board with no entry method, keeps
@@ -78,6 +94,11 @@ type Report struct {
 	// Elapsed is the duration in the board's clock (simulated time for
 	// simulated boards).
 	Elapsed time.Duration
+	// Attempts counts the tries (see Options.Attempts).
+	Attempts int
+	// State says what the board holds after a failure that came after
+	// something was erased or written; nil otherwise.
+	State *BoardState
 }
 
 // ImageError reports an image that cannot go to this board (outside its
@@ -110,9 +131,17 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 }
 
 // Run updates the board described by info on host with img.
+//
+// When the board fails in a way that is safe to retry (it left the bus, a
+// request timed out or stalled, a status other than a refusal, a verify
+// mismatch) Run waits for the board to come back in DFU mode, reads it
+// again and plans again from what is on it now, up to Options.Attempts
+// times: it never repeats an erase or a block whose outcome it has not
+// read back. After a final failure Report.State says what the board holds
+// and how to recover.
 func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.Image, opts Options) (*Report, error) {
 	rep := &Report{Board: info}
-	itf, err := dfuInterface(info)
+	_, err := dfuInterface(info)
 	if err != nil && opts.Enter != nil && (opts.Enter.Method != "" || len(enter.Methods(info.Descriptors)) > 0) {
 		opts.emit(Event{Kind: "phase", Phase: "enter"})
 		res, eerr := enter.Enter(ctx, host, info, *opts.Enter)
@@ -121,7 +150,7 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 		}
 		rep.Entered, rep.Board, info = res, res.ROM, res.ROM
 		opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", res.Method, info.ID(), info.Descriptors.Serial(), info.Path)})
-		itf, err = dfuInterface(info)
+		_, err = dfuInterface(info)
 	}
 	if err != nil {
 		return rep, err
@@ -129,57 +158,169 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 	if err := checkAlts(img); err != nil {
 		return rep, &ImageError{err}
 	}
-	dev, err := host.Open(ctx, info)
+	attempts := opts.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	j := &job{host: host, img: img, opts: &opts, rep: rep}
+	for resets := 0; ; {
+		rep.Attempts++
+		err := j.once(ctx, info)
+		if err == nil {
+			return rep, nil
+		}
+		if errors.Is(err, errReenumerated) && resets < 4 {
+			resets++
+			rep.Attempts--
+		} else if !retryable(err) || rep.Attempts >= attempts || ctx.Err() != nil {
+			if j.changed {
+				rep.State = j.assess(ctx, info)
+			}
+			return rep, err
+		} else {
+			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("attempt %d failed: %v; reading the board again and planning from what is on it now", rep.Attempts, err)})
+		}
+		next, werr := j.comeBack(ctx, info.Path)
+		if werr != nil || next == nil {
+			if j.changed {
+				rep.State = j.assess(ctx, info)
+			}
+			if werr == nil {
+				werr = fmt.Errorf("%w (the board did not come back in DFU mode within %v)", err, reconnectTimeout(opts.ReconnectTimeout))
+			}
+			return rep, werr
+		}
+		info = *next
+	}
+}
+
+// job is one Run: state kept across attempts.
+type job struct {
+	host    usb.Host
+	img     *firmware.Image
+	opts    *Options
+	rep     *Report
+	clock   usb.Clock
+	before  *flash.Survey // the first survey: the board as it was
+	backed  bool          // the backup was taken
+	changed bool          // an erase or a write was sent
+}
+
+// once is one attempt: open, recover, check, survey, plan, execute, leave.
+func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
+	opts, rep := j.opts, j.rep
+	itf, err := dfuInterface(info)
 	if err != nil {
-		return rep, fmt.Errorf("opening %s: %w", info, err)
+		return err
+	}
+	dev, err := j.host.Open(ctx, info)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", info, err)
 	}
 	defer dev.Close()
 	clock := usb.ClockOf(dev)
+	j.clock = clock
 	start := clock.Now()
-	defer func() { rep.Elapsed = clock.Now().Sub(start) }()
+	defer func() { rep.Elapsed += clock.Now().Sub(start) }()
 
-	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &opts.DFU)
+	// Open on the option bytes (alternate setting 1) when the device has
+	// them: the survey reads them first, then selects internal flash.
+	conn, err := dfu.Open(ctx, dev, itf.Number, optionAlt(itf), &opts.DFU)
 	if err != nil {
-		return rep, err
+		return err
 	}
-	defer func() { rep.Transfers = conn.Transfers() }()
+	defer func() { rep.Transfers += conn.Transfers() }()
+	if rep.Attempts > 1 {
+		// A leave whose answer was lost leaves the ROM in
+		// dfuMANIFEST-SYNC, where the GETSTATUS of Recover would start
+		// the application: ask the state first and abort instead.
+		if st, err := conn.GetState(ctx); err == nil && st == dfu.StateManifestSync {
+			if err := conn.Abort(ctx); err != nil {
+				return err
+			}
+		}
+	}
 	if err := conn.Recover(ctx); err != nil {
-		return rep, err
+		return err
+	}
+	prot, err := readProtection(ctx, conn)
+	if err != nil {
+		return err
 	}
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
-	if _, err := flash.NewPlan(img, &flash.Survey{Layout: conn.Layout()}, &opts.Flash); err != nil {
-		return rep, &ImageError{err}
+	l := conn.Layout()
+	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
+	if err != nil {
+		return &ImageError{err}
+	}
+	if err := CheckBoot(j.img, l); err != nil {
+		if !opts.Force {
+			return err
+		}
+		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing it anyway: %v", err)})
 	}
 	opts.emit(Event{Kind: "phase", Phase: "survey"})
-	survey, err := flash.TakeSurvey(ctx, conn, img, func(done, total int) {
+	var touched []dfu.Sector
+	for _, s := range blind.Sectors {
+		if s.Action != flash.Untouched {
+			touched = append(touched, s.Sector)
+		}
+	}
+	if wp := prot.protected(l, touched); len(wp) > 0 {
+		if !opts.Force {
+			return &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", sectorList(wp))}
+		}
+		if opts.DryRun {
+			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: would remove the write protection of sector(s) %s (dry run: not done)", sectorList(wp))})
+		} else {
+			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", sectorList(wp))})
+			return prot.unprotect(ctx, conn, l, wp)
+		}
+	}
+	survey, err := flash.TakeSurvey(ctx, conn, j.img, func(done, total int) {
 		opts.emit(Event{Kind: "progress", Phase: "survey", Done: done, Total: total})
 	})
 	if err != nil {
-		return rep, err
+		return err
 	}
-	plan, err := flash.NewPlan(img, survey, &opts.Flash)
+	if j.before == nil {
+		j.before = survey
+	}
+	if !j.backed && opts.Backup != nil && !opts.DryRun {
+		b, err := backup(ctx, conn, survey, opts.BackupAll)
+		if err != nil {
+			return &BackupError{err}
+		}
+		if err := opts.Backup(b); err != nil {
+			return &BackupError{err}
+		}
+		j.backed = true
+	}
+	plan, err := flash.NewPlan(j.img, survey, &opts.Flash)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	rep.Plan = plan
 	opts.emit(Event{Kind: "phase", Phase: "plan", Message: plan.String()})
 	if opts.DryRun {
-		return rep, nil
+		return nil
+	}
+	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
+		j.changed = true
 	}
 	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
 		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
 	})
 	rep.Result = res
 	if err != nil {
-		return rep, err
+		return err
 	}
 	if opts.NoLeave {
-		return rep, conn.Recover(ctx)
+		return conn.Recover(ctx)
 	}
 	opts.emit(Event{Kind: "phase", Phase: "leave"})
-	rep.Transfers = conn.Transfers()
 	// The ROM starts the vector table at its address pointer, which the
 	// last erase, write or read left anywhere: point it at the flash base
 	// unless told otherwise (AN3156 "Leave DFU mode").
@@ -190,18 +331,43 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 		}
 	}
 	if err := conn.Leave(ctx, jump); err != nil {
-		return rep, err
+		return err
 	}
 	rep.Left = true
-	app, err := WaitApp(ctx, host, info, clock, opts.AppTimeout, opts.emit)
+	app, err := WaitApp(ctx, j.host, info, clock, opts.AppTimeout, opts.emit)
 	if err != nil {
-		return rep, err
+		return err
+	}
+	if app == nil && stillDFU(ctx, j.host, info) {
+		rep.Left = false
+		return fmt.Errorf("%s: %w", info.Path, ErrStillInROM)
 	}
 	rep.App = app
 	if app == nil && opts.ExpectApp {
-		return rep, fmt.Errorf("%s: %w", info.Path, ErrNoApp)
+		return fmt.Errorf("%s: %w", info.Path, ErrNoApp)
 	}
-	return rep, nil
+	return nil
+}
+
+// ErrStillInROM: after the leave request the same bootloader device was
+// still on the bus (the request or its answer was lost). It is retried.
+var ErrStillInROM = errors.New("the board is still in the ROM bootloader after the leave request (the request was lost, or the application reset back into the ROM: is BOOT0 still high?)")
+
+// stillDFU reports whether a device in DFU mode is enumerated on the port
+// of info (the same one, or the ROM enumerated again).
+func stillDFU(ctx context.Context, host usb.Host, info usb.DeviceInfo) bool {
+	devs, err := host.Devices(ctx)
+	if err != nil {
+		return false
+	}
+	for _, d := range devs {
+		if d.Path == info.Path {
+			if _, err := dfuInterface(d); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ErrNoApp: the board left the bootloader and no USB device appeared.

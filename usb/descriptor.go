@@ -214,7 +214,7 @@ func EncodeLanguages(langs ...uint16) []byte {
 
 // ParseString decodes a string descriptor.
 func ParseString(b []byte) (string, error) {
-	if len(b) < 2 || b[1] != DescString || int(b[0]) > len(b) || b[0]%2 != 0 {
+	if len(b) < 2 || b[1] != DescString || b[0] < 2 || int(b[0]) > len(b) || b[0]%2 != 0 {
 		return "", fmt.Errorf("usb: malformed string descriptor (% x)", b[:min(len(b), 8)])
 	}
 	n := (int(b[0]) - 2) / 2

@@ -42,8 +42,9 @@ var exitCodeHelp = `Exit codes of softdfu:
 
 With --json the result event of each board carries "ok" and, on failure,
 "error": {"code": "...", "message": "..."}; the codes are the names below:
-  usage, input, no_device, ambiguous, not_in_dfu, device, verify,
-  permission, timeout, app_missing, interrupted, failure
+  usage, input, guard (exit 3: a safety guard refused the image; --force),
+  no_device, ambiguous, not_in_dfu, device, verify, permission, timeout,
+  app_missing, interrupted, backup (exit 1: --backup failed), failure
 `
 
 // cliError is an error with its exit code and a stable JSON code.

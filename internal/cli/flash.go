@@ -30,6 +30,9 @@ type flashFlags struct {
 	dryRun     bool
 	noKeep     bool
 	force      bool
+	rewrite    bool
+	backup     string
+	backupAll  bool
 	noVerify   bool
 	noLeave    bool
 	jump       string
@@ -53,7 +56,15 @@ written is read back and compared. Then the board leaves the bootloader and
 softdfu waits for the application to show up on USB.
 
 A .bin file has no address: it goes to --address, or to the flash base
-0x08000000.`,
+0x08000000.
+
+Before the first erase, an image at 0x08000000 whose vector table cannot
+boot, or one that touches write-protected sectors, is refused (--force
+overrides; it removes the protection of those sectors first). --backup FILE
+saves what the image will replace. If the board drops off the bus or fails
+part way, softdfu reads it again and plans from what is on it now; if it
+still fails, it says what the board holds. Recovery is always possible:
+hold BOOT0 high, press reset and run the same command again.`,
 		Args: exactArgs(1, "one firmware file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			img, err := e.loadImage(args[0], f.address, f.format)
@@ -74,7 +85,10 @@ func (f *flashFlags) register(c *cobra.Command) {
 	f.sel.flags(fs)
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
 	fs.BoolVar(&f.noKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
-	fs.BoolVar(&f.force, "force", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&f.rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&f.force, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
+	fs.StringVar(&f.backup, "backup", "", "before changing anything, save the current content of the sectors the image touches to `FILE` (format from the extension)")
+	fs.BoolVar(&f.backupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not read back what was written")
 	fs.BoolVar(&f.noLeave, "no-leave", false, "stay in the bootloader after writing")
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
@@ -119,11 +133,18 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	erase, word := sim.DatasheetTiming(false)
 	opts := update.Options{
 		Flash: flash.Options{
-			NoKeep: f.noKeep, Force: f.force, NoVerify: f.noVerify,
+			NoKeep: f.noKeep, Force: f.rewrite, NoVerify: f.noVerify,
 			Timing: &flash.Timing{SectorErase: erase, WordProgram: word, Transfer: sim.DefaultUSBTiming.Frame, BytesPerSecond: int(time.Second / sim.DefaultUSBTiming.PerByte)},
 		},
 		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
+		Force: f.force, BackupAll: f.backupAll,
 		Enter: &enter.Options{},
+	}
+	if f.backupAll && f.backup == "" {
+		return opts, usageError("--backup-all needs --backup FILE")
+	}
+	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
+		return opts, usageError("--backup %q: cannot tell the format from the name; use an extension such as .bin, .hex, .srec, .dfu or .uf2", f.backup)
 	}
 	if f.method != "" {
 		m, err := enter.ParseMethod(f.method)
@@ -155,7 +176,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	e.trackBoards(boards)
 	defer e.stopProgress()
 	if len(boards) == 1 {
-		return e.flashOne(ctx, host, boards[0], img, opts)
+		return e.flashOne(ctx, host, boards[0], img, e.withBackup(opts, f.backup, ""))
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(boards))
@@ -163,7 +184,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = e.flashOne(ctx, host, b, img, opts)
+			errs[i] = e.flashOne(ctx, host, b, img, e.withBackup(opts, f.backup, b.Path))
 		}()
 	}
 	wg.Wait()
@@ -183,6 +204,27 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		return fmt.Errorf("%d of %d boards failed; first: %w", failed, len(boards), first)
 	}
 	return nil
+}
+
+// withBackup makes opts save the board's content to path before changing
+// it; with several boards, port is put before the extension
+// (backup.1-2.hex).
+func (e *env) withBackup(opts update.Options, path, port string) update.Options {
+	if path == "" {
+		return opts
+	}
+	if port != "" {
+		ext := filepath.Ext(path)
+		path = strings.TrimSuffix(path, ext) + "." + port + ext
+	}
+	opts.Backup = func(img *firmware.Image) error {
+		if err := fwfile.Write(path, img, fwfile.WriteOptions{}); err != nil {
+			return err
+		}
+		e.say("saved the current content (%d bytes) to %s", img.Size(), path)
+		return nil
+	}
+	return opts
 }
 
 // phaseText says what each phase of an update does.
@@ -215,6 +257,14 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmwar
 	if errors.As(err, &ve) {
 		return verifyError(err)
 	}
+	var ge *update.GuardError
+	if errors.As(err, &ge) {
+		return &cliError{ExitInput, "guard", err}
+	}
+	var be *update.BackupError
+	if errors.As(err, &be) {
+		return &cliError{ExitFailure, "backup", err}
+	}
 	return err
 }
 
@@ -245,6 +295,10 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 			}
 		}
 		data["left"] = rep.Left
+		data["attempts"] = rep.Attempts
+		if rep.State != nil {
+			data["state"] = rep.State
+		}
 		if rep.App != nil {
 			data["app"] = map[string]any{"id": rep.App.ID(), "serial": rep.App.Descriptors.Serial(), "product": rep.App.Descriptors.ProductName(), "path": rep.App.Path}
 		}
@@ -259,6 +313,12 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 		if errors.As(err, &ve) {
 			code = "verify"
 		}
+		if errors.As(err, new(*update.GuardError)) {
+			code = "guard"
+		}
+		if errors.As(err, new(*update.BackupError)) {
+			code = "backup"
+		}
 		ev.Error = &eventError{Code: code, Message: err.Error()}
 	}
 	e.emit(ev)
@@ -269,6 +329,11 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 		var se *dfu.StatusError
 		if errors.As(err, &se) && rep.Result != nil {
 			e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
+		}
+		if rep.State != nil {
+			for _, line := range strings.Split(rep.State.String(), "\n") {
+				e.say("%s%s", prefix, line)
+			}
 		}
 		return
 	}
@@ -293,8 +358,12 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 	if r.Verified > 0 {
 		verified = fmt.Sprintf("verified %d bytes", r.Verified)
 	}
-	e.say("%sflashed %s: erased %d sector(s), wrote %d bytes, %s, %v board time, %d USB control transfers",
-		prefix, b.Path, r.Erased, r.Written, verified, rep.Elapsed.Round(time.Millisecond), rep.Transfers)
+	attempts := ""
+	if rep.Attempts > 1 {
+		attempts = fmt.Sprintf(" in attempt %d of the job", rep.Attempts)
+	}
+	e.say("%sflashed %s%s: erased %d sector(s), wrote %d bytes, %s, %v board time, %d USB control transfers",
+		prefix, b.Path, attempts, r.Erased, r.Written, verified, rep.Elapsed.Round(time.Millisecond), rep.Transfers)
 	switch {
 	case !rep.Left:
 		e.say("%sthe board stays in the ROM bootloader (--no-leave)", prefix)

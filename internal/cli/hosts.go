@@ -69,7 +69,11 @@ func (e *env) newWorld(list string) (*sim.World, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed}
+	faults, err := sim.ParseFaults(e.simFault)
+	if err != nil {
+		return nil, usageError("fault spec (--sim-fault, sim --fault): %v\n%s", err, sim.FaultGrammar)
+	}
+	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
 	if e.verbose {
 		opts.Transcript = e.stderr
 	}

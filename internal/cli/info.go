@@ -9,6 +9,7 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -37,33 +38,6 @@ a bootable Cortex-M vector table.`,
 	c.Flags().StringVar(&address, "address", "", "load address of a raw binary FILE (default 0x08000000)")
 	c.Flags().StringVar(&format, "format", "", "format of FILE instead of guessing")
 	return c
-}
-
-// partFamilies maps a flash layout (alt 0 sectors as "count*sizeK,...") to
-// the parts that have it (RM0090, RM0368, RM0383, RM0390).
-var partFamilies = map[string]string{
-	"4*16K,1*64K,1*128K":                    "STM32F401xC, STM32F411xC or STM32F446xC (256 KB)",
-	"4*16K,1*64K,2*128K":                    "STM32F401xD (384 KB)",
-	"4*16K,1*64K,3*128K":                    "STM32F401xE, STM32F411xE or STM32F446xE (512 KB)",
-	"4*16K,1*64K,7*128K":                    "STM32F405/407/415/417 (1 MB)",
-	"4*16K,1*64K,7*128K,4*16K,1*64K,7*128K": "STM32F427/429/437/439 (2 MB, dual bank)",
-	"4*16K,1*64K,1*128K,4*16K,1*64K,1*128K": "STM32F42x/43x (512 KB dual bank)",
-	"4*16K,1*64K,3*128K,4*16K,1*64K,3*128K": "STM32F42x/43x (1 MB dual bank)",
-}
-
-// layoutShape renders the sectors of a layout as "4*16K,1*64K,...".
-func layoutShape(l dfu.Layout) string {
-	var groups []string
-	secs := l.All()
-	for i := 0; i < len(secs); {
-		j := i
-		for j < len(secs) && secs[j].Size == secs[i].Size {
-			j++
-		}
-		groups = append(groups, fmt.Sprintf("%d*%dK", j-i, secs[i].Size>>10))
-		i = j
-	}
-	return strings.Join(groups, ",")
 }
 
 type altInfo struct {
@@ -109,12 +83,12 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		"rom_bcd_device": fmt.Sprintf("0x%04x", b.info.Descriptors.Device.Device),
 		"functional":     conn.Functional().String(),
 	}
-	shape := layoutShape(conn.Layout())
-	part, ok := partFamilies[shape]
+	fam, ok := part.FromLayout(conn.Layout())
+	inferred := fam.Name
 	if !ok {
-		part = "unknown STM32F4 (flash " + shape + ")"
+		inferred = "unknown STM32F4 (flash " + part.Shape(conn.Layout()) + ")"
 	}
-	doc["part_inferred"] = part
+	doc["part_inferred"] = inferred
 	var alts []altInfo
 	var opts []optInfo
 	for _, a := range ifs[0].Alts {
@@ -167,7 +141,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	}
 	fmt.Fprintf(e.stdout, "board %s (%s) %s %q serial %s\n", b.Path, b.Host, b.ID, b.Product, b.Serial)
 	fmt.Fprintf(e.stdout, "ROM bootloader: bcdDevice %s, %s\n", doc["rom_bcd_device"], doc["functional"])
-	fmt.Fprintf(e.stdout, "part (inferred from the flash layout): %s\n", part)
+	fmt.Fprintf(e.stdout, "part (inferred from the flash layout): %s\n", inferred)
 	if s, ok := doc["simulated"].(map[string]any); ok {
 		fmt.Fprintf(e.stdout, "simulated: %s on %s, UID %s (known only because the board is simulated)\n", s["part"], s["board"], s["uid"])
 	} else {

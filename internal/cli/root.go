@@ -28,6 +28,7 @@ type env struct {
 	verbose  bool    // -v
 	simSpeed float64 // --sim-speed
 	seed     uint64  // --seed
+	simFault string  // --sim-fault (and sim --fault)
 	simPcap  string  // --sim-pcap
 	pcapFile *os.File
 
@@ -84,6 +85,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf.BoolVarP(&e.verbose, "verbose", "v", false, "print a transcript of every DFU request on stderr")
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
 	pf.Uint64Var(&e.seed, "seed", 1, "seed for the simulator's random choices, so runs repeat")
+	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")
 	pf.StringVar(&e.simPcap, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see softdfu %s --help)", err, c.Name())

@@ -75,6 +75,7 @@ The boards' BOOT0 pins and reset buttons are there as on a bench: with
 	c.Flags().StringVar(&boards, "board", "", "boards to serve: `BOARD[:MODE][,...]`")
 	c.Flags().StringVar(&listen, "listen", usbip.DefaultAddr, "TCP `address` to listen on")
 	c.Flags().BoolVar(&list, "list-boards", false, "print the catalog of simulated boards and exit")
+	c.Flags().StringVar(&e.simFault, "fault", "", "inject faults into every served board: `FAULT[,...]` such as power-loss@erase (see docs/RELIABILITY.md)")
 	c.Flags().StringVar(&control, "control", "", "also accept board-button commands (dfu, run, reset, state) on this TCP `address`")
 	c.Flags().BoolVar(&stdinConsole, "console", false, "read board-button commands from standard input (type help)")
 	return c

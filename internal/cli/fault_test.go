@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+// TestUSBIPFaults flashes over USB/IP a board that drops off the bus in
+// the middle of the writes and loses power in an erase: the host follows
+// it across the re-enumerations, plans again from what is on it and
+// finishes the job in one command.
+func TestUSBIPFaults(t *testing.T) {
+	for _, spec := range []string{"disconnect@write:3", "power-loss@erase", "rom-reset@verify:2", "stall@req:40"} {
+		t.Run(spec, func(t *testing.T) {
+			faults, err := sim.ParseFaults(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := sim.New([]sim.Spec{{Board: "discovery-f407", Mode: "dfu"}}, sim.Options{Faults: faults})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
+			}()
+			defer func() { cancel(); <-done }()
+			img := sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 40000)
+			app := filepath.Join(t.TempDir(), "app.bin")
+			if err := os.WriteFile(app, img, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out, errb bytes.Buffer
+			code := Main([]string{"flash", "--usbip", l.Addr().String(), "--app-timeout", "3s", app}, strings.NewReader(""), &out, &errb)
+			if code != 0 || !strings.Contains(out.String(), "attempt 1 failed") || !strings.Contains(out.String(), "application started") {
+				t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
+			}
+			if len(w.Board("1-1").Fired()) != 1 || !bytes.Equal(w.Board("1-1").Flash()[:len(img)], img) {
+				t.Fatal("the fault did not fire or the board does not hold the image")
+			}
+		})
+	}
+}

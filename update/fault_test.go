@@ -1,0 +1,203 @@
+package update_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softdfu/softdfu/enter"
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb"
+)
+
+// testImage is a 100 KiB application: it spans sectors 0-4 (16K x4, 64K).
+func testImage() *firmware.Image {
+	p := sim.Parts["STM32F446RE"]
+	return &firmware.Image{Segments: []firmware.Segment{{Address: sim.FlashBase, Data: sim.AppImage(p, "", 100<<10)}}}
+}
+
+// newBoard returns a world with one board in the ROM bootloader and the
+// DFU device on it.
+func newBoard(t *testing.T, faults []sim.Fault) (*sim.World, usb.DeviceInfo) {
+	t.Helper()
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs, err := w.Devices(context.Background())
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("devices: %v %v", devs, err)
+	}
+	return w, devs[0]
+}
+
+// run flashes img with a wall-clock deadline: a hang fails the test
+// instead of stalling it (simulated time makes a healthy run take
+// milliseconds).
+func run(t *testing.T, w *sim.World, img *firmware.Image, opts update.Options) (*update.Report, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	info, err := update.WaitDFU(ctx, w, "1-1", nil, time.Second)
+	if err != nil {
+		t.Fatalf("waiting for the board: %v", err)
+	}
+	if info == nil {
+		return nil, fmt.Errorf("no board in DFU mode")
+	}
+	rep, err := update.Run(ctx, w, *info, img, opts)
+	if ctx.Err() != nil {
+		t.Fatalf("run hung past its deadline: %v", err)
+	}
+	return rep, err
+}
+
+// TestFaultMatrix injects every fault at every point (and at a sweep of
+// request numbers), runs the update, then - after the user's recovery when
+// the board needs it (reset with BOOT0 high) - runs the same update again
+// without faults, and checks that the board ends with the verified image
+// and runs it.
+func TestFaultMatrix(t *testing.T) {
+	img := testImage()
+	want := img.Segments[0].Data
+	var faults []sim.Fault
+	points := []sim.FaultPoint{sim.AtEnter, sim.AtSurvey, sim.AtErase, sim.AtWrite, sim.AtVerify, sim.AtLeave}
+	kinds := []sim.FaultKind{sim.FaultDisconnect, sim.FaultStall, sim.FaultBusyForever, sim.FaultSlow, sim.FaultPowerLoss, sim.FaultROMReset}
+	for _, k := range kinds {
+		for _, p := range points {
+			for _, n := range []int{1, 3} {
+				faults = append(faults, sim.Fault{Kind: k, At: p, N: n, Delay: 2 * time.Second})
+			}
+		}
+		step := 13
+		if testing.Short() {
+			step = 60
+		}
+		for n := 1; n < 220; n += step {
+			faults = append(faults, sim.Fault{Kind: k, At: sim.AtRequest, N: n, Delay: 2 * time.Second})
+		}
+	}
+	for _, attempts := range []int{1, 3} {
+		for _, f := range faults {
+			if f.Kind != sim.FaultSlow {
+				f.Delay = 0
+			}
+			name := fmt.Sprintf("attempts=%d/%s", attempts, f)
+			t.Run(name, func(t *testing.T) {
+				w, _ := newBoard(t, []sim.Fault{f})
+				b := w.Boards()[0]
+				rep, err := run(t, w, img, update.Options{Attempts: attempts})
+				fired := len(b.Fired()) > 0
+				if err != nil && rep.State != nil {
+					if len(rep.State.Sectors) == 0 || rep.State.Recovery == "" {
+						t.Errorf("failed run's state is empty: %+v", rep.State)
+					}
+				}
+				// With retries, only a ROM stuck busy needs the user.
+				if attempts > 1 && f.Kind != sim.FaultBusyForever && err != nil {
+					t.Errorf("first run with %d attempts: %v", attempts, err)
+				}
+				if err == nil && !bytes.Equal(b.Flash()[:len(want)], want) {
+					t.Fatalf("first run succeeded (fired %v) but flash differs from the image", fired)
+				}
+				// The user's recovery: BOOT0 is high on this board; press
+				// reset when the board is not in the bootloader or stuck.
+				if b.State().Run != sim.RunROM || f.Kind == sim.FaultBusyForever {
+					b.Reset()
+				}
+				if _, err := run(t, w, img, update.Options{}); err != nil {
+					t.Fatalf("second run (first: %v, fired %v): %v", err, fired, err)
+				}
+				if !bytes.Equal(b.Flash()[:len(want)], want) {
+					t.Fatal("after the second run the flash differs from the image")
+				}
+				if st := b.State(); st.Run != sim.RunApp {
+					t.Fatalf("after the second run the board is %v (%s), want the application", st.Run, st.Reason)
+				}
+			})
+		}
+	}
+}
+
+// TestRetryFinishesJob: with the default attempts, faults the host can
+// survive never need a second command.
+func TestRetryFinishesJob(t *testing.T) {
+	img := testImage()
+	tests := []string{"disconnect@write:3", "power-loss@write:30", "stall@req:17", "slow@write:2s", "rom-reset@verify", "power-loss@write:5", "disconnect@survey:2"}
+	for _, spec := range tests {
+		faults, err := sim.ParseFaults(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := newBoard(t, faults)
+		rep, err := run(t, w, img, update.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", spec, err)
+			continue
+		}
+		if len(w.Boards()[0].Fired()) != 1 {
+			t.Errorf("%s: fault did not fire", spec)
+		}
+		if rep.Attempts < 2 {
+			t.Errorf("%s: %d attempts, want a retry", spec, rep.Attempts)
+		}
+		if !bytes.Equal(w.Boards()[0].Flash()[:img.Size()], img.Segments[0].Data) {
+			t.Errorf("%s: flash differs from the image", spec)
+		}
+	}
+}
+
+// TestFailureReportsState: a power loss in the middle of an erase, without
+// retries, reports the sector as partly erased, the vector table broken,
+// and the recovery.
+func TestFailureReportsState(t *testing.T) {
+	img := testImage()
+	w, _ := newBoard(t, []sim.Fault{{Kind: sim.FaultPowerLoss, At: sim.AtErase, N: 1}})
+	rep, err := run(t, w, img, update.Options{Attempts: 1})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	st := rep.State
+	if st == nil || !st.Read {
+		t.Fatalf("state %+v", st)
+	}
+	if st.Sectors[0].State != update.SectorPartial {
+		t.Errorf("sector 0 is %q, want partial", st.Sectors[0].State)
+	}
+	if st.Vectors == "bootable" || st.Vectors == "unknown" {
+		t.Errorf("vectors %q", st.Vectors)
+	}
+	if !strings.Contains(st.String(), "hold BOOT0 high and press reset") {
+		t.Errorf("no recovery in %q", st.String())
+	}
+}
+
+// TestFaultAfterSoftwareEntry: a board entered from software has BOOT0
+// low, so a reset during the survey brings back its application; the host
+// enters the bootloader again and finishes.
+func TestFaultAfterSoftwareEntry(t *testing.T) {
+	for _, spec := range []string{"rom-reset@survey", "power-loss@enter:2"} {
+		faults, _ := sim.ParseFaults(spec)
+		w, err := sim.New([]sim.Spec{{Board: "feather-f405"}}, sim.Options{Seed: 2, Faults: faults})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := w.Boards()[0]
+		devs, _ := w.Devices(context.Background())
+		img := image(b.Part())
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		rep, err := update.Run(ctx, w, devs[0], img, update.Options{Enter: &enter.Options{Quiet: 1}})
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if len(b.Fired()) != 1 || rep.Attempts != 2 || !bytes.Equal(b.Flash()[:img.Size()], img.Segments[0].Data) {
+			t.Fatalf("%s: fired %v, %d attempts", spec, b.Fired(), rep.Attempts)
+		}
+	}
+}
