@@ -10,17 +10,24 @@ import (
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Clock is a board's simulated time. Advancing it by d costs d/speed of wall
-// time (nothing at speed 0). Wall time is paced against a fixed start, so
-// rounding in many small steps does not add up. It implements usb.Clock.
+// time (nothing at speed 0).
+//
+// Wall time is paced against a fixed anchor, so that simulated and wall time
+// stay together over a long run: a timer that fires late (the operating
+// system's scheduling) makes the clock lag its anchor, and the next wait is
+// that much shorter, so lateness never adds up. Wall time that no simulated
+// wait accounts for (a host computing between requests) counts as simulated
+// time, as it would pass for a real device. It implements usb.Clock.
 type Clock struct {
 	mu        sync.Mutex
 	now       time.Duration // simulated time since epoch
 	speed     float64
-	wallStart time.Time
-	simStart  time.Duration
-	// forgiven is the wall time up to which late wake-ups have been
-	// taken out of the clock (see Sleep).
-	forgiven time.Time
+	wallStart time.Time     // the anchor: wallStart is simulated time simStart
+	simStart  time.Duration //
+	// lag is how far wall time is past the anchor's time for now (late
+	// timer wake-ups not yet paid back; negative when simulated time ran
+	// ahead without sleeping, see skip).
+	lag time.Duration
 }
 
 // NewClock returns a clock at the epoch running at the given speed factor.
@@ -28,15 +35,21 @@ func NewClock(speed float64) *Clock {
 	return &Clock{speed: speed, wallStart: time.Now()}
 }
 
-// catchUp makes simulated time follow wall time that passed while nothing
-// advanced the clock (at speed > 0 the world does not stand still while a
-// host computes). Call with c.mu held.
+// anchor returns the wall time at which simulated time sim is due. Call
+// with c.mu held and c.speed > 0.
+func (c *Clock) anchor(sim time.Duration) time.Time {
+	return c.wallStart.Add(time.Duration(float64(sim-c.simStart) / c.speed))
+}
+
+// catchUp counts wall time that passed while nothing advanced the clock (at
+// speed > 0 the world does not stand still while a host computes). Call
+// with c.mu held.
 func (c *Clock) catchUp() {
 	if c.speed <= 0 {
 		return
 	}
-	if w := c.simStart + time.Duration(float64(time.Since(c.wallStart))*c.speed); w > c.now {
-		c.now = w
+	if excess := time.Since(c.anchor(c.now)) - c.lag; excess > 0 {
+		c.now += time.Duration(float64(excess) * c.speed)
 	}
 }
 
@@ -53,65 +66,40 @@ func (c *Clock) Elapsed() time.Duration {
 	return c.now
 }
 
-// Sleep advances simulated time by d, sleeping d/speed of wall time. It
-// returns ctx.Err() if ctx ends first; simulated time has then advanced
-// only as far as the wall time that passed.
-//
-// A timer fires late, by tens of microseconds on an idle machine and by
-// milliseconds on a busy one. That delay belongs to the simulation, not to
-// the world it models: Sleep takes it out of the clock (the wall origin
-// moves on by it), so simulated time does not grow with it, while time a
-// host spends computing between sleeps still counts. Wall time then runs
-// behind the clock by the sum of those delays; BenchmarkClockSpeed1
-// measures by how much.
+// Sleep advances simulated time by d, sleeping until it is due in wall time
+// (less any lag from late wake-ups before). It returns ctx.Err() if ctx ends
+// first.
 func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if d < 0 {
-		d = 0
-	}
 	c.mu.Lock()
 	c.catchUp()
-	c.now += d
-	speed := c.speed
-	target := time.Time{}
-	if speed > 0 {
-		target = c.wallStart.Add(time.Duration(float64(c.now-c.simStart) / speed))
+	c.now += max(d, 0)
+	if c.speed <= 0 {
+		c.mu.Unlock()
+		return nil
+	}
+	due := c.anchor(c.now)
+	wait := time.Until(due)
+	if wait <= 0 {
+		// Behind: this wait pays back earlier lateness.
+		c.lag = -wait
+		c.mu.Unlock()
+		return nil
 	}
 	c.mu.Unlock()
-	if speed <= 0 {
-		return nil
-	}
-	wait := time.Until(target)
-	if wait <= 0 {
-		return nil
-	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		c.forgive(target)
+		c.mu.Lock()
+		c.lag = max(time.Since(due), 0)
+		c.mu.Unlock()
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// forgive takes the lateness of a wake-up due at target out of the clock,
-// counting every wall instant once when several sleepers wake late.
-func (c *Clock) forgive(target time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
-	from := target
-	if c.forgiven.After(from) {
-		from = c.forgiven
-	}
-	if late := now.Sub(from); late > 0 && !target.Before(c.wallStart) {
-		c.wallStart = c.wallStart.Add(late)
-	}
-	c.forgiven = now
 }
 
 // skip advances simulated time by d without sleeping: the next Sleep
@@ -121,6 +109,9 @@ func (c *Clock) skip(d time.Duration) {
 	defer c.mu.Unlock()
 	c.catchUp()
 	c.now += max(d, 0)
+	if c.speed > 0 {
+		c.lag -= time.Duration(float64(max(d, 0)) / c.speed)
+	}
 }
 
 // SetSpeed changes the speed factor from now on.
@@ -131,6 +122,7 @@ func (c *Clock) SetSpeed(speed float64) {
 	c.speed = speed
 	c.wallStart = time.Now()
 	c.simStart = c.now
+	c.lag = 0
 }
 
 // Speed returns the speed factor.
