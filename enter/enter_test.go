@@ -49,7 +49,7 @@ func TestEnterEveryPersonaAndMethod(t *testing.T) {
 	}{
 		{"feather-f405", "", enter.REPL, []enter.Method{enter.REPL, enter.Touch1200}},
 		{"feather-f405:circuitpython", enter.Touch1200, enter.Touch1200, nil},
-		{"feather-f405:micropython", "", enter.RawREPL, []enter.Method{enter.RawREPL, enter.Touch1200}},
+		{"feather-f405:micropython", "", enter.RawREPL, []enter.Method{enter.RawREPL}},
 		{"nucleo-f446re:runtime", "", enter.Detach, []enter.Method{enter.Detach}},
 		{"blackpill-f411:arduino", "", enter.Touch1200, []enter.Method{enter.Touch1200}},
 		{"discovery-f429", "", enter.REPL, nil},
@@ -187,5 +187,17 @@ func TestAlreadyInDFUAndNoMethod(t *testing.T) {
 	}
 	if _, err := enter.ParseMethod("jtag"); err == nil {
 		t.Fatal("ParseMethod accepted jtag")
+	}
+}
+
+// TestNoTouchForUnknownSerialPorts: a serial port of a maker softdfu does not
+// know (a modem, another board) is offered no entry method, since a
+// 1200-baud touch resets many devices that are not STM32F4 boards.
+func TestNoTouchForUnknownSerialPorts(t *testing.T) {
+	w := world(t, "blackpill-f411:arduino", 1)
+	d := device(t, w, "1-1").Descriptors
+	d.Device.Vendor = 0x2341 // another maker's VID
+	if m := enter.Methods(d); len(m) != 0 {
+		t.Fatalf("Methods = %v for an unknown CDC device, want none", m)
 	}
 }

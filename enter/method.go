@@ -54,11 +54,17 @@ func Methods(d usb.Descriptors) []Method {
 	if _, ok := FindACM(d); ok {
 		switch d.Device.Vendor {
 		case VendorAdafruit:
-			out = append(out, REPL)
+			// CircuitPython on STM32 also honours the 1200-baud touch.
+			out = append(out, REPL, Touch1200)
 		case VendorMicroPython:
 			out = append(out, RawREPL)
+		case VendorST:
+			// ST's VID on a serial port: the Arduino STM32 core.
+			out = append(out, Touch1200)
 		}
-		out = append(out, Touch1200)
+		// Any other serial port (a modem, another maker's Arduino) is not
+		// offered: a 1200-baud touch resets many boards that are not
+		// STM32F4s. --method 1200bps still forces it.
 	}
 	return out
 }

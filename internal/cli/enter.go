@@ -47,7 +47,9 @@ port. Other boards' bootloaders are left alone.`,
 			if e.verbose {
 				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
 			}
-			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board) bool { return b.Mode != "dfu" })
+			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board) bool {
+				return b.Mode != "dfu" && updatable(b, method != "")
+			})
 			if err != nil {
 				return err
 			}

@@ -169,7 +169,9 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	if err != nil {
 		return err
 	}
-	host, boards, err := e.pick(ctx, &f.sel, "board in DFU mode", nil)
+	host, boards, err := e.pick(ctx, &f.sel, "STM32 board (in DFU mode, or running an application softdfu can enter DFU from)", func(b board) bool {
+		return updatable(b, f.method != "")
+	})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -134,4 +135,20 @@ func candidates(bs []board) string {
 		fmt.Fprintf(&b, "  --path %s  (%s %s, serial %s, %s)\n", x.Path, x.ID, x.Mode, x.Serial, x.Product)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// updatable reports whether softdfu can update b: a device in DFU mode, or
+// an application with a software entry method softdfu knows. With a forced
+// --method any application with a serial port or a DFU run-time interface
+// qualifies; without it, unknown devices (keyboards, hubs, modems) are never
+// touched.
+func updatable(b board, forced bool) bool {
+	if b.Mode == "dfu" || b.Mode == "dfu-runtime" {
+		return true
+	}
+	if len(enter.Methods(b.info.Descriptors)) > 0 {
+		return true
+	}
+	_, acm := enter.FindACM(b.info.Descriptors)
+	return forced && acm
 }
