@@ -16,6 +16,11 @@ import (
 // boot address but whose vector table cannot start.
 var ErrUnbootable = errors.New("the image's vector table at the boot address cannot boot")
 
+// ErrUnknownPart is wrapped by a *GuardError for a DFU device whose flash
+// layout is not one of a known STM32F4: another chip's ROM or a third-party
+// DfuSe loader, which softdfu does not write unless told to.
+var ErrUnknownPart = errors.New("the device's internal flash is not laid out like any STM32F4")
+
 // ErrWriteProtected is wrapped by a *GuardError for an image that touches
 // write-protected sectors.
 var ErrWriteProtected = errors.New("the image touches write-protected sectors")

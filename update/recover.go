@@ -45,7 +45,10 @@ func retryable(err error) bool {
 		}
 		return false
 	}
-	return errors.Is(err, usb.ErrGone) || errors.Is(err, usb.ErrTimeout) || errors.Is(err, usb.ErrStall) || errors.Is(err, ErrStillInROM)
+	// ErrBusy: another client imported the device for a moment (over
+	// USB/IP a device list imports every device briefly).
+	return errors.Is(err, usb.ErrGone) || errors.Is(err, usb.ErrTimeout) || errors.Is(err, usb.ErrStall) ||
+		errors.Is(err, usb.ErrBusy) || errors.Is(err, ErrStillInROM)
 }
 
 func reconnectTimeout(d time.Duration) time.Duration {

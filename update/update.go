@@ -11,12 +11,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -169,6 +171,9 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 		if err == nil {
 			return rep, nil
 		}
+		if errors.Is(err, errReenumerated) && resets >= 4 {
+			err = fmt.Errorf("%w, four times in a row: check the write protection with softdfu option-bytes and run the command again", err)
+		}
 		if errors.Is(err, errReenumerated) && resets < 4 {
 			resets++
 			rep.Attempts--
@@ -217,7 +222,11 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", info, err)
 	}
-	defer dev.Close()
+	// Closed before waiting for the application: over USB/IP an open
+	// device stays imported and would hide what the port shows.
+	var closeOnce sync.Once
+	closeDev := func() { closeOnce.Do(func() { dev.Close() }) }
+	defer closeDev()
 	clock := usb.ClockOf(dev)
 	j.clock = clock
 	start := clock.Now()
@@ -251,6 +260,12 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
 	l := conn.Layout()
+	if _, ok := part.FromLayout(l); !ok {
+		if !opts.Force {
+			return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), part.Shape(l))}
+		}
+		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing a device whose flash layout (%s) is not a known STM32F4 one", part.Shape(l))})
+	}
 	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
 	if err != nil {
 		return &ImageError{err}
@@ -305,7 +320,19 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	rep.Plan = plan
 	opts.emit(Event{Kind: "phase", Phase: "plan", Message: plan.String()})
 	if opts.DryRun {
-		return nil
+		if rep.Entered == nil {
+			return nil
+		}
+		// The board was entered from software only to be surveyed: start
+		// its application again, unchanged.
+		opts.emit(Event{Kind: "note", Message: "dry run: leaving the bootloader, the application was not changed"})
+		if err := conn.Leave(ctx, j.jump(conn)); err != nil {
+			return err
+		}
+		closeDev()
+		app, err := WaitApp(ctx, j.host, info, clock, opts.AppTimeout, opts.emit)
+		rep.App = app
+		return err
 	}
 	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
 		j.changed = true
@@ -324,16 +351,11 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	// The ROM starts the vector table at its address pointer, which the
 	// last erase, write or read left anywhere: point it at the flash base
 	// unless told otherwise (AN3156 "Leave DFU mode").
-	jump := opts.Jump
-	if jump == nil {
-		if r := conn.Layout().Regions; len(r) > 0 {
-			jump = &r[0].Address
-		}
-	}
-	if err := conn.Leave(ctx, jump); err != nil {
+	if err := conn.Leave(ctx, j.jump(conn)); err != nil {
 		return err
 	}
 	rep.Left = true
+	closeDev()
 	app, err := WaitApp(ctx, j.host, info, clock, opts.AppTimeout, opts.emit)
 	if err != nil {
 		return err
@@ -345,6 +367,19 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	rep.App = app
 	if app == nil && opts.ExpectApp {
 		return fmt.Errorf("%s: %w", info.Path, ErrNoApp)
+	}
+	return nil
+}
+
+// jump returns the address the ROM starts on leave: Options.Jump, or the
+// flash base. The ROM starts the vector table at its address pointer, which
+// the last erase, write or read left anywhere (AN3156 "Leave DFU mode").
+func (j *job) jump(conn *dfu.Conn) *uint32 {
+	if j.opts.Jump != nil {
+		return j.opts.Jump
+	}
+	if r := conn.Layout().Regions; len(r) > 0 {
+		return &r[0].Address
 	}
 	return nil
 }
@@ -404,7 +439,9 @@ func WaitApp(ctx context.Context, host usb.Host, board usb.DeviceInfo, clock usb
 			return nil, err
 		}
 		for _, d := range devs {
-			if d.Path != board.Path {
+			if d.Path != board.Path || len(d.Descriptors.Configs) == 0 {
+				// Another port, or a device the backend could not read
+				// (over USB/IP: imported by someone else): not known yet.
 				continue
 			}
 			if _, err := dfuInterface(d); err != nil {

@@ -1,6 +1,7 @@
 package update_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -83,5 +84,65 @@ func TestLeaveStartsFlashBaseAfterPartialUpdate(t *testing.T) {
 	}
 	if st := b.State(); st.Run != sim.RunApp || st.Persona != "circuitpython" {
 		t.Fatalf("after the update the board runs %+v, want the application", st)
+	}
+}
+
+// A dry run on a board that runs its application enters the bootloader to
+// survey it, then starts the application again, unchanged.
+func TestDryRunRestartsEnteredBoard(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "feather-f405"}}, sim.Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.Boards()[0]
+	before := b.Flash()
+	devs, _ := w.Devices(context.Background())
+	rep, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{DryRun: true, Enter: &enter.Options{Quiet: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Entered == nil || rep.Result != nil || rep.Plan == nil {
+		t.Fatalf("dry run: entered %v, result %v, plan %v", rep.Entered, rep.Result, rep.Plan != nil)
+	}
+	if st := b.State(); st.Run != sim.RunApp || st.Persona != "circuitpython" {
+		t.Fatalf("after the dry run the board runs %+v, want its application", st)
+	}
+	if rep.App == nil || !bytes.Equal(b.Flash(), before) {
+		t.Fatalf("app %v; flash changed: %v", rep.App, !bytes.Equal(b.Flash(), before))
+	}
+}
+
+// A DfuSe device whose flash is not laid out like any STM32F4 (another
+// chip's ROM, a third-party loader) is not written unless forced.
+func TestUnknownPartGuard(t *testing.T) {
+	p := *sim.Parts["STM32F446RE"]
+	p.Name = "TEST-ODD"
+	p.Sectors = p.Sectors[:2] // 2x16K: no STM32F4 looks like this
+	p.AltNames[0] = "@Internal Flash  /0x08000000/02*016Kg"
+	sim.Parts[p.Name] = &p
+	sim.Boards["test-odd"] = &sim.BoardModel{Name: "test-odd", Part: &p, HSEMHz: 8}
+	defer delete(sim.Parts, p.Name)
+	defer delete(sim.Boards, "test-odd")
+	w, err := sim.New([]sim.Spec{{Board: "test-odd", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.Boards()[0]
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: sim.FlashBase, Data: sim.AppImage(&p, "", 4096)}}}
+	before := b.Flash()
+	devs, _ := w.Devices(context.Background())
+	_, err = update.Run(context.Background(), w, devs[0], img, update.Options{NoLeave: true})
+	var ge *update.GuardError
+	if !errors.As(err, &ge) || !errors.Is(err, update.ErrUnknownPart) {
+		t.Fatalf("got %v, want a GuardError wrapping ErrUnknownPart", err)
+	}
+	if !bytes.Equal(b.Flash(), before) {
+		t.Fatal("the guard let something be written")
+	}
+	if _, err := update.Run(context.Background(), w, devs[0], img, update.Options{NoLeave: true, Force: true}); err != nil {
+		t.Fatalf("with Force: %v", err)
+	}
+	if !bytes.Equal(b.Flash()[:4096], img.Segments[0].Data) {
+		t.Fatal("with Force the image was not written")
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
+	"github.com/softdfu/softdfu/part"
 )
 
 const rdp2Warning = `RDP level 2 LOCKS THE CHIP FOREVER. It can never be undone: not by softdfu,
@@ -82,8 +83,11 @@ func (f *optFlags) parse() error {
 	return nil
 }
 
-// apply returns the new blocks (one per bank) for the current ones.
-func (f *optFlags) apply(cur []optionbytes.Block) ([]optionbytes.Block, error) {
+// apply returns the new blocks (one per bank) for the current ones. Sector
+// numbers index the sectors of layout (internal flash), whose nWRP bits
+// part.WRPBit finds: on dual-bank parts bank 2 starts again at bit 0 in the
+// second block (RM0090 3.7.1, table 17).
+func (f *optFlags) apply(cur []optionbytes.Block, layout dfu.Layout) ([]optionbytes.Block, error) {
 	out := append([]optionbytes.Block(nil), cur...)
 	if f.rdpSet {
 		out[0].RDP = f.rdpVal
@@ -98,10 +102,14 @@ func (f *optFlags) apply(cur []optionbytes.Block) ([]optionbytes.Block, error) {
 		list    []int
 		protect bool
 	}{{f.protectList, true}, {f.unprotectList, false}} {
+		secs := layout.All()
 		for _, s := range l.list {
-			bank, bit := s/12, s%12
-			if bank >= len(out) {
-				return nil, usageError("sector %d: this board has sectors 0-%d", s, 12*len(out)-1)
+			if s >= len(secs) {
+				return nil, usageError("sector %d: this board has sectors 0-%d (softdfu info shows them)", s, len(secs)-1)
+			}
+			bank, bit := part.WRPBit(layout, secs[s])
+			if bank < 0 || bank >= len(out) {
+				return nil, usageError("sector %d: no option-byte block of this board holds its protection bit", s)
 			}
 			if l.protect {
 				out[bank].NWRP &^= 1 << bit
@@ -144,6 +152,7 @@ write; softdfu follows the board on its port and shows the new values.
 			if err != nil {
 				return err
 			}
+			flashLayout := s.conn.Layout()
 			addrs, cur, err := readOptionBytes(ctx, s)
 			if err != nil {
 				s.close()
@@ -151,9 +160,9 @@ write; softdfu follows the board on its port and shows the new values.
 			}
 			if !f.changes() {
 				s.close()
-				return e.showOptionBytes(s.board.Path, addrs, cur, nil)
+				return e.showOptionBytes(s.board.Path, addrs, cur, nil, flashLayout)
 			}
-			want, err := f.apply(cur)
+			want, err := f.apply(cur, flashLayout)
 			if err != nil {
 				s.close()
 				return err
@@ -203,7 +212,7 @@ write; softdfu follows the board on its port and shows the new values.
 			if s != nil {
 				s.close()
 				e.say("%s: nothing to change", path)
-				return e.showOptionBytes(path, addrs, cur, nil)
+				return e.showOptionBytes(path, addrs, cur, nil, flashLayout)
 			}
 			b, err := e.followReset(ctx, host, path, f.resetTimeout, back)
 			if err != nil {
@@ -224,7 +233,7 @@ write; softdfu follows the board on its port and shows the new values.
 				return err
 			}
 			e.say("%s: the board reset and is back in the ROM bootloader; the option bytes now:", path)
-			return e.showOptionBytes(path, addrs, now, want)
+			return e.showOptionBytes(path, addrs, now, want, flashLayout)
 		},
 	}
 	sel.flags(c.Flags())
@@ -283,11 +292,11 @@ func describeChange(from, to optionbytes.Block, bank int) string {
 
 // showOptionBytes prints the blocks (and, with want, whether the board
 // took the values asked for).
-func (e *env) showOptionBytes(path string, addrs []uint32, blocks, want []optionbytes.Block) error {
+func (e *env) showOptionBytes(path string, addrs []uint32, blocks, want []optionbytes.Block, layout dfu.Layout) error {
 	var protected []int
-	for i, b := range blocks {
-		for _, s := range b.Protected() {
-			protected = append(protected, 12*i+s)
+	for i, sec := range layout.All() {
+		if bank, bit := part.WRPBit(layout, sec); bank >= 0 && bank < len(blocks) && blocks[bank].NWRP&(1<<bit) == 0 {
+			protected = append(protected, i)
 		}
 	}
 	if protected == nil {
