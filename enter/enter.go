@@ -92,8 +92,10 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 	}
 	res.Method = m
 	res.PredictedSerial, _ = PredictROMSerial(app.Descriptors.Serial())
-	// The entry is timed in the board's own clock when it has one (each
-	// simulated board keeps its own time), else in the host's.
+	// The request is timed in the board's own clock when it has one (each
+	// simulated board keeps its own time), else in the host's; WaitROM
+	// then waits in the host's clock, which for a simulated world is the
+	// first board's.
 	opts.logf("%s: asking for the bootloader with %s", app.Path, m)
 	clock, start, err := request(ctx, host, app, m, opts)
 	if err != nil {

@@ -22,8 +22,13 @@ const (
 	RunHung            // stuck: a broken image, a failed jump
 )
 
+// String names the state as softdfu sim's console and info print it.
 func (r Run) String() string {
-	return [...]string{"off", "rom-bootloader", "application", "hung"}[r]
+	names := [...]string{"off", "rom-bootloader", "application", "hung"}
+	if r < 0 || int(r) >= len(names) {
+		return fmt.Sprintf("Run(%d)", int(r))
+	}
+	return names[r]
 }
 
 // RunState is what a board runs and why.

@@ -56,6 +56,7 @@ type Spec struct {
 	Mode string
 }
 
+// String writes the spec as --sim takes it: "NAME" or "NAME:MODE".
 func (s Spec) String() string {
 	if s.Mode == "" {
 		return s.Board

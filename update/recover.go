@@ -234,12 +234,7 @@ func (j *job) reread(ctx context.Context, info usb.DeviceInfo) (*flash.Survey, e
 		return nil, err
 	}
 	defer dev.Close()
-	dopts := j.opts.DFU
-	dopts.MassEraseTimeout = min(dopts.MassEraseTimeout, 10*time.Second)
-	if dopts.MassEraseTimeout <= 0 {
-		dopts.MassEraseTimeout = 10 * time.Second
-	}
-	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &dopts)
+	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &j.opts.DFU)
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,10 @@ type Report struct {
 // memory map, too large, for another memory): nothing was written.
 type ImageError struct{ Err error }
 
+// Error returns the underlying error's message.
 func (e *ImageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *ImageError) Unwrap() error { return e.Err }
 
 // ErrNotInDFU is returned for a board that is not in DFU mode.

@@ -125,6 +125,9 @@ func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
 	if err != nil {
 		return nil, inputError(err)
 	}
+	if address != "" && img.Format != fwfile.Bin {
+		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, img.Format)
+	}
 	return img, nil
 }
 
@@ -356,9 +359,12 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 		e.say("%s", indent(prefix, sectorMap(rep.Plan, r)))
 	}
 	e.say("%s%s", prefix, resultTotals(r))
-	verified := "not verified"
-	if r.Verified > 0 {
+	verified := "not verified (--no-verify)"
+	switch {
+	case r.Verified > 0:
 		verified = fmt.Sprintf("verified %d bytes", r.Verified)
+	case rep.Plan != nil && rep.Plan.Verify:
+		verified = "nothing written, nothing to verify"
 	}
 	attempts := ""
 	if rep.Attempts > 1 {
