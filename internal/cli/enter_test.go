@@ -2,13 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"net"
 	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/sim"
-	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // TestEnterOverUSBIP: softdfu --usbip ADDR enter against a board served by
@@ -19,19 +16,9 @@ func TestEnterOverUSBIP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
-	}()
-	defer func() { cancel(); <-done }()
+	addr := serveUSBIP(t, w)
 	var out, errb bytes.Buffer
-	code := Main([]string{"--usbip", l.Addr().String(), "enter", "--all"}, strings.NewReader(""), &out, &errb)
+	code := Main([]string{"--usbip", addr, "enter", "--all"}, strings.NewReader(""), &out, &errb)
 	if code != 0 {
 		t.Fatalf("enter (exit %d):\n%s%s", code, out.String(), errb.String())
 	}

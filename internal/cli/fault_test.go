@@ -2,15 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/sim"
-	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // TestUSBIPFaults flashes over USB/IP a board that drops off the bus in
@@ -28,24 +25,14 @@ func TestUSBIPFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
-			}()
-			defer func() { cancel(); <-done }()
+			addr := serveUSBIP(t, w)
 			img := sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 40000)
 			app := filepath.Join(t.TempDir(), "app.bin")
 			if err := os.WriteFile(app, img, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			var out, errb bytes.Buffer
-			code := Main([]string{"flash", "--usbip", l.Addr().String(), "--app-timeout", "3s", app}, strings.NewReader(""), &out, &errb)
+			code := Main([]string{"flash", "--usbip", addr, "--app-timeout", "3s", app}, strings.NewReader(""), &out, &errb)
 			if code != 0 || !strings.Contains(out.String(), "attempt 1 failed") || !strings.Contains(out.String(), "application started") {
 				t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
 			}

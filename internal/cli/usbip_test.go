@@ -20,18 +20,7 @@ func TestUSBIP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
-	}()
-	defer func() { cancel(); <-done }()
-	addr := l.Addr().String()
+	addr := serveUSBIP(t, w)
 
 	run := func(args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
@@ -53,4 +42,22 @@ func TestUSBIP(t *testing.T) {
 	if !bytes.Equal(w.Board("1-1").Flash()[:40000], sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 40000)) {
 		t.Fatal("the board does not hold the image")
 	}
+}
+
+// serveUSBIP serves w over USB/IP on a loopback port until the test ends
+// and returns the address.
+func serveUSBIP(t *testing.T, w *sim.World) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return l.Addr().String()
 }
