@@ -70,17 +70,10 @@ dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 m
 				list = slices.DeleteFunc(list, func(k bench.Case) bool { return k.Name == "full-2MB" })
 			}
 			if cases != "" {
-				want := strings.Split(cases, ",")
-				var names []string
-				for _, k := range bench.Cases() {
-					names = append(names, k.Name)
+				var err error
+				if list, err = pickCases(bench.Cases(), func(k bench.Case) string { return k.Name }, cases, "known cases"); err != nil {
+					return err
 				}
-				for _, w := range want {
-					if !slices.Contains(names, w) {
-						return usageError("--case %q: known cases are %s", w, strings.Join(names, ", "))
-					}
-				}
-				list = slices.DeleteFunc(bench.Cases(), func(k bench.Case) bool { return !slices.Contains(want, k.Name) })
 			}
 			if opts.Speed < 0 {
 				return usageError("--speed %v: give a positive speed factor (1 = real time)", opts.Speed)
@@ -133,4 +126,20 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%.3fs", d.Seconds())
 	}
 	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
+
+// pickCases returns the cases of all named in the comma-separated list, in
+// the order of all; an unknown name is a usage error listing the known ones.
+func pickCases[T any](all []T, name func(T) string, list, what string) ([]T, error) {
+	want := strings.Split(list, ",")
+	var names []string
+	for _, k := range all {
+		names = append(names, name(k))
+	}
+	for _, w := range want {
+		if !slices.Contains(names, w) {
+			return nil, usageError("--case %q: %s are %s", w, what, strings.Join(names, ", "))
+		}
+	}
+	return slices.DeleteFunc(all, func(k T) bool { return !slices.Contains(want, name(k)) }), nil
 }

@@ -20,17 +20,10 @@ func (e *env) benchInterop(ctx context.Context, cases string, quick bool) error 
 		list = slices.DeleteFunc(list, func(k bench.InteropCase) bool { return k.Name == "full-1MB" })
 	}
 	if cases != "" {
-		want := strings.Split(cases, ",")
-		var names []string
-		for _, k := range bench.InteropCases() {
-			names = append(names, k.Name)
+		var err error
+		if list, err = pickCases(bench.InteropCases(), func(k bench.InteropCase) string { return k.Name }, cases, "the --interop cases"); err != nil {
+			return err
 		}
-		for _, w := range want {
-			if !slices.Contains(names, w) {
-				return usageError("--case %q: the --interop cases are %s", w, strings.Join(names, ", "))
-			}
-		}
-		list = slices.DeleteFunc(bench.InteropCases(), func(k bench.InteropCase) bool { return !slices.Contains(want, k.Name) })
 	}
 	if err := bench.CheckInterop(); err != nil {
 		e.warn("softdfu bench flash --interop skipped: %v", err)
