@@ -10,9 +10,8 @@
 // limit, their ratio, control transfers, host CPU time and peak memory.
 // Nothing here asserts a speed: the numbers are measured and printed.
 //
-// RunInterop compares softdfu with dfu-util 0.11 through the Linux kernel
-// instead: both run in the QEMU VM of test/interop against a simulated
-// board this process serves over USB/IP in real time.
+// The comparison with dfu-util through the Linux kernel in a QEMU VM uses
+// these cases too; it is a command of its own, go run ./test/interop/bench.
 package bench
 
 import (

@@ -15,9 +15,9 @@ import (
 // simulated boards against the protocol limit (docs/PERFORMANCE.md).
 func (e *env) benchFlashCommand() *cobra.Command {
 	var (
-		quick, instant, interop bool
-		speed                   float64
-		cases                   string
+		quick, instant bool
+		speed          float64
+		cases          string
 	)
 	c := &cobra.Command{
 		Use:   "flash",
@@ -40,27 +40,10 @@ counts), HOST the CPU time of this process (host
 and simulator) over wall time, PEAK the largest Go heap seen. The full run
 takes about 75 s; --quick runs at ten times real time without full-2MB.
 
---interop compares with dfu-util 0.11 through the Linux kernel instead: a
-QEMU VM (test/interop) imports a simulated feather-f405 that this process
-serves over USB/IP in real time, and flashes each case with softdfu (over
-usbfs; defaults, and --no-verify) and with dfu-util -a 0 -s 0x08000000:leave,
-each from the same board state. RATIO is dfu-util's time over softdfu's:
-
-  full-1MB    1 MB image on a board in its factory state
-  one-sector  the same image with one 16 KB sector changed, on a board
-              that holds the full image
-  app-64K     64 KB application on a board in its factory state
-
-It needs a source tree, the Go toolchain, qemu-system-x86, busybox-static,
-dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 minute).`,
+The comparison with dfu-util through the Linux kernel in a QEMU VM is not
+part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if interop {
-				if instant || c.Flags().Changed("speed") {
-					return usageError("--interop runs the board in real time: drop --instant and --speed")
-				}
-				return e.benchInterop(c.Context(), cases, quick)
-			}
 			opts := bench.Options{Speed: speed, Instant: instant}
 			list := bench.Cases()
 			if quick {
@@ -114,7 +97,6 @@ dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 m
 	f.BoolVar(&instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
 	f.Float64Var(&speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
 	f.StringVar(&cases, "case", "", "run only these cases: `NAME[,NAME...]`")
-	f.BoolVar(&interop, "interop", false, "compare with dfu-util through the Linux kernel in a QEMU VM (about 2.5 minutes)")
 	return c
 }
 
