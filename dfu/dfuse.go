@@ -60,6 +60,8 @@ func (c *Conn) SetAddress(ctx context.Context, addr uint32) error {
 // Options.EraseTimeout). Under read protection the ROM answers
 // dfuERROR/errVENDOR.
 func (c *Conn) Erase(ctx context.Context, addr uint32) error {
+	c.erasing = true
+	defer func() { c.erasing = false }()
 	return c.command(ctx, fmt.Sprintf("erase sector at 0x%08x", addr), addrCmd(CmdErase, addr), c.opts.EraseTimeout)
 }
 

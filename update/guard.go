@@ -119,7 +119,9 @@ func readProtection(ctx context.Context, conn *dfu.Conn) (*protection, error) {
 // protected returns the sectors of the plan's touched set that are
 // write-protected.
 func (p *protection) protected(chip *part.Chip, touched []dfu.Sector) []dfu.Sector {
-	if p == nil {
+	if p == nil || !chip.Family.Options.F4Codec {
+		// Only STM32F4-style nWRP bits are decoded; other families'
+		// write protection is not modelled (docs/FAMILIES.md).
 		return nil
 	}
 	var out []dfu.Sector

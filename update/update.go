@@ -257,6 +257,10 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err := conn.Recover(ctx); err != nil {
 		return err
 	}
+	optName := ""
+	if conn.Alt() == 1 {
+		optName = conn.AltName()
+	}
 	prot, err := readProtection(ctx, conn)
 	if err != nil {
 		return err
@@ -264,15 +268,12 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
-	l := conn.Layout()
-	chip, known := Chip(info.Descriptors.Device, l)
-	if !known {
-		if !opts.Force {
-			return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), chip.Shape())}
-		}
-		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing a device whose flash layout (%s) is not a known STM32F4 one", chip.Shape())})
+	bc, err := j.boardChip(info, conn, optName)
+	if err != nil {
+		return err
 	}
-	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
+	chip, l, fopts := bc.chip, bc.Layout(), bc.flashOptions(opts)
+	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &fopts)
 	if err != nil {
 		return &ImageError{err}
 	}
@@ -300,7 +301,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 			return prot.unprotect(ctx, conn, chip, wp)
 		}
 	}
-	survey, err := flash.TakeSurvey(ctx, conn, j.img, func(done, total int) {
+	survey, err := flash.TakeSurvey(ctx, bc, j.img, func(done, total int) {
 		opts.emit(Event{Kind: "progress", Phase: "survey", Done: done, Total: total})
 	})
 	if err != nil {
@@ -318,10 +319,6 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 			return &BackupError{err}
 		}
 		j.backed = true
-	}
-	fopts := opts.Flash
-	if opts.Estimate && fopts.Timing == nil {
-		fopts.Timing = flash.DatasheetTiming(chip.Family)
 	}
 	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
@@ -347,7 +344,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
 		j.changed = true
 	}
-	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
+	res, err := flash.Run(ctx, bc, plan, func(p flash.Progress) {
 		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
 	})
 	rep.Result = res
