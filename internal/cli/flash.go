@@ -136,7 +136,7 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	erase, word := sim.DatasheetTiming(false)
 	opts := update.Options{
 		Flash: flash.Options{
-			NoKeep: f.noKeep, Force: f.rewrite, NoVerify: f.noVerify,
+			NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify,
 			Timing: &flash.Timing{SectorErase: erase, WordProgram: word, Transfer: sim.DefaultUSBTiming.Frame, BytesPerSecond: int(time.Second / sim.DefaultUSBTiming.PerByte)},
 		},
 		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
