@@ -337,6 +337,9 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 		if si.mask[i] {
 			f[i] = si.want[i]
 		}
+		// Only bytes that change are written (a resumed write skips what
+		// an interrupted one left in place).
+		sp.mask[i] = si.mask[i] && cur[i] != si.want[i]
 	}
 	return f
 }

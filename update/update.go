@@ -343,7 +343,9 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
 		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
 	})
-	rep.Result = res
+	// A retry counts what earlier attempts did (their writes are part of
+	// what is on the board now).
+	rep.Result = flash.Combine(rep.Result, res)
 	if err != nil {
 		return err
 	}
