@@ -265,4 +265,3 @@ func (r *runner) followApp(ctx context.Context) error {
 	}
 	return nil
 }
-

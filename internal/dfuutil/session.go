@@ -165,4 +165,3 @@ func (r *runner) transferSize(root found) error {
 	}
 	return nil
 }
-
