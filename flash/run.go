@@ -16,11 +16,14 @@ import (
 // (alternate setting 0) is selected; *dfu.Conn is one, and tests play a
 // recorded transcript through a dfu.Conn (usb/usbtest). Download and
 // Upload carry their address: sending the Set Address command that points
-// the ROM there, or leaving it out when the pointer is already there, is
-// the device's business.
+// the ROM there, or leaving it out when the pointer already reaches it, is
+// the device's business; SetAddress lets the engine place the pointer
+// where several transfers can share it.
 type Device interface {
 	// Layout is the memory layout of the selected alternate setting.
 	Layout() dfu.Layout
+	// SetAddress sets the address pointer.
+	SetAddress(ctx context.Context, addr uint32) error
 	// Erase erases the sector that holds addr.
 	Erase(ctx context.Context, addr uint32) error
 	// Download writes data at addr (erased before), reporting the bytes
@@ -195,6 +198,13 @@ func Run(ctx context.Context, conn Device, plan *Plan, progress func(Progress)) 
 		return r.res, err
 	}
 	runs, boot := plan.bootLast()
+	if len(boot) > 0 && len(runs) > 0 && uint64(runs[0].Address) == boot[0].End() {
+		// One pointer at the flash base serves the rest (from block 3),
+		// its read-back, the boot block, its read-back and the leave.
+		if err := conn.SetAddress(ctx, boot[0].Address); err != nil {
+			return r.res, fmt.Errorf("flash: %w", err)
+		}
+	}
 	for _, part := range [][]Span{runs, boot} {
 		if err := r.write(ctx, part); err != nil {
 			return r.res, err
