@@ -136,8 +136,8 @@ func (a *app) configuration() uint8 {
 	return a.config
 }
 
-func (a *app) Gone() <-chan struct{}         { return a.gone }
-func (a *app) detach()                       { a.goneOnce.Do(func() { close(a.gone) }) }
+func (a *app) Gone() <-chan struct{} { return a.gone }
+func (a *app) detach()               { a.goneOnce.Do(func() { close(a.gone) }) }
 
 func (a *app) isGone() bool {
 	select {

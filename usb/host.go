@@ -109,4 +109,3 @@ func SetConfiguration(ctx context.Context, d Device, cfg uint8) error {
 	}
 	return nil
 }
-
