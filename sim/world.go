@@ -159,6 +159,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 	return w, nil
 }
 
+// Speed returns the clock speed factor of the world's boards (Options.Speed).
+func (w *World) Speed() float64 { return w.opts.Speed }
+
 // Boards returns the boards in port order.
 func (w *World) Boards() []*Board { return w.boards }
 
