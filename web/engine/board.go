@@ -6,29 +6,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"syscall/js"
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
-	"github.com/softdfu/softdfu/usb/webusb"
 )
 
-// usbFilters are the devices the page asks the browser for: ST's ROM
-// bootloader and the DfuSe ROMs of the STM32 clones (Artery AT32, GigaDevice
-// GD32, Geehy APM32), and running applications with a DFU run-time
-// interface (CircuitPython and MicroPython boards, ST's VID).
+// cloneROMs are the DfuSe ROM bootloaders of STM32 clones (Artery AT32,
+// GigaDevice GD32, Geehy APM32) the page also asks for, until the chip
+// database (part.ROMIDs) lists their families.
+var cloneROMs = []part.USBID{{Vendor: 0x2E3C, Product: 0xDF11}, {Vendor: 0x28E9, Product: 0x0189}, {Vendor: 0x314B, Product: 0x0106}}
+
+// usbFilters are the devices the page asks the browser for: every ROM
+// bootloader the chip database knows, the clones', and running
+// CircuitPython and MicroPython boards (for DFU_DETACH).
 func usbFilters() []map[string]int {
-	ids := []webusb.Filter{
-		{Vendor: enter.VendorST, Product: enter.ProductROMDFU},
-		{Vendor: 0x2E3C, Product: 0xDF11},
-		{Vendor: 0x28E9, Product: 0x0189},
-		{Vendor: 0x314B, Product: 0x0106},
-	}
 	var out []map[string]int
-	for _, f := range ids {
-		out = append(out, map[string]int{"vendorId": int(f.Vendor), "productId": int(f.Product)})
+	for _, id := range append(part.ROMIDs(), cloneROMs...) {
+		f := map[string]int{"vendorId": int(id.Vendor), "productId": int(id.Product)}
+		if !slices.ContainsFunc(out, func(g map[string]int) bool { return maps.Equal(f, g) }) {
+			out = append(out, f)
+		}
 	}
 	for _, v := range []int{enter.VendorAdafruit, enter.VendorMicroPython} {
 		out = append(out, map[string]int{"vendorId": v})
@@ -109,10 +112,10 @@ func describeBoard(info usb.DeviceInfo) boardJSON {
 			}
 			b.Memories = append(b.Memories, m)
 			if i.Alternate == 0 {
-				if f, ok := part.FromLayout(l); ok {
-					b.Part, b.SRAM = f.Name, rangeText(f.SRAM)
-					if f.CCM.Size > 0 {
-						b.CCM = rangeText(f.CCM)
+				if c, ok := update.Chip(d.Device, l); ok {
+					b.Part, b.SRAM = c.Name, rangeText(c.SRAM)
+					if c.CCM.Size > 0 {
+						b.CCM = rangeText(c.CCM)
 					}
 				}
 			}
