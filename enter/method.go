@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -116,10 +117,7 @@ func PredictROMSerial(appSerial string) (string, bool) {
 	}
 	switch len(b) {
 	case 12:
-		w0 := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
-		w1 := uint32(b[4]) | uint32(b[5])<<8 | uint32(b[6])<<16 | uint32(b[7])<<24
-		w2 := uint32(b[8]) | uint32(b[9])<<8 | uint32(b[10])<<16 | uint32(b[11])<<24
-		return fmt.Sprintf("%08X%04X", w0+w2, w1>>16), true
+		return part.ROMSerial([12]byte(b)), true
 	case 6:
 		return strings.ToUpper(s), true
 	}

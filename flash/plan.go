@@ -111,9 +111,9 @@ type Options struct {
 	// NoKeep lets an erase clear the bytes of a sector that lie outside
 	// the image instead of writing them back.
 	NoKeep bool
-	// Force erases and writes every sector the image touches, even ones
+	// Rewrite erases and writes every sector the image touches, even ones
 	// that already hold the image or could be programmed without erase.
-	Force bool
+	Rewrite bool
 	// NoVerify skips reading the written runs back.
 	NoVerify bool
 	// TransferSize is the device's wTransferSize (default 2048); it only
@@ -218,7 +218,7 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 			known = false
 		}
 		sp.Action = EraseProgram
-		if known && !o.Force {
+		if known && !o.Rewrite {
 			same, programmable := true, true
 			for i := range want {
 				if mask[i] && cur[i] != want[i] {
