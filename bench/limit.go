@@ -3,9 +3,10 @@ package bench
 import (
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
 )
 
 // Range is a span of flash that is read or written.
@@ -41,8 +42,8 @@ func optionBlocks(p *flash.Plan) int {
 	if len(secs) == 0 {
 		return 0
 	}
-	blk, _ := part.WRPBit(p.Layout, secs[len(secs)-1])
-	return blk + 1
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, p.Layout)
+	return len(chip.OptionBlocks)
 }
 
 // transferSize is the ROM's wTransferSize.

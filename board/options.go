@@ -19,15 +19,15 @@ type OptionBytes struct {
 	Blocks []optionbytes.Block
 }
 
-// Protected returns the sectors among secs (of layout, internal flash)
+// Protected returns the sectors among secs (of chip's internal flash)
 // whose write protection is set.
-func (o *OptionBytes) Protected(layout dfu.Layout, secs []dfu.Sector) []dfu.Sector {
+func (o *OptionBytes) Protected(chip *part.Chip, secs []dfu.Sector) []dfu.Sector {
 	if o == nil {
 		return nil
 	}
 	var out []dfu.Sector
 	for _, s := range secs {
-		if bank, bit := part.WRPBit(layout, s); bank >= 0 && bank < len(o.Blocks) && o.Blocks[bank].NWRP&(1<<bit) == 0 {
+		if bank, bit := chip.WRPBit(s.Address); bank >= 0 && bank < len(o.Blocks) && o.Blocks[bank].NWRP&(1<<bit) == 0 {
 			out = append(out, s)
 		}
 	}
@@ -82,6 +82,7 @@ func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error
 	if err := s.conn.SelectAlt(ctx, 0); err != nil {
 		return nil, err
 	}
+	s.noteFlash()
 	return o, rerr
 }
 
@@ -113,11 +114,25 @@ type Written struct {
 	Mismatch error
 }
 
+// WriteOptions tune WriteOptionBytes.
+type WriteOptions struct {
+	// Timeout bounds each wait for the board after its reset.
+	Timeout time.Duration
+	// PermanentLock allows read protection level 2, which locks the chip
+	// forever (the chip database refuses it otherwise).
+	PermanentLock bool
+	// Events receives OptionWrite and NoReset.
+	Events func(Event)
+}
+
 // WriteOptionBytes writes every block of want that differs from cur
-// (read by OptionBytes); the ROM resets the chip after each write, and
-// the board is followed on its port for up to timeout each time, then read
-// again. The session is closed when it returns.
-func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want []optionbytes.Block, timeout time.Duration, events func(Event)) (*Written, error) {
+// (read by OptionBytes), each checked by the chip database first; the ROM
+// resets the chip after each write, and the board is followed on its port
+// for up to o.Timeout each time, then read again. The session is closed
+// when it returns.
+func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want []optionbytes.Block, o WriteOptions) (*Written, error) {
+	timeout, events := o.Timeout, o.Events
+	chip, _ := s.Chip()
 	out := &Written{}
 	defer func() { s.Close() }()
 	for i := range want {
@@ -137,8 +152,12 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 				return out, err
 			}
 		}
+		data := want[i].Encode()
+		if err := chip.CheckOptionWrite(cur.Addrs[i], data, o.PermanentLock); err != nil {
+			return out, err
+		}
 		emit(events, OptionWrite{Address: cur.Addrs[i], Bank: i, From: cur.Blocks[i], To: want[i]})
-		reset, err := s.conn.WriteOptionBytes(ctx, cur.Addrs[i], want[i].Encode())
+		reset, err := s.conn.WriteOptionBytes(ctx, cur.Addrs[i], data)
 		if err != nil {
 			return out, err
 		}

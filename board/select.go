@@ -84,7 +84,7 @@ func (s Selector) Match(b Board) bool {
 		if err != nil {
 			return false
 		}
-		want := part.UIDSerial(uid)
+		want := part.UIDHex(uid)
 		if b.Mode == DFU {
 			want = part.ROMSerial(uid)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -35,7 +36,8 @@ type Session struct {
 	itf    dfu.Interface
 	opts   Options
 	closed bool
-	clock  usb.Clock // the board's, kept when the session closes
+	clock  usb.Clock  // the board's, kept when the session closes
+	flash  dfu.Layout // internal flash, once alternate setting 0 was selected
 }
 
 // Open opens the board described by info on host, claims its DFU
@@ -66,6 +68,7 @@ func (s *Session) start(ctx context.Context) error {
 		return err
 	}
 	s.conn = conn
+	s.noteFlash()
 	if s.opts.AbortManifest {
 		if st, err := conn.GetState(ctx); err == nil && st == dfu.StateManifestSync {
 			if err := conn.Abort(ctx); err != nil {
@@ -74,6 +77,21 @@ func (s *Session) start(ctx context.Context) error {
 		}
 	}
 	return conn.Recover(ctx)
+}
+
+// noteFlash keeps the layout of internal flash when alternate setting 0
+// is selected.
+func (s *Session) noteFlash() {
+	if s.conn.Alt() == 0 {
+		s.flash = s.conn.Layout()
+	}
+}
+
+// Chip identifies the chip in the chip database (package part) from the
+// device descriptor and the flash layout; known is false for a layout the
+// database does not know.
+func (s *Session) Chip() (chip *part.Chip, known bool) {
+	return Chip(s.Board.Descriptors.Device, s.flash)
 }
 
 // Conn is the DFU engine of the session.

@@ -24,10 +24,11 @@ type Alt struct {
 type Description struct {
 	Board      usb.DeviceInfo
 	Functional dfu.Functional
-	// Family is the part inferred from the flash layout; Known is false
-	// when the layout is not a known STM32F4's.
-	Family part.Family
-	Known  bool
+	// Chip is the part identified from the device descriptor and the
+	// flash layout (package part); Known is false when the database does
+	// not know the layout.
+	Chip  *part.Chip
+	Known bool
 	// Flash is the layout of internal flash (alternate setting 0).
 	Flash dfu.Layout
 	Alts  []Alt
@@ -40,7 +41,7 @@ type Description struct {
 // is written.
 func (s *Session) Describe(ctx context.Context) (*Description, error) {
 	d := &Description{Board: s.Board, Functional: s.conn.Functional(), Flash: s.Layout()}
-	d.Family, d.Known = part.FromLayout(d.Flash)
+	d.Chip, d.Known = s.Chip()
 	for _, a := range s.itf.Alts {
 		name, err := usb.ReadString(ctx, s.dev, a.StringIndex)
 		if err != nil {

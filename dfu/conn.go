@@ -29,10 +29,6 @@ type Options struct {
 	Log func(line string)
 	// Clock is the clock waits happen in; default usb.ClockOf(dev).
 	Clock usb.Clock
-	// AllowRDPLevel2 lets WriteOptionBytes set read protection level 2,
-	// which locks the chip for good. Set it only when the user asked for
-	// exactly that.
-	AllowRDPLevel2 bool
 }
 
 func (o *Options) withDefaults(dev usb.Device) Options {

@@ -18,14 +18,6 @@ const (
 	CmdReadUnprotect = 0x92
 )
 
-// RDPAddress is the STM32F4 read-protection option byte: byte 1 of the
-// option block at 0x1FFFC000 (RM0090 option byte organization: RDP in bits
-// 15:8 of the first word, USER in bits 7:0).
-const RDPAddress = 0x1FFFC001
-
-// RDPLevel2 is the RDP value that sets read protection level 2 (permanent).
-const RDPLevel2 = 0xCC
-
 // firstDataBlock is the block number of the first data block after Set
 // Address: data block n sits at pointer + (n-2) * wTransferSize.
 const firstDataBlock = 2
@@ -254,12 +246,10 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 // option-byte write: reset is true when the device left the bus, which is
 // the expected outcome, not an error; open the device again afterwards.
 //
-// A write that sets the RDP byte to 0xCC (level 2: the chip is locked for
-// good) fails with ErrRDPLevel2 unless Options.AllowRDPLevel2 is set.
+// WriteOptionBytes writes what it is given: the chip database (package
+// part, Chip.CheckOptionWrite) tells whether a block would lock the chip
+// for good, and its callers check before.
 func (c *Conn) WriteOptionBytes(ctx context.Context, addr uint32, data []byte) (reset bool, err error) {
-	if off := int64(RDPAddress) - int64(addr); off >= 0 && off < int64(len(data)) && data[off] == RDPLevel2 && !c.opts.AllowRDPLevel2 {
-		return false, fmt.Errorf("%w: set Options.AllowRDPLevel2 only if that is really wanted", ErrRDPLevel2)
-	}
 	if len(c.layout.Regions) > 0 && !c.layout.Inside(addr, uint64(len(data)), Writable) {
 		return false, fmt.Errorf("dfu: option bytes: %d bytes at 0x%08x are not inside the writable map of alternate setting %d, %s; select the option-byte alternate setting", len(data), addr, c.alt, c.layout.Describe(Writable))
 	}

@@ -9,10 +9,6 @@ import (
 // dfuDNBUSY when the operation's deadline (Options) passed.
 var ErrStillBusy = errors.New("dfu: device still busy")
 
-// ErrRDPLevel2 is returned by WriteOptionBytes for a write that would set
-// read protection level 2 without Options.AllowRDPLevel2.
-var ErrRDPLevel2 = errors.New("dfu: refusing to set read protection level 2 (RDP byte 0xCC), which can never be undone")
-
 // StatusError reports a device that ended an operation in a state or with a
 // status other than the one expected (dfuDNLOAD-IDLE/OK after a download).
 // The next operation on the Conn recovers the device to dfuIDLE first.

@@ -102,8 +102,8 @@ func runTime(d usb.Descriptors) (dfu.Interface, bool) {
 //     serial: supervisor/shared/usb/usb_desc.c usb_build_descriptors writes
 //     the bytes of common_hal_mcu_processor_get_uid in order, two upper-case
 //     hex digits each; that the STM port's get_uid copies the UID in memory
-//     order is UNVERIFIED): the ROM reports 8 hex digits of UID word 0 + word 2, then
-//     the upper 4 hex digits of word 1 (PROTOCOL.md section 3);
+//     order is UNVERIFIED): the ROM reports the serial part.ROMSerial
+//     derives from it;
 //   - 12 hex digits are already in the ROM's format (MicroPython's stm32
 //     port derives its serial the way the ROM does; UNVERIFIED for every
 //     version), so they are returned upper-cased.

@@ -372,7 +372,7 @@ func (r *rom) getStatus() ([]byte, error) {
 func (r *rom) altBase() uint32 {
 	switch r.alt {
 	case 1:
-		return OptionBank1
+		return r.b.part.OptionBlocks[0]
 	case 2:
 		return OTPBase
 	case 3:

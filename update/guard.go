@@ -60,21 +60,8 @@ func CheckBoot(img *firmware.Image, l dfu.Layout) error {
 	if !ok {
 		return nil
 	}
-	fam, _ := part.FromLayout(l)
-	var why []string
-	if !fam.StackOK(msp) {
-		ccm := ""
-		if fam.CCM.Size > 0 {
-			ccm = fmt.Sprintf(" or CCM RAM (0x%08x, 0x%08x]", fam.CCM.Start, fam.CCM.End())
-		}
-		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in SRAM (0x%08x, 0x%08x]%s of %s", msp, fam.SRAM.Start, fam.SRAM.End(), ccm, fam.Name))
-	}
-	if reset&1 == 0 {
-		why = append(why, fmt.Sprintf("reset vector 0x%08x is even (not a Thumb address)", reset))
-	}
-	if _, in := l.Find(reset &^ 1); !in {
-		why = append(why, fmt.Sprintf("reset vector 0x%08x points outside flash", reset))
-	}
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, l)
+	why := chip.BootOK(msp, reset)
 	if len(why) == 0 {
 		return nil
 	}
@@ -92,21 +79,20 @@ func optionAlt(itf dfu.Interface) uint8 {
 	return 0
 }
 
-// checkPart refuses a device whose flash layout is not a known STM32F4's.
-func checkPart(info usb.DeviceInfo, l dfu.Layout) error {
-	if _, ok := part.FromLayout(l); ok {
+// checkPart refuses a device the chip database does not know.
+func checkPart(info usb.DeviceInfo, l dfu.Layout, chip *part.Chip, known bool) error {
+	if known {
 		return nil
 	}
-	return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), part.Shape(l))}
+	return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), chip.Shape())}
 }
 
 // unprotect clears the write protection of sectors by writing the option
 // bytes; the chip resets afterwards. It never changes the RDP byte.
-func unprotect(ctx context.Context, s *board.Session, prot *board.OptionBytes, secs []dfu.Sector) error {
-	l := s.Layout()
+func unprotect(ctx context.Context, s *board.Session, chip *part.Chip, prot *board.OptionBytes, secs []dfu.Sector) error {
 	next := append([]optionbytes.Block(nil), prot.Blocks...)
 	for _, sec := range secs {
-		blk, bit := part.WRPBit(l, sec)
+		blk, bit := chip.WRPBit(sec.Address)
 		next[blk].NWRP |= 1 << bit
 	}
 	conn := s.Conn()
@@ -117,7 +103,11 @@ func unprotect(ctx context.Context, s *board.Session, prot *board.OptionBytes, s
 		if next[i].NWRP == prot.Blocks[i].NWRP {
 			continue
 		}
-		reset, err := conn.WriteOptionBytes(ctx, prot.Addrs[i], next[i].Encode())
+		data := next[i].Encode()
+		if err := chip.CheckOptionWrite(prot.Addrs[i], data, false); err != nil {
+			return err
+		}
+		reset, err := conn.WriteOptionBytes(ctx, prot.Addrs[i], data)
 		if err != nil {
 			return fmt.Errorf("removing write protection at 0x%08x: %w", prot.Addrs[i], err)
 		}

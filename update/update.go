@@ -19,6 +19,7 @@ import (
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -26,6 +27,9 @@ import (
 type Options struct {
 	// Flash tunes the plan (keep bytes outside the image, verify, ...).
 	Flash flash.Options
+	// Estimate gives the plan an estimated duration from the chip's
+	// datasheet timing (package part) when Flash.Timing is nil.
+	Estimate bool
 	// DFU tunes the protocol engine (timeouts, transcript).
 	DFU dfu.Options
 	// DryRun stops after the plan: nothing is erased or written.
@@ -202,6 +206,7 @@ type job struct {
 	opts    *Options
 	rep     *Report
 	clock   usb.Clock
+	chip    *part.Chip    // the chip the database identified
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
@@ -238,7 +243,11 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil || survey == nil {
 		return err
 	}
-	plan, err := flash.NewPlan(j.img, survey, &opts.Flash)
+	fopts := opts.Flash
+	if opts.Estimate && fopts.Timing == nil {
+		fopts.Timing = flash.DatasheetTiming(j.chip.Family)
+	}
+	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
 		return err
 	}
@@ -270,7 +279,9 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
-	if err := j.guard(checkPart(s.Board, l)); err != nil {
+	chip, known := board.Chip(s.Board.Descriptors.Device, l)
+	j.chip = chip
+	if err := j.guard(checkPart(s.Board, l, chip, known)); err != nil {
 		return nil, err
 	}
 	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
@@ -281,13 +292,13 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 		return nil, err
 	}
 	opts.emit(board.PhaseStarted{Phase: board.Surveying})
-	if wp := prot.Protected(l, touched(blind)); len(wp) > 0 {
+	if wp := prot.Protected(chip, touched(blind)); len(wp) > 0 {
 		if !opts.Override {
 			return nil, &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", board.SectorList(wp))}
 		}
 		opts.emit(board.WriteUnprotecting{Sectors: wp, DryRun: opts.DryRun})
 		if !opts.DryRun {
-			return nil, unprotect(ctx, s, prot, wp)
+			return nil, unprotect(ctx, s, chip, prot, wp)
 		}
 	}
 	survey, err := flash.TakeSurvey(ctx, s.Conn(), j.img, func(done, total int) {

@@ -73,9 +73,9 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		"rom_bcd_device": fmt.Sprintf("0x%04x", b.Info.Descriptors.Device.Device),
 		"functional":     d.Functional.String(),
 	}
-	inferred := d.Family.Name
+	inferred := d.Chip.Name
 	if !d.Known {
-		inferred = "unknown STM32F4 (flash " + part.Shape(d.Flash) + ")"
+		inferred = "unknown STM32F4 (flash " + d.Chip.Shape() + ")"
 	}
 	doc["part_inferred"] = inferred
 	var alts []altInfo
@@ -90,7 +90,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
-			doc["simulated"] = map[string]any{"board": sb.Model().Name, "part": sb.Part().Name, "uid": part.UIDSerial(sb.UID()), "note": "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
+			doc["simulated"] = map[string]any{"board": sb.Model().Name, "part": sb.Part().Name, "uid": part.UIDHex(sb.UID()), "note": "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
 		}
 	}
 	if e.json {

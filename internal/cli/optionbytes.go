@@ -87,7 +87,7 @@ func (f *optFlags) parse() error {
 // numbers index the sectors of layout (internal flash), whose nWRP bits
 // part.WRPBit finds: on dual-bank parts bank 2 starts again at bit 0 in the
 // second block (RM0090 3.7.1, table 17).
-func (f *optFlags) apply(cur []optionbytes.Block, layout board.Layout) ([]optionbytes.Block, error) {
+func (f *optFlags) apply(cur []optionbytes.Block, layout board.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
 	out := append([]optionbytes.Block(nil), cur...)
 	if f.rdpSet {
 		out[0].RDP = f.rdpVal
@@ -107,7 +107,7 @@ func (f *optFlags) apply(cur []optionbytes.Block, layout board.Layout) ([]option
 			if s >= len(secs) {
 				return nil, usageError("sector %d: this board has sectors 0-%d (softdfu info shows them)", s, len(secs)-1)
 			}
-			bank, bit := part.WRPBit(layout, secs[s])
+			bank, bit := chip.WRPBit(secs[s].Address)
 			if bank < 0 || bank >= len(out) {
 				return nil, usageError("sector %d: no option-byte block of this board holds its protection bit", s)
 			}
@@ -166,23 +166,22 @@ write; softdfu follows the board on its port and shows the new values.
 // optionBytes shows the option bytes, or changes them and shows what the
 // board took.
 func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) error {
-	opts := &board.Options{}
-	opts.DFU.AllowRDPLevel2 = f.rdpVal == optionbytes.RDPLevel2 && f.permanentlyLock
-	s, err := e.openSession(ctx, sel, "option-bytes", opts)
+	s, err := e.openSession(ctx, sel, "option-bytes", nil)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	path, flashLayout := s.Board.Path, s.Layout()
+	chip, _ := s.Chip()
 	cur, err := s.OptionBytes(ctx)
 	if err != nil {
 		return err
 	}
 	if !f.changes() {
 		s.Close()
-		return e.showOptionBytes(path, cur, nil, flashLayout)
+		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
 	}
-	want, err := f.apply(cur.Blocks, flashLayout)
+	want, err := f.apply(cur.Blocks, flashLayout, chip)
 	if err != nil {
 		return err
 	}
@@ -192,33 +191,33 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	if cur.Blocks[0].Level() == 1 && want[0].Level() == 0 {
 		e.warn("%s: leaving read protection level 1: the chip mass-erases its flash", path)
 	}
-	w, err := s.WriteOptionBytes(ctx, cur, want, f.resetTimeout, func(ev board.Event) {
+	w, err := s.WriteOptionBytes(ctx, cur, want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.permanentlyLock, Events: func(ev board.Event) {
 		if _, text := noteText(ev); text != "" {
 			e.say("%s: %s", path, text)
 		}
-	})
+	}})
 	switch {
 	case err != nil:
 		e.result(path, err, nil)
 		return err
 	case w.Blocks == 0:
 		e.say("%s: nothing to change", path)
-		return e.showOptionBytes(path, cur, nil, flashLayout)
+		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
 	case w.Now == nil:
 		e.result(path, nil, map[string]any{"written": true, "back": false})
 		e.say("%s: option bytes written; the board did not come back in the ROM bootloader within %v (it may run its application: softdfu info shows the values once it is in the bootloader again)", path, f.resetTimeout)
 		return nil
 	}
 	e.say("%s: the board reset and is back in the ROM bootloader; the option bytes now:", path)
-	return e.showOptionBytes(path, w.Now, w.Mismatch, flashLayout)
+	return e.showOptionBytes(path, w.Now, w.Mismatch, flashLayout, chip)
 }
 
 // showOptionBytes prints the blocks (and, with want, whether the board
 // took the values asked for).
-func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout) error {
+func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout, chip *part.Chip) error {
 	addrs, blocks := o.Addrs, o.Blocks
 	protected := []int{}
-	for _, sec := range o.Protected(layout, layout.All()) {
+	for _, sec := range o.Protected(chip, layout.All()) {
 		protected = append(protected, sec.Index)
 	}
 	b0 := blocks[0]
