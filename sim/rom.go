@@ -11,7 +11,7 @@ import (
 	"github.com/softdfu/softdfu/usb"
 )
 
-// ROM bootloader USB identity (PROTOCOL.md section 3).
+// ROM bootloader USB identity (docs/PROTOCOL.md section 3).
 const (
 	romVendor       = 0x0483
 	romProduct      = 0xdf11
@@ -19,7 +19,7 @@ const (
 	romProductName  = "STM32  BOOTLOADER"
 )
 
-// USBTiming models full-speed USB on endpoint 0 (PROTOCOL.md section 4;
+// USBTiming models full-speed USB on endpoint 0 (docs/PROTOCOL.md section 4;
 // UNVERIFIED, a parameter): each control transfer costs one frame plus its
 // data at PerByte.
 type USBTiming struct {
@@ -277,7 +277,7 @@ func (r *rom) class(s usb.Setup, out []byte) ([]byte, error) {
 			return nil, nil
 		}
 		// ST's DFU code answers CLRSTATUS outside dfuERROR by entering
-		// dfuERROR/errUNKNOWN (PROTOCOL.md section 2).
+		// dfuERROR/errUNKNOWN (docs/PROTOCOL.md section 2).
 		r.state, r.status = stateError, errUnknown
 		return nil, nil
 	case reqAbort:

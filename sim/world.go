@@ -26,7 +26,7 @@ type Options struct {
 	LowVoltage bool
 	// LeaveAnswersStatus makes the ROM answer the GETSTATUS that starts a
 	// leave before it drops off the bus. Off by default: the real ROM
-	// usually leaves before the answer completes (PROTOCOL.md section 3).
+	// usually leaves before the answer completes (docs/PROTOCOL.md section 3).
 	LeaveAnswersStatus bool
 	// PollProgram, when not zero, replaces the bwPollTimeout every ROM
 	// reports for a data block (ROMVersion.PollProgram), for example the
