@@ -1,6 +1,7 @@
 package board
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
@@ -118,4 +119,48 @@ func emit(events func(Event), ev Event) {
 	if events != nil {
 		events(ev)
 	}
+}
+
+// String says what happened, in library terms.
+func (e Entered) String() string {
+	if e.Again {
+		return fmt.Sprintf("the board came back running its application; entered the ROM bootloader again with %s", e.Method)
+	}
+	return fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", e.Method, e.ROM.ID(), e.ROM.Descriptors.Serial(), e.ROM.Path)
+}
+
+// String says what happened, in library terms.
+func (e Retrying) String() string {
+	return fmt.Sprintf("attempt %d failed: %v; reading the board again and planning from what is on it now", e.Attempt, e.Err)
+}
+
+// String says what happened, in library terms.
+func (e Overridden) String() string { return fmt.Sprintf("overridden: writing it anyway: %v", e.Guard) }
+
+// String says what happened, in library terms.
+func (e WriteUnprotecting) String() string {
+	if e.DryRun {
+		return fmt.Sprintf("would remove the write protection of sector(s) %s (dry run: not done)", SectorList(e.Sectors))
+	}
+	return fmt.Sprintf("removing the write protection of sector(s) %s; the board resets and the update continues", SectorList(e.Sectors))
+}
+
+// String says what happened, in library terms.
+func (LeavingUnchanged) String() string {
+	return "dry run: leaving the bootloader, the application was not changed"
+}
+
+// String says what happened, in library terms.
+func (e OptionWrite) String() string {
+	return fmt.Sprintf("writing option bytes at 0x%08x: %s", e.Address, Change(e.From, e.To, e.Bank))
+}
+
+// String says what happened, in library terms.
+func (NoReset) String() string {
+	return "the board did not reset after the write (unexpected for an STM32F4 ROM)"
+}
+
+// String says what happened, in library terms.
+func (e Waiting) String() string {
+	return fmt.Sprintf("waiting up to %v for a %s to appear", e.For, e.What)
 }

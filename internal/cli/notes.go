@@ -33,12 +33,7 @@ var phaseMessage = map[board.Phase]string{
 func noteText(ev board.Event) (board.Phase, string) {
 	switch ev := ev.(type) {
 	case board.Entered:
-		if ev.Again {
-			return board.Entering, fmt.Sprintf("the board came back running its application; entered the ROM bootloader again with %s", ev.Method)
-		}
-		return board.Entering, fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", ev.Method, ev.ROM.ID(), ev.ROM.Descriptors.Serial(), ev.ROM.Path)
-	case board.Retrying:
-		return "", fmt.Sprintf("attempt %d failed: %v; reading the board again and planning from what is on it now", ev.Attempt, ev.Err)
+		return board.Entering, ev.String()
 	case board.Overridden:
 		var ge *update.GuardError
 		if errors.As(ev.Guard, &ge) && errors.Is(ge, update.ErrUnknownPart) {
@@ -49,16 +44,9 @@ func noteText(ev board.Event) (board.Phase, string) {
 		}
 		return "", fmt.Sprintf("--force: writing it anyway: %v", ev.Guard)
 	case board.WriteUnprotecting:
-		if ev.DryRun {
-			return "", fmt.Sprintf("--force: would remove the write protection of sector(s) %s (dry run: not done)", board.SectorList(ev.Sectors))
-		}
-		return "", fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", board.SectorList(ev.Sectors))
-	case board.LeavingUnchanged:
-		return "", "dry run: leaving the bootloader, the application was not changed"
-	case board.OptionWrite:
-		return "", fmt.Sprintf("writing option bytes at 0x%08x: %s", ev.Address, board.Change(ev.From, ev.To, ev.Bank))
-	case board.NoReset:
-		return "", "the board did not reset after the write (unexpected for an STM32F4 ROM)"
+		return "", "--force: " + ev.String()
+	case fmt.Stringer:
+		return "", ev.String()
 	}
 	return "", ""
 }
