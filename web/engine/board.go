@@ -24,7 +24,8 @@ var cloneROMs = []part.USBID{{Vendor: 0x2E3C, Product: 0xDF11}, {Vendor: 0x28E9,
 
 // usbFilters are the devices the page asks the browser for: every ROM
 // bootloader the chip database knows, the clones', and running
-// CircuitPython and MicroPython boards (for DFU_DETACH).
+// applications with ST's, CircuitPython's or MicroPython's vendor ID (for
+// DFU_DETACH on a DFU run-time interface).
 func usbFilters() []map[string]int {
 	var out []map[string]int
 	for _, id := range append(part.ROMIDs(), cloneROMs...) {
@@ -33,7 +34,7 @@ func usbFilters() []map[string]int {
 			out = append(out, f)
 		}
 	}
-	for _, v := range []int{enter.VendorAdafruit, enter.VendorMicroPython} {
+	for _, v := range []int{enter.VendorST, enter.VendorAdafruit, enter.VendorMicroPython} {
 		out = append(out, map[string]int{"vendorId": v})
 	}
 	return out
