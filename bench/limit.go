@@ -3,9 +3,9 @@ package bench
 import (
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/sim"
-	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -19,7 +19,7 @@ type Range struct {
 func (r Range) End() uint64 { return uint64(r.Address) + uint64(r.Size) }
 
 // Minimum is the protocol minimum of a plan: what no host can beat with
-// the ROM DfuSe bootloader (PROTOCOL.md section 4).
+// the ROM DfuSe bootloader (docs/PROTOCOL.md section 4).
 type Minimum struct {
 	// Time is Flash + USB.
 	Time time.Duration
@@ -42,7 +42,7 @@ func optionBlocks(p *flash.Plan) int {
 	if len(secs) == 0 {
 		return 0
 	}
-	chip, _ := update.Chip(usb.DeviceDescriptor{}, p.Layout)
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, p.Layout)
 	return len(chip.OptionBlocks)
 }
 

@@ -80,6 +80,8 @@ type Conn struct {
 	lastPoll  time.Duration // the last bwPollTimeout the device reported
 	erasing   bool          // poll is waiting for an erase
 	transfers int
+	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
+	ptrKnown  bool
 }
 
 // Open claims DFU interface iface of dev, selects alternate setting alt and
@@ -168,12 +170,14 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		return fmt.Errorf("dfu: DFU interface %d has no alternate setting %d; it has %s", c.iface.Number, alt, strings.Join(alts, ", "))
 	}
 	if err := c.dev.SetAlternate(ctx, c.iface.Number, alt); err != nil {
-		return fmt.Errorf("dfu: selecting alternate setting %d of interface %d: %w", alt, c.iface.Number, err)
+		op := fmt.Sprintf("selecting alternate setting %d of interface %d", alt, c.iface.Number)
+		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
-	c.alt, c.known = alt, false
+	c.alt, c.known, c.ptrKnown = alt, false, false
 	name, err := usb.ReadString(ctx, c.dev, a.StringIndex)
 	if err != nil {
-		return fmt.Errorf("dfu: reading the name of alternate setting %d: %w", alt, err)
+		op := fmt.Sprintf("reading the name of alternate setting %d", alt)
+		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
 	c.altName, c.layout = name, Layout{}
 	// Run-time interfaces may carry any name, '@' or not.
@@ -236,6 +240,9 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		defer cancel()
 	}
 	n, err := c.dev.Control(ctx, s, data)
+	if err != nil {
+		c.ptrKnown = false
+	}
 	if c.opts.Log != nil {
 		line := fmt.Sprintf("%-9s %v", req, s)
 		if !in && len(data) > 0 {
@@ -311,6 +318,7 @@ func (c *Conn) GetState(ctx context.Context) (State, error) {
 // moves the device to dfuERROR/errUNKNOWN when it gets CLRSTATUS in any
 // other state. Recover does this right.
 func (c *Conn) ClearStatus(ctx context.Context) error {
+	c.ptrKnown = false
 	if _, err := c.control(ctx, ReqClrStatus, 0, nil, false); err != nil {
 		c.known = false
 		return fmt.Errorf("dfu: CLRSTATUS: %w", err)
@@ -347,6 +355,9 @@ func (c *Conn) Detach(ctx context.Context, timeout time.Duration) error {
 // DfuSe commands; most callers want those.
 func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) error {
 	c.known = false
+	if block == 0 || len(data) == 0 {
+		c.ptrKnown = false // a DfuSe command, or the end of the session
+	}
 	if _, err := c.control(ctx, ReqDnload, block, data, false); err != nil {
 		return fmt.Errorf("dfu: DNLOAD block %d: %w", block, err)
 	}
@@ -357,6 +368,9 @@ func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) err
 // number block and returns the number of bytes the device sent.
 func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, error) {
 	c.known = false
+	if block < firstDataBlock {
+		c.ptrKnown = false // Get Commands, or a block the ROM refuses
+	}
 	n, err := c.control(ctx, ReqUpload, block, buf, true)
 	if err != nil {
 		return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)

@@ -5,12 +5,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/softdfu/softdfu/usb"
 )
 
-// USBTiming models full-speed USB on endpoint 0 (PROTOCOL.md section 4;
+// USBTiming models full-speed USB on endpoint 0 (docs/PROTOCOL.md section 4;
 // UNVERIFIED, a parameter): each control transfer costs one frame plus its
 // data at PerByte.
 type USBTiming struct {
@@ -32,7 +33,7 @@ var romFunctionalDescriptor = []byte{9, usb.DescDFUFunctional, 0x0B, 255, 0, 0x0
 var romCommands = []byte{dfuseCmdGetCommands, dfuseCmdSetAddress, dfuseCmdErase, dfuseCmdUnprotect}
 
 // romDescriptors builds the ROM's descriptor set for a board.
-// Its USB identity comes from the chip database (ST's: PROTOCOL.md
+// Its USB identity comes from the chip database (ST's: docs/PROTOCOL.md
 // section 3).
 func romDescriptors(b *Board) *usb.Descriptors {
 	f := b.part.Chip.Family
@@ -80,7 +81,7 @@ type rom struct {
 	state  uint8
 	status uint8
 	ptr    uint32
-	config uint8
+	config atomic.Uint32 // bConfigurationValue set by the host; 0 = Address state
 
 	// A download waiting for the GETSTATUS that executes it.
 	pending     bool
@@ -111,12 +112,15 @@ type rom struct {
 }
 
 func newROM(b *Board) *rom {
-	r := &rom{b: b, desc: romDescriptors(b), gone: make(chan struct{}), state: stateIdle, ptr: FlashBase, config: 0}
+	r := &rom{b: b, desc: romDescriptors(b), gone: make(chan struct{}), state: stateIdle, ptr: FlashBase}
 	if b.rom.StartsInError {
 		r.state, r.status = stateError, errFirmware
 	}
 	return r
 }
+
+// configuration does not wait for r.mu: a busy ROM holds it.
+func (r *rom) configuration() uint8 { return uint8(r.config.Load()) }
 
 // Descriptors implements usb.Gadget.
 func (r *rom) Descriptors() *usb.Descriptors { return r.desc }
@@ -235,21 +239,29 @@ func (r *rom) standard(s usb.Setup) ([]byte, error) {
 		return nil, nil
 	case usb.ReqSetConfiguration:
 		if s.Value <= 1 {
-			r.config = uint8(s.Value)
+			// A new configuration selects alternate setting 0 (USB 2.0
+			// section 9.1.1.5); the same one again changes nothing.
+			if uint32(s.Value) != r.config.Load() {
+				r.config.Store(uint32(s.Value))
+				r.alt, r.ptr = 0, FlashBase
+			}
 			return nil, nil
 		}
 	case usb.ReqGetConfiguration:
-		return []byte{r.config}, nil
+		return []byte{r.configuration()}, nil
 	case usb.ReqGetStatus:
 		return []byte{0, 0}, nil
 	case usb.ReqSetInterface:
-		if s.Index == 0 && int(s.Value) < len(r.b.part.AltNames) {
+		// Only a configured device has interfaces (USB 2.0 section
+		// 9.4.10: a request error in the Address state; ST's DFU class
+		// serves SET_INTERFACE and GET_INTERFACE only when configured).
+		if r.configuration() != 0 && s.Index == 0 && int(s.Value) < len(r.b.part.AltNames) {
 			r.alt = uint8(s.Value)
 			r.ptr = r.altBase()
 			return nil, nil
 		}
 	case usb.ReqGetInterface:
-		if s.Index == 0 {
+		if r.configuration() != 0 && s.Index == 0 {
 			return []byte{r.alt}, nil
 		}
 	}
@@ -275,8 +287,8 @@ func (r *rom) class(s usb.Setup, out []byte) ([]byte, error) {
 			return nil, nil
 		}
 		// ST's DFU code answers CLRSTATUS outside dfuERROR by entering
-		// dfuERROR/errUNKNOWN (PROTOCOL.md section 2); that also ends an
-		// erase stuck in dfuDNBUSY (StaysBusy).
+		// dfuERROR/errUNKNOWN (docs/PROTOCOL.md section 2); that also ends
+		// an erase stuck in dfuDNBUSY (StaysBusy).
 		r.state, r.status, r.stuck2 = stateError, errUnknown, false
 		return nil, nil
 	case reqAbort:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
@@ -17,6 +18,10 @@ import (
 
 // Recovery is what to do with a board an update left unfinished.
 const Recovery = "the ROM bootloader is always reachable: hold BOOT0 high and press reset (or power-cycle the board), then run the same command again: it reads the board and writes only what is missing"
+
+// RecoveryVerified is what to do with a board that holds the verified
+// image but failed while leaving the bootloader.
+const RecoveryVerified = "the board holds the new image, verified: reset it with BOOT0 low (or power-cycle it) to start the application; running the same command again after a reset with BOOT0 high writes nothing and only leaves"
 
 // retryable reports whether an attempt that failed with err may be tried
 // again after reading the board afresh: the board left the bus, a request
@@ -30,7 +35,7 @@ func retryable(err error) bool {
 	switch {
 	case err == nil, errors.As(err, &ie), errors.As(err, &ge), errors.As(err, &be),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, dfu.ErrStillBusy), errors.Is(err, ErrNotInDFU), errors.Is(err, ErrNoApp):
+		errors.Is(err, dfu.ErrStillBusy), errors.Is(err, board.ErrNotInDFU), errors.Is(err, board.ErrNoApp):
 		return false
 	}
 	var ve *flash.VerifyError
@@ -58,75 +63,27 @@ func reconnectTimeout(d time.Duration) time.Duration {
 	return d
 }
 
-// WaitDFU waits until a device in DFU mode is enumerated on port path, for
-// at most timeout (default 10 s) of clock time (nil: the host's clock). It
-// returns nil, nil when none appeared in time.
-func WaitDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, timeout time.Duration) (*usb.DeviceInfo, error) {
-	if clock == nil {
-		clock = usb.ClockOf(host)
-	}
-	deadline := clock.Now().Add(reconnectTimeout(timeout))
-	const poll = 50 * time.Millisecond
-	for {
-		devs, err := host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			if d.Path == path {
-				if _, err := dfuInterface(d); err == nil {
-					return &d, nil
-				}
-			}
-		}
-		if !clock.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := clock.Sleep(ctx, poll); err != nil {
-			return nil, err
-		}
-	}
-}
-
 // comeBack waits for the board on port path to be back in DFU mode. A
 // board entered from software (BOOT0 low) that was reset during the update
 // comes back running its application when the application is intact: with
 // Options.Enter it is entered again.
 func (j *job) comeBack(ctx context.Context, path string) (*usb.DeviceInfo, error) {
-	clock := j.clock
-	if clock == nil {
-		clock = usb.ClockOf(j.host)
+	seen, err := board.Wait(ctx, j.host, j.clock, reconnectTimeout(j.opts.ReconnectTimeout), board.OnPort(path, func(d usb.DeviceInfo) bool {
+		return board.InDFU(d) || j.opts.canEnter(d)
+	}))
+	if seen == nil || err != nil {
+		return nil, err
 	}
-	deadline := clock.Now().Add(reconnectTimeout(j.opts.ReconnectTimeout))
-	const poll = 50 * time.Millisecond
-	for {
-		devs, err := j.host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			if d.Path != path {
-				continue
-			}
-			if _, err := dfuInterface(d); err == nil {
-				return &d, nil
-			}
-			if e := j.opts.Enter; e != nil && (e.Method != "" || len(enter.Methods(d.Descriptors)) > 0) {
-				res, err := enter.Enter(ctx, j.host, d, *e)
-				if err != nil {
-					return nil, fmt.Errorf("the board came back running its application and entering the bootloader again failed: %w", err)
-				}
-				j.opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("the board came back running its application; entered the ROM bootloader again with %s", res.Method)})
-				return &res.ROM, nil
-			}
-		}
-		if !clock.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := clock.Sleep(ctx, poll); err != nil {
-			return nil, err
-		}
+	d := seen.Device
+	if board.InDFU(d) {
+		return &d, nil
 	}
+	res, err := enter.Enter(ctx, j.host, d, *j.opts.Enter)
+	if err != nil {
+		return nil, fmt.Errorf("the board came back running its application and entering the bootloader again failed: %w", err)
+	}
+	j.opts.emit(board.Entered{Method: string(res.Method), ROM: res.ROM, Again: true})
+	return &res.ROM, nil
 }
 
 // Sector states in a BoardState.
@@ -150,8 +107,13 @@ type SectorState struct {
 type BoardState struct {
 	// Read is true when the state was read back from the board after the
 	// failure; false when the board could not be reached (every sector is
-	// then SectorUnknown).
+	// then SectorUnknown, unless Verified).
 	Read bool `json:"read"`
+	// Verified is true when the board could not be read after the
+	// failure but this update had read back every touched sector and
+	// found the image before it (a failure while leaving): the sectors are
+	// SectorGood as verified.
+	Verified bool `json:"verified"`
 	// Sectors are the sectors the image touches.
 	Sectors []SectorState `json:"sectors"`
 	// Vectors says whether the vector table at the boot address can boot:
@@ -173,7 +135,10 @@ func (s *BoardState) String() string {
 		by[x.State] = append(by[x.State], fmt.Sprintf("%d", x.Index))
 	}
 	how := "as read back after the failure"
-	if !s.Read {
+	switch {
+	case s.Verified:
+		how = "as verified before the failure; the board could not be read after it"
+	case !s.Read:
 		how = "the board could not be read after the failure"
 	}
 	fmt.Fprintf(&b, "board state (%s):", how)
@@ -197,6 +162,14 @@ func (j *job) assess(ctx context.Context, info usb.DeviceInfo) *BoardState {
 	}
 	sv, err := j.reread(ctx, info)
 	if err != nil || sv == nil || sv.Protected {
+		if j.verified {
+			st.Verified = true
+			for i := range st.Sectors {
+				st.Sectors[i].State = SectorGood
+			}
+			st.Vectors = j.imageVectors()
+			st.Recovery = RecoveryVerified
+		}
 		return st
 	}
 	st.Read = true
@@ -219,29 +192,34 @@ func (j *job) assess(ctx context.Context, info usb.DeviceInfo) *BoardState {
 	return st
 }
 
+// imageVectors says whether the image's own vector table at the boot
+// address can boot, for a board verified to hold the image.
+func (j *job) imageVectors() string {
+	if j.rep.Plan == nil || len(j.rep.Plan.Layout.All()) == 0 {
+		return "unknown"
+	}
+	l := j.rep.Plan.Layout
+	if _, _, ok := j.img.VectorTable(l.All()[0].Address); !ok {
+		return "unknown"
+	}
+	if CheckBoot(j.img, l) == nil {
+		return "bootable"
+	}
+	return "not bootable"
+}
+
 // reread finds the board again (briefly) and surveys it read-only.
 func (j *job) reread(ctx context.Context, info usb.DeviceInfo) (*flash.Survey, error) {
-	next, err := WaitDFU(ctx, j.host, info.Path, j.clock, time.Second)
+	next, err := board.WaitDFU(ctx, j.host, info.Path, j.clock, time.Second)
 	if err != nil || next == nil {
 		return nil, fmt.Errorf("board not back in DFU mode: %v", err)
 	}
-	itf, err := dfuInterface(*next)
+	s, err := board.Open(ctx, j.host, *next, &board.Options{DFU: j.opts.DFU})
 	if err != nil {
 		return nil, err
 	}
-	dev, err := j.host.Open(ctx, *next)
-	if err != nil {
-		return nil, err
-	}
-	defer dev.Close()
-	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &j.opts.DFU)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Recover(ctx); err != nil {
-		return nil, err
-	}
-	return flash.TakeSurvey(ctx, conn, j.img, nil)
+	defer s.Close()
+	return flash.TakeSurvey(ctx, s.Conn(), j.img, nil)
 }
 
 // classify says what sector s holds in survey sv.
@@ -272,6 +250,9 @@ func (j *job) classify(s dfu.Sector, sv *flash.Survey) string {
 // BackupError reports a backup that could not be taken or saved: nothing
 // was erased or written.
 type BackupError struct{ Err error }
+
+// Kind is board.Backup.
+func (e *BackupError) Kind() board.Kind { return board.Backup }
 
 // Error says that nothing was changed.
 func (e *BackupError) Error() string {
