@@ -212,9 +212,7 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 		}
 		if f != nil {
 			final[s.Index] = f
-			for _, pc := range sp.pieces(f) {
-				pieces = append(pieces, alignSpan(pc, s.Address, f, o.WriteUnit))
-			}
+			pieces = append(pieces, alignSpans(sp.pieces(f), s.Address, f, o.WriteUnit)...)
 		}
 		if sp.Action.Erases() && sp.unknown {
 			unknown++
@@ -574,14 +572,24 @@ func (si sectorImage) wordsUsed(base uint32, cur []byte, w int) string {
 	return ""
 }
 
-// alignSpan widens a span of the sector at base (final content f) to
-// whole flash words of w bytes, with the bytes the sector will hold; w of
-// 4 or less leaves it as it is. The sector's size is a multiple of w.
-func alignSpan(s Span, base uint32, f []byte, w int) Span {
+// alignSpans widens the spans of one sector at base (final content f, in
+// address order) to whole flash words of w bytes, with the bytes the
+// sector will hold, and joins spans that then share a word, so that no
+// word is written twice; w of 4 or less leaves them as they are. The
+// sector's size is a multiple of w.
+func alignSpans(spans []Span, base uint32, f []byte, w int) []Span {
 	if w <= 4 {
-		return s
+		return spans
 	}
-	lo := int(s.Address-base) / w * w
-	hi := min((int(s.End()-uint64(base))+w-1)/w*w, len(f))
-	return Span{Address: base + uint32(lo), Data: f[lo:hi]}
+	var out []Span
+	for _, s := range spans {
+		lo := int(s.Address-base) / w * w
+		hi := min((int(s.End()-uint64(base))+w-1)/w*w, len(f))
+		if n := len(out); n > 0 && uint64(base)+uint64(lo) <= out[n-1].End() {
+			lo = int(out[n-1].Address - base)
+			out = out[:n-1]
+		}
+		out = append(out, Span{Address: base + uint32(lo), Data: f[lo:hi]})
+	}
+	return out
 }

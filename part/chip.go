@@ -129,12 +129,21 @@ func (c *Chip) StackOK(msp uint32) bool {
 	return false
 }
 
-// DescribeRAM lists the chip's RAM for messages: "(0x20000000, 0x20020000]
-// or (0x10000000, 0x10010000]".
+// DescribeRAM lists the chip's RAM for messages: "SRAM (0x20000000,
+// 0x20020000] or CCM RAM (0x10000000, 0x10010000]".
 func (c *Chip) DescribeRAM() string {
 	var s []string
-	for _, r := range c.RAM {
-		s = append(s, fmt.Sprintf("(0x%08x, 0x%08x]", r.Start, r.End()))
+	for i, r := range c.RAM {
+		name := "RAM"
+		switch {
+		case i == 0:
+			name = "SRAM"
+		case r.Start == 0x10000000:
+			name = "CCM RAM"
+		case r.Start == 0:
+			name = "ITCM RAM"
+		}
+		s = append(s, fmt.Sprintf("%s (0x%08x, 0x%08x]", name, r.Start, r.End()))
 	}
 	return strings.Join(s, " or ")
 }
@@ -144,7 +153,7 @@ func (c *Chip) DescribeRAM() string {
 func (c *Chip) BootOK(msp, reset uint32) []string {
 	var why []string
 	if !c.StackOK(msp) {
-		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in the RAM %s of %s", msp, c.DescribeRAM(), c.Name))
+		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in %s of %s", msp, c.DescribeRAM(), c.Name))
 	}
 	if reset&1 == 0 {
 		why = append(why, fmt.Sprintf("reset vector 0x%08x is even (not a Thumb address)", reset))
