@@ -2,7 +2,6 @@ package interop
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -316,4 +315,3 @@ func flashDiff(s, d, start []byte) (n, kept int) {
 	return n, kept
 }
 
-var _ = bytes.Equal
