@@ -19,7 +19,7 @@ type Range struct {
 func (r Range) End() uint64 { return uint64(r.Address) + uint64(r.Size) }
 
 // Minimum is the protocol minimum of a plan: what no host can beat with
-// the ROM DfuSe bootloader (PROTOCOL.md section 4).
+// the ROM DfuSe bootloader (docs/PROTOCOL.md section 4).
 type Minimum struct {
 	// Time is Flash + USB.
 	Time time.Duration

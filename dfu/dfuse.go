@@ -105,7 +105,9 @@ func (c *Conn) GetCommands(ctx context.Context) ([]byte, error) {
 }
 
 // explain turns a refused request into a *StatusError when the device can
-// say why (GETSTATUS), keeping the transport error inside.
+// say why (GETSTATUS), keeping the transport error inside. A device that
+// refused a request and says dfuDNBUSY is stuck (ErrStuck): nothing it
+// was asked to do is pending.
 func (c *Conn) explain(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, usb.ErrStall) {
 		return err
@@ -114,7 +116,24 @@ func (c *Conn) explain(ctx context.Context, op string, err error) error {
 	if serr != nil {
 		return err
 	}
+	if st.State == StateDnbusy {
+		return &StatusError{Op: op, State: st.State, Status: st.Status, Err: fmt.Errorf("%w; it stalled the request (%w)", ErrStuck, usb.ErrStall)}
+	}
 	return &StatusError{Op: op, State: st.State, Status: st.Status, Err: err}
+}
+
+// explainStuck is explain for a refused standard request (selecting an
+// alternate setting, reading a string): only a stuck device turns it into
+// a *StatusError; any other answer keeps err as it is.
+func (c *Conn) explainStuck(ctx context.Context, op string, err error) error {
+	if !errors.Is(err, usb.ErrStall) {
+		return err
+	}
+	var se *StatusError
+	if e := c.explain(ctx, op, err); errors.As(e, &se) && errors.Is(se, ErrStuck) {
+		return e
+	}
+	return err
 }
 
 // blocks checks that n bytes at addr fit the address space and the 16-bit
@@ -223,7 +242,7 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 		if gone(err) {
 			return nil
 		}
-		return fmt.Errorf("dfu: leave: %w", err)
+		return c.explain(ctx, "leave", err)
 	}
 	st, err := c.GetStatus(ctx)
 	if err != nil {

@@ -210,7 +210,7 @@ func (b *Board) jump(addr uint32) {
 }
 
 // checkVectors returns why the vector table at addr cannot boot, or "".
-// PROTOCOL.md section 4: the initial MSP lies in (RAM start, RAM end] of SRAM
+// docs/PROTOCOL.md section 4: the initial MSP lies in (RAM start, RAM end] of SRAM
 // or CCM RAM, the reset vector is odd (Thumb) and points into flash.
 func (b *Board) checkVectors(addr uint32) string {
 	msp, ok1 := b.mem.word(addr)

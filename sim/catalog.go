@@ -40,7 +40,7 @@ type ROMVersion struct {
 	BCDDevice uint16
 	// PollMassErase is the bwPollTimeout reported for a mass erase; zero
 	// means "report the typical mass-erase time". The F405/F407 ROM reports
-	// 100 ms for an erase that takes seconds (PROTOCOL.md section 3).
+	// 100 ms for an erase that takes seconds (docs/PROTOCOL.md section 3).
 	PollMassErase time.Duration
 	// PollProgram is the bwPollTimeout reported for a data block; zero
 	// means the typical programming time of a full block (UNVERIFIED).
@@ -49,7 +49,7 @@ type ROMVersion struct {
 	// Commands (UNVERIFIED).
 	PollCommand time.Duration
 	// StartsInError makes the first GETSTATUS after the ROM starts answer
-	// dfuERROR/errFIRMWARE, as some ROMs do (PROTOCOL.md section 2).
+	// dfuERROR/errFIRMWARE, as some ROMs do (docs/PROTOCOL.md section 2).
 	StartsInError bool
 	// HSEMissProbability is the chance that the ROM misses the crystal at
 	// start and resets the chip (old ROMs with a 12 MHz crystal).
@@ -174,7 +174,7 @@ func newPart(name string, rom ROMVersion, uid [12]byte) *Part {
 	return p
 }
 
-// ROM versions. romOld is the F405/F407 ROM of the PROTOCOL.md log
+// ROM versions. romOld is the F405/F407 ROM with bcdDevice 0x2100
 // (bcdDevice 0x2100, 100 ms reported for a mass erase). Published logs show
 // F405/F407 boards with 0x2200 ROMs as well; which one the Feather F405 and
 // the F407 Discovery ship with is UNVERIFIED (docs/SIMULATOR.md).
@@ -190,7 +190,7 @@ func romVersion(r part.ROM) ROMVersion {
 }
 
 // Parts is the catalog of simulated parts, by part name. Flash maps from the
-// reference manuals (PROTOCOL.md section 4); RAM from the datasheets.
+// reference manuals (docs/PROTOCOL.md section 4); RAM from the datasheets.
 var Parts = map[string]*Part{
 	"STM32F401CC": newPart("STM32F401CC", romNew, uid(0x00310041, 0x3137510d, 0x36363830)),
 	"STM32F405RG": newPart("STM32F405RG", romOld, uid(0x002d0030, 0x3334510b, 0x32313533)),
@@ -230,7 +230,7 @@ var Boards = map[string]*BoardModel{
 
 // featherROM: the F405 on the Adafruit Feather has a 12 MHz crystal that
 // old ROM versions detect only marginally: about 5 of 12 starts succeed
-// (PROTOCOL.md section 1), and its ROM answers the first GETSTATUS with an
+// (docs/PROTOCOL.md section 1), and its ROM answers the first GETSTATUS with an
 // error.
 func featherROM(r *ROMVersion) {
 	r.HSEMissProbability = 7.0 / 12

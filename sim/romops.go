@@ -98,7 +98,7 @@ func (b *Board) command(r *rom, data []byte) operation {
 			op.status, op.duration = errVendor, cmdTime
 		} else if b.mem.eraseSector(i) != nil {
 			// Erasing a write-protected sector reports no error and
-			// erases nothing (PROTOCOL.md section 3).
+			// erases nothing (docs/PROTOCOL.md section 3).
 			op.duration = cmdTime
 		}
 	case len(data) == 1 && data[0] == dfuseCmdUnprotect:

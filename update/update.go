@@ -214,6 +214,9 @@ type job struct {
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
+	// verified: the last execution read back every sector the plan
+	// touched and found the image (nothing was sent to flash since).
+	verified bool
 }
 
 // once is one attempt: open, recover, check, survey, plan, execute, leave.
@@ -347,6 +350,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
 		j.changed = true
 	}
+	j.verified = false
 	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
 		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
 	})
@@ -354,6 +358,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil {
 		return err
 	}
+	j.verified = plan.Verify
 	if opts.NoLeave {
 		return conn.Recover(ctx)
 	}
