@@ -314,4 +314,3 @@ func flashDiff(s, d, start []byte) (n, kept int) {
 	}
 	return n, kept
 }
-
