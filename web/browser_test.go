@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/firmware/fwfile"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/web"
 )
@@ -109,7 +111,7 @@ func TestBrowser(t *testing.T) {
 
 // refuse drops a file whose vector table cannot boot on a board held in its
 // bootloader: the page must refuse it before erasing or writing anything.
-// Then the file the board holds plans nothing to write.
+// Then the file the board holds, as Intel HEX, plans nothing to write.
 func refuse(t *testing.T, d *driver, br *bridge, board *sim.Board, good []byte, shots string) {
 	board.SetBoot0(true)
 	board.Reset()
@@ -137,12 +139,73 @@ func refuse(t *testing.T, d *driver, br *bridge, board *sim.Board, good []byte, 
 	}
 	d.screenshot(filepath.Join(shots, "web-5-refused.png"))
 
-	dropFile(d, "firmware.bin", good)
+	var hex bytes.Buffer
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: 0x08000000, Data: good}}}
+	if err := fwfile.Encode(&hex, fwfile.IHex, img, fwfile.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dropFile(d, "firmware.hex", hex.Bytes())
 	d.waitFor("the plan", `document.getElementById("plan").hidden === false`, 30*time.Second)
+	if info := d.text("file-info"); !strings.Contains(info, "ihex") {
+		t.Errorf("file info %q: want the ihex format", info)
+	}
 	if sum := d.text("plan-summary"); !strings.Contains(sum, "0 bytes to write") || !strings.Contains(sum, "unchanged") {
 		t.Errorf("plan for the file the board holds: %q, want nothing to write and unchanged sectors", sum)
 	}
 	d.screenshot(filepath.Join(shots, "web-6-unchanged.png"))
+}
+
+// TestBrowserEntry enters the ROM bootloader from the page with every
+// method a browser allows: MicroPython's raw REPL and the Arduino core's
+// 1200-baud touch over Web Serial, DFU_DETACH over WebUSB; then the page
+// connects the bootloader the board became.
+func TestBrowserEntry(t *testing.T) {
+	if os.Getenv("SOFTDFU_BROWSER") != "1" {
+		t.Skip("set SOFTDFU_BROWSER=1 to run the page in headless chromium (Debian: apt install chromium chromium-driver)")
+	}
+	d := startDriver(t, lookPath(t, "chromedriver"), lookPath(t, "chromium", "chromium-browser", "google-chrome"))
+	for _, tc := range []struct{ spec, how, want string }{
+		{"feather-f405:micropython", "serial", "raw REPL"},
+		{"blackpill-f411:arduino", "serial", "1200-baud touch"},
+		{"nucleo-f446re:runtime", "detach", "DFU_DETACH"},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			specs, err := sim.ParseSpecs(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			world, err := sim.New(specs, sim.Options{Speed: 1, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			board := world.Boards()[0]
+			srv := httptest.NewServer(testSite(newBridge(world)))
+			defer srv.Close()
+			d.t = t
+			d.navigate(srv.URL + "/")
+			d.waitFor("the engine", `document.body.dataset.ready === "1"`, 60*time.Second)
+			if tc.how == "serial" {
+				d.click("#serial")
+			} else {
+				d.click("#connect")
+				d.waitFor("the application", `!document.getElementById("app-actions").hidden`, 20*time.Second)
+				d.click("#detach")
+			}
+			d.waitFor("the entry", `/Connect bootloader/.test(document.getElementById("entry").innerText) && !/Asking|Sending/.test(document.getElementById("entry").innerText)`, 30*time.Second)
+			if !strings.Contains(d.text("entry"), tc.want) {
+				t.Errorf("entry box %q: want %q", d.text("entry"), tc.want)
+			}
+			waitROM(t, board)
+			if tc.how == "detach" {
+				d.screenshot(filepath.Join("..", "docs", "web-7-detached.png"))
+			}
+			d.click("#connect")
+			d.waitFor("the bootloader", `/ROM bootloader/.test(document.getElementById("board-facts").innerText)`, 20*time.Second)
+			if facts := d.text("board-facts"); !strings.Contains(facts, board.ROMSerial()) || !strings.Contains(facts, "STM32F4") {
+				t.Errorf("board facts %q: want serial %s and an STM32F4 part", facts, board.ROMSerial())
+			}
+		})
+	}
 }
 
 func lookPath(t *testing.T, names ...string) string {

@@ -10,10 +10,10 @@ import (
 	"slices"
 	"syscall/js"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/part"
-	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -24,7 +24,8 @@ var cloneROMs = []part.USBID{{Vendor: 0x2E3C, Product: 0xDF11}, {Vendor: 0x28E9,
 
 // usbFilters are the devices the page asks the browser for: every ROM
 // bootloader the chip database knows, the clones', and running
-// CircuitPython and MicroPython boards (for DFU_DETACH).
+// applications with ST's, CircuitPython's or MicroPython's vendor ID (for
+// DFU_DETACH on a DFU run-time interface).
 func usbFilters() []map[string]int {
 	var out []map[string]int
 	for _, id := range append(part.ROMIDs(), cloneROMs...) {
@@ -33,7 +34,7 @@ func usbFilters() []map[string]int {
 			out = append(out, f)
 		}
 	}
-	for _, v := range []int{enter.VendorAdafruit, enter.VendorMicroPython} {
+	for _, v := range []int{enter.VendorST, enter.VendorAdafruit, enter.VendorMicroPython} {
 		out = append(out, map[string]int{"vendorId": v})
 	}
 	return out
@@ -112,7 +113,7 @@ func describeBoard(info usb.DeviceInfo) boardJSON {
 			}
 			b.Memories = append(b.Memories, m)
 			if i.Alternate == 0 {
-				if c, ok := update.Chip(d.Device, l); ok {
+				if c, ok := board.Chip(d.Device, l); ok {
 					b.Part, b.SRAM = c.Name, rangeText(c.SRAM)
 					if c.CCM.Size > 0 {
 						b.CCM = rangeText(c.CCM)
