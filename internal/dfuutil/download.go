@@ -222,6 +222,12 @@ func (r *runner) dfuseFile(ctx context.Context, conn *dfu.Conn) error {
 		}
 	}
 	r.printf("File contains %d element(s), %d bytes, for alternate setting 0\n", len(img.Segments), img.Size())
+	if conn.Alt() != 0 {
+		r.printf("Setting Alternate Interface #0 ...\n")
+		if err := conn.SelectAlt(ctx, 0); err != nil {
+			return fail(ExIOErr, "Cannot set alternate interface: %v", err)
+		}
+	}
 	if err := r.flash(ctx, conn, img); err != nil {
 		return err
 	}
