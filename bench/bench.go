@@ -10,9 +10,8 @@
 // limit, their ratio, control transfers, host CPU time and peak memory.
 // Nothing here asserts a speed: the numbers are measured and printed.
 //
-// RunInterop compares softdfu with dfu-util 0.11 through the Linux kernel
-// instead: both run in the QEMU VM of test/interop against a simulated
-// board this process serves over USB/IP in real time.
+// The comparison with dfu-util through the Linux kernel in a QEMU VM uses
+// these cases too; it is a command of its own, go run ./test/interop/bench.
 package bench
 
 import (
@@ -163,41 +162,15 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	if opts.Speed == 0 || opts.Instant {
 		opts.Speed = 1
 	}
-	simSpeed := opts.Speed
-	if opts.Instant {
-		simSpeed = 0
-	}
 	if opts.USB == (sim.USBTiming{}) {
 		opts.USB = sim.DefaultUSBTiming
 	}
 	count := max(c.Count, 1)
-	model := sim.Boards[c.Board]
-	if model == nil {
-		return nil, fmt.Errorf("bench: case %s: unknown board %q", c.Name, c.Board)
-	}
-	specs := make([]sim.Spec, count)
-	for i := range specs {
-		specs[i] = sim.Spec{Board: c.Board, Mode: "dfu"}
-	}
-	_, word := sim.DatasheetTiming(false)
-	w, err := sim.New(specs, sim.Options{
-		Speed: simSpeed, USB: opts.USB,
-		// The ROM reports the block's programming time, whole ms down.
-		PollProgram: (512 * word).Truncate(time.Millisecond),
-	})
+	w, data, err := setUp(c, count, opts)
 	if err != nil {
 		return nil, err
 	}
-	part := model.Part
-	if c.Before != nil {
-		old := c.Before(part)
-		for _, b := range w.Boards() {
-			if err := b.WriteFlash(part.FlashBase, old); err != nil {
-				return nil, err
-			}
-		}
-	}
-	data := c.Image(part)
+	part := w.Boards()[0].Part()
 	img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: part.FlashBase, Data: data}}}
 	devs, err := w.Devices(ctx)
 	if err != nil {
@@ -220,22 +193,59 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 		})
 	}
 	wg.Wait()
-	wall := time.Since(start)
-	cpu := cpuTime() - cpu0
-	peak := sampler.stop()
+	res := &Result{Case: c.Name, Board: c.Board, Boards: count, Wall: time.Since(start), CPU: cpuTime() - cpu0, PeakHeap: sampler.stop()}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("bench: case %s: %w", c.Name, err)
 	}
 	for i, b := range w.Boards() {
-		got := b.Flash()[:len(data)]
-		if string(got) != string(data) {
+		if string(b.Flash()[:len(data)]) != string(data) {
 			return nil, fmt.Errorf("bench: case %s: board %d does not hold the image after the update", c.Name, i+1)
 		}
 	}
+	res.measure(reps, opts)
+	return res, nil
+}
 
-	res := &Result{Case: c.Name, Board: c.Board, Boards: count, Wall: wall, CPU: cpu, PeakHeap: peak}
-	if wall > 0 {
-		res.CPUShare = float64(cpu) / float64(wall)
+// setUp builds the case's world of count boards in their starting state
+// and returns it with the image's bytes.
+func setUp(c Case, count int, opts Options) (*sim.World, []byte, error) {
+	model := sim.Boards[c.Board]
+	if model == nil {
+		return nil, nil, fmt.Errorf("bench: case %s: unknown board %q", c.Name, c.Board)
+	}
+	specs := make([]sim.Spec, count)
+	for i := range specs {
+		specs[i] = sim.Spec{Board: c.Board, Mode: "dfu"}
+	}
+	simSpeed := opts.Speed
+	if opts.Instant {
+		simSpeed = 0
+	}
+	_, word := sim.DatasheetTiming(false)
+	w, err := sim.New(specs, sim.Options{
+		Speed: simSpeed, USB: opts.USB,
+		// The ROM reports the block's programming time, whole ms down.
+		PollProgram: (512 * word).Truncate(time.Millisecond),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	part := model.Part
+	if c.Before != nil {
+		old := c.Before(part)
+		for _, b := range w.Boards() {
+			if err := b.WriteFlash(part.FlashBase, old); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return w, c.Image(part), nil
+}
+
+// measure fills in the figures from the boards' reports and the limit.
+func (res *Result) measure(reps []*update.Report, opts Options) {
+	if res.Wall > 0 {
+		res.CPUShare = float64(res.CPU) / float64(res.Wall)
 	}
 	for _, r := range reps {
 		res.Transfers += r.Transfers
@@ -243,7 +253,7 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	}
 	lim := Limit(reps[0].Plan, surveyed(reps[0].Plan), opts.USB)
 	res.Limit = time.Duration(float64(lim.Time) / opts.Speed)
-	res.MinTransfers = lim.Transfers * count
+	res.MinTransfers = lim.Transfers * res.Boards
 	res.Erased, res.Written, res.Read = lim.Erased, lim.Written, lim.Read
 	res.Minimum = lim
 	if lim.Time > 0 {
@@ -254,9 +264,8 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	case opts.Instant:
 		res.Ratio = float64(res.BoardTime) / float64(res.Limit)
 	default:
-		res.Ratio = float64(wall) / float64(res.Limit)
+		res.Ratio = float64(res.Wall) / float64(res.Limit)
 	}
-	return res, nil
 }
 
 // surveyed returns the byte ranges a survey of the plan's image reads:

@@ -19,8 +19,13 @@ type Survey struct {
 	// protection: dfuERROR/errVENDOR); the content is then unknown.
 	Protected bool
 	// Content holds the current content of whole sectors, by sector
-	// address. A sector that is missing has unknown content.
+	// address. A sector that is missing has unknown content. For a sector
+	// in Erase it holds only what was read, the first bytes.
 	Content map[uint32][]byte
+	// Erase holds the sectors whose first bytes read already prove that
+	// they must be erased, with the reason, by sector address: the survey
+	// read no further (the image covers the rest of each).
+	Erase map[uint32]string
 }
 
 // Action is what a plan does to one sector.
@@ -71,6 +76,10 @@ type SectorPlan struct {
 	// Options.NoKeep asked not to keep them. For unknown content it is
 	// every byte outside the image.
 	Lost int
+	// Reason says why an erasing action erases: the first byte that
+	// programming cannot turn into the image's, unknown content, or
+	// "forced". Empty for the other actions.
+	Reason string
 }
 
 // Span is a contiguous range to write: one Set Address, then consecutive
@@ -163,25 +172,11 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 	if o.TransferSize <= 0 {
 		o.TransferSize = 2048
 	}
-	if img == nil || img.Size() == 0 {
-		return nil, fmt.Errorf("flash: the image is empty: nothing to write; check the file")
-	}
-	if survey == nil || len(survey.Layout.Regions) == 0 {
-		return nil, fmt.Errorf("flash: the survey has no memory layout: survey the board's alternate setting 0 (internal flash) first")
+	im, err := checkImage(img, survey)
+	if err != nil {
+		return nil, err
 	}
 	l := survey.Layout
-	im := firmware.Image{Segments: append([]firmware.Segment(nil), img.Segments...)}
-	if err := im.Normalize(); err != nil {
-		return nil, fmt.Errorf("flash: %w", err)
-	}
-	for _, s := range im.Segments {
-		if s.Alt != 0 {
-			return nil, fmt.Errorf("flash: segment at 0x%08x (%d bytes) is for alternate setting %d; a plan writes internal flash (alternate setting 0) only: write other memories (option bytes) with their own command", s.Address, len(s.Data), s.Alt)
-		}
-		if a, out := l.FirstOutside(s.Address, uint64(len(s.Data)), dfu.Writable); out {
-			return nil, fmt.Errorf("flash: image byte at 0x%08x lies outside the board's writable flash, %s: the image is linked for another part or address; check the file and the board", a, l.Describe(dfu.Writable))
-		}
-	}
 	p := &Plan{
 		Layout: l, Verify: !o.NoVerify, Protected: survey.Protected,
 		ImageBytes: im.Size(), Segments: len(im.Segments), TransferSize: o.TransferSize,
@@ -195,101 +190,19 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 	var pieces []Span
 	var unknown, lost int
 	for _, s := range l.All() {
-		sp := SectorPlan{Sector: s}
-		want := make([]byte, s.Size)
-		mask := make([]bool, s.Size)
-		for _, seg := range im.Segments {
-			lo, hi := max(uint64(seg.Address), uint64(s.Address)), min(seg.End(), s.End())
-			for a := lo; a < hi; a++ {
-				want[a-uint64(s.Address)] = seg.Data[a-uint64(seg.Address)]
-				mask[a-uint64(s.Address)] = true
-				sp.ImageBytes++
-			}
+		sp, f, err := planSector(s, im, survey, &o)
+		if err != nil {
+			return nil, err
 		}
-		if sp.ImageBytes == 0 {
-			p.Sectors = append(p.Sectors, sp)
-			continue
-		}
-		cur, known := survey.Content[s.Address]
-		if known && len(cur) != int(s.Size) {
-			return nil, fmt.Errorf("flash: the survey holds %d bytes for sector %d at 0x%08x, which has %d: survey the board again", len(cur), s.Index, s.Address, s.Size)
-		}
-		if known && survey.Protected {
-			known = false
-		}
-		sp.Action = EraseProgram
-		if known && !o.Force {
-			same, programmable := true, true
-			for i := range want {
-				if mask[i] && cur[i] != want[i] {
-					same = false
-					if cur[i]&want[i] != want[i] {
-						programmable = false
-					}
-				}
-			}
-			switch {
-			case same:
-				sp.Action = Unchanged
-			case programmable:
-				sp.Action = Program
-			}
-		}
-		switch sp.Action {
-		case Unchanged:
-		case Program:
-			f := bytes.Clone(cur)
-			for i := range f {
-				if mask[i] {
-					f[i] = want[i]
-				}
-			}
+		if f != nil {
 			final[s.Index] = f
-			for i := 0; i < len(mask); {
-				if !mask[i] {
-					i++
-					continue
-				}
-				j := i
-				for j < len(mask) && mask[j] {
-					j++
-				}
-				pieces = append(pieces, Span{Address: s.Address + uint32(i), Data: f[i:j]})
-				i = j
-			}
-		case EraseProgram:
-			if s.Flags&dfu.Erasable == 0 {
-				return nil, fmt.Errorf("flash: sector %d at 0x%08x must be erased for the image but the layout says it cannot be (flags %v): write it with content that only clears bits, or use another address", s.Index, s.Address, s.Flags)
-			}
-			f := bytes.Repeat([]byte{0xff}, int(s.Size))
-			for i := range f {
-				switch {
-				case mask[i]:
-					f[i] = want[i]
-				case !known:
-					sp.Lost++
-				case cur[i] == 0xff:
-				case o.NoKeep:
-					sp.Lost++
-				default:
-					f[i] = cur[i]
-					sp.Kept++
-				}
-			}
-			if !known {
-				unknown++
-			}
-			lost += sp.Lost
-			final[s.Index] = f
-			lo := firstNotFF(f)
-			if lo < 0 {
-				sp.Action = Erase
-				break
-			}
-			hi := lastNotFF(f) + 1
-			pieces = append(pieces, Span{Address: s.Address + uint32(lo), Data: f[lo:hi]})
+			pieces = append(pieces, sp.pieces(f)...)
 		}
-		p.Sectors = append(p.Sectors, sp)
+		if sp.Action.Erases() && sp.unknown {
+			unknown++
+		}
+		lost += sp.Lost
+		p.Sectors = append(p.Sectors, sp.SectorPlan)
 	}
 	if unknown > 0 && !survey.Protected {
 		p.Notes = append(p.Notes, fmt.Sprintf("the content of %d touched sector(s) is unknown (not surveyed): they are erased and their bytes outside the image are lost", unknown))
@@ -302,6 +215,183 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 		p.Estimate = p.estimate(o.Timing)
 	}
 	return p, nil
+}
+
+// checkImage checks img against the survey's layout and returns it
+// normalized (sorted, merged segments).
+func checkImage(img *firmware.Image, survey *Survey) (*firmware.Image, error) {
+	if img == nil || img.Size() == 0 {
+		return nil, fmt.Errorf("flash: the image is empty: nothing to write; check the file")
+	}
+	if survey == nil || len(survey.Layout.Regions) == 0 {
+		return nil, fmt.Errorf("flash: the survey has no memory layout: survey the board's alternate setting 0 (internal flash) first")
+	}
+	im := &firmware.Image{Segments: append([]firmware.Segment(nil), img.Segments...)}
+	if err := im.Normalize(); err != nil {
+		return nil, fmt.Errorf("flash: %w", err)
+	}
+	for _, s := range im.Segments {
+		if s.Alt != 0 {
+			return nil, fmt.Errorf("flash: segment at 0x%08x (%d bytes) is for alternate setting %d; a plan writes internal flash (alternate setting 0) only: write other memories (option bytes) with their own command", s.Address, len(s.Data), s.Alt)
+		}
+		if a, out := survey.Layout.FirstOutside(s.Address, uint64(len(s.Data)), dfu.Writable); out {
+			return nil, fmt.Errorf("flash: image byte at 0x%08x lies outside the board's writable flash, %s: the image is linked for another part or address; check the file and the board", a, survey.Layout.Describe(dfu.Writable))
+		}
+	}
+	return im, nil
+}
+
+// sectorImage is the image's part of one sector: want holds its bytes
+// where mask is set.
+type sectorImage struct {
+	want []byte
+	mask []bool
+	n    int
+}
+
+func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
+	si := sectorImage{want: make([]byte, s.Size), mask: make([]bool, s.Size)}
+	for _, seg := range im.Segments {
+		lo, hi := max(uint64(seg.Address), uint64(s.Address)), min(seg.End(), s.End())
+		for a := lo; a < hi; a++ {
+			si.want[a-uint64(s.Address)] = seg.Data[a-uint64(seg.Address)]
+			si.mask[a-uint64(s.Address)] = true
+			si.n++
+		}
+	}
+	return si
+}
+
+// mustErase returns why content cur cannot become the image's bytes
+// without an erase ("" when it can: flash programming only clears bits),
+// naming the first byte that needs one.
+func (si sectorImage) mustErase(base uint32, cur []byte) string {
+	for i := range cur {
+		if si.mask[i] && cur[i]&si.want[i] != si.want[i] {
+			return fmt.Sprintf("0x%08x holds 0x%02x, the image 0x%02x: programming only clears bits", base+uint32(i), cur[i], si.want[i])
+		}
+	}
+	return ""
+}
+
+// sectorPlan is a SectorPlan while it is made.
+type sectorPlan struct {
+	SectorPlan
+	mask    []bool
+	unknown bool // the content was unknown
+}
+
+// planSector decides one sector's action and returns its final content
+// (nil when the sector does not change).
+func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (sectorPlan, []byte, error) {
+	sp := sectorPlan{SectorPlan: SectorPlan{Sector: s}}
+	si := imageIn(s, im)
+	sp.ImageBytes, sp.mask = si.n, si.mask
+	if si.n == 0 {
+		return sp, nil, nil
+	}
+	cur, known := survey.Content[s.Address]
+	reason, proven := survey.Erase[s.Address]
+	switch {
+	case survey.Protected:
+		known, sp.Reason = false, "read protection: the content is unknown"
+	case known && proven:
+		sp.Reason = reason
+	case known && len(cur) != int(s.Size):
+		return sp, nil, fmt.Errorf("flash: the survey holds %d bytes for sector %d at 0x%08x, which has %d: survey the board again", len(cur), s.Index, s.Address, s.Size)
+	case !known:
+		sp.Reason = "the content is unknown (not surveyed)"
+	case o.Force:
+		sp.Reason = "forced"
+	default:
+		sp.Reason = si.mustErase(s.Address, cur)
+	}
+	sp.unknown = !known
+	if sp.Reason == "" {
+		return sp, programmed(&sp, si, cur), nil
+	}
+	if s.Flags&dfu.Erasable == 0 {
+		return sp, nil, fmt.Errorf("flash: sector %d at 0x%08x must be erased for the image but the layout says it cannot be (flags %v; %s): write it with content that only clears bits, or use another address", s.Index, s.Address, s.Flags, sp.Reason)
+	}
+	f, err := erased(&sp, si, cur, known, o.NoKeep)
+	return sp, f, err
+}
+
+// programmed plans a sector that needs no erase: unchanged, or written
+// over its current content.
+func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
+	same := true
+	for i := range cur {
+		if si.mask[i] && cur[i] != si.want[i] {
+			same = false
+			break
+		}
+	}
+	if same {
+		sp.Action = Unchanged
+		return nil
+	}
+	sp.Action = Program
+	f := bytes.Clone(cur)
+	for i := range f {
+		if si.mask[i] {
+			f[i] = si.want[i]
+		}
+	}
+	return f
+}
+
+// erased plans a sector that is erased: its final content is the image's
+// bytes and the current bytes kept outside it. cur may be a prefix of the
+// sector (a survey that stopped early) when the image covers the rest.
+func erased(sp *sectorPlan, si sectorImage, cur []byte, known, noKeep bool) ([]byte, error) {
+	sp.Action = EraseProgram
+	f := bytes.Repeat([]byte{0xff}, int(sp.Size))
+	for i := range f {
+		switch {
+		case si.mask[i]:
+			f[i] = si.want[i]
+		case !known:
+			sp.Lost++
+		case i >= len(cur):
+			return nil, fmt.Errorf("flash: the survey read %d bytes of sector %d at 0x%08x but the image leaves byte 0x%08x to keep: survey the board again", len(cur), sp.Index, sp.Address, sp.Address+uint32(i))
+		case cur[i] == 0xff:
+		case noKeep:
+			sp.Lost++
+		default:
+			f[i] = cur[i]
+			sp.Kept++
+		}
+	}
+	if firstNotFF(f) < 0 {
+		sp.Action = Erase
+	}
+	return f, nil
+}
+
+// pieces returns the ranges of a changed sector to write: the image's
+// pieces when programming, the non-blank span after an erase.
+func (sp *sectorPlan) pieces(f []byte) []Span {
+	var out []Span
+	switch sp.Action {
+	case Program:
+		for i := 0; i < len(sp.mask); {
+			if !sp.mask[i] {
+				i++
+				continue
+			}
+			j := i
+			for j < len(sp.mask) && sp.mask[j] {
+				j++
+			}
+			out = append(out, Span{Address: sp.Address + uint32(i), Data: f[i:j]})
+			i = j
+		}
+	case EraseProgram:
+		lo, hi := firstNotFF(f), lastNotFF(f)+1
+		out = append(out, Span{Address: sp.Address + uint32(lo), Data: f[lo:hi]})
+	}
+	return out
 }
 
 func firstNotFF(b []byte) int {

@@ -8,7 +8,30 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/usb"
 )
+
+// Device is what the engine needs of a DfuSe board whose internal flash
+// (alternate setting 0) is selected; *dfu.Conn is one, and tests play a
+// recorded transcript through a dfu.Conn (usb/usbtest). Download and
+// Upload carry their address: sending the Set Address command that points
+// the ROM there, or leaving it out when the pointer is already there, is
+// the device's business.
+type Device interface {
+	// Layout is the memory layout of the selected alternate setting.
+	Layout() dfu.Layout
+	// Erase erases the sector that holds addr.
+	Erase(ctx context.Context, addr uint32) error
+	// Download writes data at addr (erased before), reporting the bytes
+	// written so far.
+	Download(ctx context.Context, addr uint32, data []byte, progress func(done int)) error
+	// Upload reads n bytes from addr, reporting the bytes read so far.
+	Upload(ctx context.Context, addr uint32, n int, progress func(done int)) ([]byte, error)
+	// Clock is the clock the device's time is measured in.
+	Clock() usb.Clock
+}
+
+var _ Device = (*dfu.Conn)(nil)
 
 // TakeSurvey looks at the board behind conn (which must have alternate
 // setting 0, internal flash, selected) without changing it: its layout, and
@@ -17,10 +40,10 @@ import (
 // (dfuERROR/errVENDOR: read protection) the survey says Protected and holds
 // no content; that is not an error. progress, if not nil, gets the bytes
 // read so far and the total.
-func TakeSurvey(ctx context.Context, conn *dfu.Conn, img *firmware.Image, progress func(done, total int)) (*Survey, error) {
+func TakeSurvey(ctx context.Context, conn Device, img *firmware.Image, progress func(done, total int)) (*Survey, error) {
 	l := conn.Layout()
 	if len(l.Regions) == 0 {
-		return nil, fmt.Errorf("flash: alternate setting %d (%q) has no DfuSe memory layout: select the internal flash (alternate setting 0)", conn.Alt(), conn.AltName())
+		return nil, fmt.Errorf("flash: the selected alternate setting has no DfuSe memory layout: select the internal flash (alternate setting 0)")
 	}
 	sv := &Survey{Layout: l, Content: map[uint32][]byte{}}
 	if img == nil {
@@ -152,7 +175,7 @@ func (e *VerifyError) Error() string {
 // runs, and reads them back when the plan verifies. It returns what was
 // done, also on error. It does not leave DFU mode. progress, if not nil,
 // is called after every sector erased and every block moved.
-func Run(ctx context.Context, conn *dfu.Conn, plan *Plan, progress func(Progress)) (*Result, error) {
+func Run(ctx context.Context, conn Device, plan *Plan, progress func(Progress)) (*Result, error) {
 	if got, want := conn.Layout().String(), plan.Layout.String(); got != want {
 		return nil, fmt.Errorf("flash: the plan was made for layout %s but the device shows %s: survey this board and plan again", want, got)
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,9 +16,9 @@ import (
 // simulated boards against the protocol limit (docs/PERFORMANCE.md).
 func (e *env) benchFlashCommand() *cobra.Command {
 	var (
-		quick, instant, interop bool
-		speed                   float64
-		cases                   string
+		quick, instant bool
+		speed          float64
+		cases          string
 	)
 	c := &cobra.Command{
 		Use:   "flash",
@@ -40,27 +41,10 @@ counts), HOST the CPU time of this process (host
 and simulator) over wall time, PEAK the largest Go heap seen. The full run
 takes about 75 s; --quick runs at ten times real time without full-2MB.
 
---interop compares with dfu-util 0.11 through the Linux kernel instead: a
-QEMU VM (test/interop) imports a simulated feather-f405 that this process
-serves over USB/IP in real time, and flashes each case with softdfu (over
-usbfs; defaults, and --no-verify) and with dfu-util -a 0 -s 0x08000000:leave,
-each from the same board state. RATIO is dfu-util's time over softdfu's:
-
-  full-1MB    1 MB image on a board in its factory state
-  one-sector  the same image with one 16 KB sector changed, on a board
-              that holds the full image
-  app-64K     64 KB application on a board in its factory state
-
-It needs a source tree, the Go toolchain, qemu-system-x86, busybox-static,
-dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 minute).`,
+The comparison with dfu-util through the Linux kernel in a QEMU VM is not
+part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if interop {
-				if instant || c.Flags().Changed("speed") {
-					return usageError("--interop runs the board in real time: drop --instant and --speed")
-				}
-				return e.benchInterop(c.Context(), cases, quick)
-			}
 			opts := bench.Options{Speed: speed, Instant: instant}
 			list := bench.Cases()
 			if quick {
@@ -78,35 +62,7 @@ dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 m
 			if opts.Speed < 0 {
 				return usageError("--speed %v: give a positive speed factor (1 = real time)", opts.Speed)
 			}
-			mode := fmt.Sprintf("speed %g", opts.Speed)
-			if instant {
-				mode = "instant (RATIO is board time over the limit)"
-			}
-			e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), mode)
-			if !e.json {
-				e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9s  %9s  %8s  %5s  %7s", "RATIO", "CASE", "BOARD", "WALL", "LIMIT", "CLOCK", "TRANSFERS", "MINIMUM", "CPU", "HOST", "PEAK")
-			}
-			for _, k := range list {
-				r, err := bench.Run(c.Context(), k, opts)
-				if err != nil {
-					return err
-				}
-				board := r.Board
-				if r.Boards > 1 {
-					board = fmt.Sprintf("%dx %s", r.Boards, r.Board)
-				}
-				e.emit(event{Event: "result", Board: board, OK: ptr(true), Data: map[string]any{
-					"case": r.Case, "ratio": round3(r.Ratio), "clock_ratio": round3(r.ClockRatio), "wall_s": r.Wall.Seconds(), "limit_s": r.Limit.Seconds(),
-					"board_time_s": r.BoardTime.Seconds(), "transfers": r.Transfers, "min_transfers": r.MinTransfers,
-					"cpu_s": r.CPU.Seconds(), "host_share": round3(r.CPUShare), "peak_heap_bytes": r.PeakHeap,
-					"limit_flash_s": r.Minimum.Flash.Seconds(), "limit_usb_s": r.Minimum.USB.Seconds(), "erased_sectors": r.Erased, "written_bytes": r.Written, "read_bytes": r.Read, "boards": r.Boards,
-				}})
-				if !e.json {
-					e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9d  %9d  %8s  %4.1f%%  %5.1fMB", fmt.Sprintf("%.2fx", r.Ratio), r.Case, board,
-						dur(r.Wall), dur(r.Limit), fmt.Sprintf("%.2fx", r.ClockRatio), r.Transfers, r.MinTransfers, dur(r.CPU), 100*r.CPUShare, float64(r.PeakHeap)/(1<<20))
-				}
-			}
-			return nil
+			return e.benchFlash(c.Context(), list, opts)
 		},
 	}
 	f := c.Flags()
@@ -114,8 +70,40 @@ dfu-util and usbip, and takes about 2.5 minutes (--quick: no full-1MB, about 1 m
 	f.BoolVar(&instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
 	f.Float64Var(&speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
 	f.StringVar(&cases, "case", "", "run only these cases: `NAME[,NAME...]`")
-	f.BoolVar(&interop, "interop", false, "compare with dfu-util through the Linux kernel in a QEMU VM (about 2.5 minutes)")
 	return c
+}
+
+// benchFlash runs the in-process cases and prints a row per case.
+func (e *env) benchFlash(ctx context.Context, list []bench.Case, opts bench.Options) error {
+	mode := fmt.Sprintf("speed %g", opts.Speed)
+	if opts.Instant {
+		mode = "instant (RATIO is board time over the limit)"
+	}
+	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), mode)
+	if !e.json {
+		e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9s  %9s  %8s  %5s  %7s", "RATIO", "CASE", "BOARD", "WALL", "LIMIT", "CLOCK", "TRANSFERS", "MINIMUM", "CPU", "HOST", "PEAK")
+	}
+	for _, k := range list {
+		r, err := bench.Run(ctx, k, opts)
+		if err != nil {
+			return err
+		}
+		board := r.Board
+		if r.Boards > 1 {
+			board = fmt.Sprintf("%dx %s", r.Boards, r.Board)
+		}
+		e.emit(event{Event: "result", Board: board, OK: ptr(true), Data: map[string]any{
+			"case": r.Case, "ratio": round3(r.Ratio), "clock_ratio": round3(r.ClockRatio), "wall_s": r.Wall.Seconds(), "limit_s": r.Limit.Seconds(),
+			"board_time_s": r.BoardTime.Seconds(), "transfers": r.Transfers, "min_transfers": r.MinTransfers,
+			"cpu_s": r.CPU.Seconds(), "host_share": round3(r.CPUShare), "peak_heap_bytes": r.PeakHeap,
+			"limit_flash_s": r.Minimum.Flash.Seconds(), "limit_usb_s": r.Minimum.USB.Seconds(), "erased_sectors": r.Erased, "written_bytes": r.Written, "read_bytes": r.Read, "boards": r.Boards,
+		}})
+		if !e.json {
+			e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9d  %9d  %8s  %4.1f%%  %5.1fMB", fmt.Sprintf("%.2fx", r.Ratio), r.Case, board,
+				dur(r.Wall), dur(r.Limit), fmt.Sprintf("%.2fx", r.ClockRatio), r.Transfers, r.MinTransfers, dur(r.CPU), 100*r.CPUShare, float64(r.PeakHeap)/(1<<20))
+		}
+	}
+	return nil
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

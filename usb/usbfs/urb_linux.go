@@ -114,9 +114,13 @@ func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time
 		wakeMu.Unlock()
 	})
 	defer stop()
+	why := d.await(ctx, p, key, time.Now().Add(tmo))
+	return p.outcome(why)
+}
 
-	deadline := time.Now().Add(tmo)
-	var why error // why the URB was discarded
+// await waits until p is reaped (or given up), discarding it when ctx is
+// done or deadline passes; it returns why it was discarded (nil if not).
+func (d *Device) await(ctx context.Context, p *pendingURB, key uintptr, deadline time.Time) (why error) {
 	var discarded time.Time
 	for {
 		d.reap()
@@ -124,7 +128,7 @@ func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time
 		done := p.done
 		d.reapMu.Unlock()
 		if done {
-			break
+			return why
 		}
 		if why == nil {
 			if err := ctx.Err(); err != nil {
@@ -142,7 +146,7 @@ func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time
 		if why != nil {
 			wait = 100 * time.Millisecond // a discarded URB comes back at once
 		}
-		hangup := d.wait(wake, wait)
+		hangup := d.wait(p.wake, wait)
 		if hangup || (why != nil && time.Since(discarded) > discardGrace) {
 			// The device hung up (its URBs are killed and reaped, if the
 			// kernel still allows reaping) or the URB never came back.
@@ -154,6 +158,11 @@ func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time
 			d.reapMu.Unlock()
 		}
 	}
+}
+
+// outcome is the result of a reaped or lost URB: the actual length, or a
+// raw errno, or why (the reason it was discarded).
+func (p *pendingURB) outcome(why error) (int, error) {
 	if p.lost != nil {
 		if why != nil && !errors.Is(p.lost, unix.ENODEV) {
 			return 0, why

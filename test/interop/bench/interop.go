@@ -1,4 +1,4 @@
-package bench
+package main
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/softdfu/softdfu/bench"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/test/interop"
 	"github.com/softdfu/softdfu/usb/usbip"
@@ -40,15 +41,15 @@ type InteropCase struct {
 // InteropCases returns the cases of the VM comparison, the full 1 MB image
 // first. All run on InteropBoard.
 func InteropCases() []InteropCase {
-	std := map[string]Case{}
-	for _, c := range Cases() {
+	std := map[string]bench.Case{}
+	for _, c := range bench.Cases() {
 		std[c.Name] = c
 	}
 	return []InteropCase{
 		{Name: "full-1MB", Image: std["full-1MB"].Image, About: "1 MB image on a board in its factory state"},
 		{Name: "one-sector", Before: std["one-sector"].Before, Image: std["one-sector"].Image,
 			About: "the same image with one 16 KB sector changed, on a board that holds the full image"},
-		{Name: "app-64K", Image: func(p *sim.Part) []byte { return build(p, app64K, 3) }, About: "64 KB application on a board in its factory state"},
+		{Name: "app-64K", Image: std["app-64K"].Image, About: "64 KB application on a board in its factory state"},
 	}
 }
 
@@ -134,7 +135,7 @@ func (r *InteropResult) Run(tool string) *InteropRun {
 var ErrInteropUnavailable = errors.New("the dfu-util comparison in a VM cannot run here")
 
 // InteropInstallHint says how to get what the VM comparison needs.
-const InteropInstallHint = "install qemu-system-x86 busybox-static dfu-util usbip (Debian/Ubuntu: sudo apt-get install -y qemu-system-x86 busybox-static dfu-util usbip), or run SOFTDFU_INTEROP=1 go test ./test/interop/ -run Bench, which installs them"
+const InteropInstallHint = "install qemu-system-x86 busybox-static dfu-util usbip (Debian/Ubuntu: sudo apt-get install -y qemu-system-x86 busybox-static dfu-util usbip), or run SOFTDFU_INTEROP=1 go test ./test/interop/..., which installs them"
 
 // CheckInterop reports what the VM comparison lacks on this machine: the
 // source tree's VM script, the Go toolchain to build softdfu for the guest,
@@ -142,7 +143,7 @@ const InteropInstallHint = "install qemu-system-x86 busybox-static dfu-util usbi
 // first run still downloads a Debian kernel into the cache).
 func CheckInterop() error {
 	if _, err := os.Stat(interop.Script()); err != nil {
-		return fmt.Errorf("%w: %s is missing: run it from a softdfu source tree (go run ./cmd/softdfu bench flash --interop)", ErrInteropUnavailable, interop.Script())
+		return fmt.Errorf("%w: %s is missing: run it from a softdfu source tree (go run ./test/interop/bench)", ErrInteropUnavailable, interop.Script())
 	}
 	var missing []string
 	for _, tool := range []string{"go", "qemu-system-x86_64", "dfu-util"} {
@@ -178,7 +179,7 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 		cases = InteropCases()
 	}
 	if len(cases) == 0 {
-		return nil, errors.New("bench: no interop case to run")
+		return nil, errors.New("no interop case to run")
 	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -231,7 +232,7 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 		for _, t := range tools {
 			run, ok := runs[c.Name+" "+t.Name]
 			if !ok {
-				return nil, fmt.Errorf("bench: interop: the guest did not report %s with %s (see its output above)", c.Name, t.Name)
+				return nil, fmt.Errorf("interop: the guest did not report %s with %s (see its output above)", c.Name, t.Name)
 			}
 			run.Case, run.Tool, run.Command = c.Name, t.Name, strings.ReplaceAll(t.Command, "IMAGE", c.Name+".bin")
 			chk := checks[c.Name+" "+t.Name]
@@ -318,20 +319,20 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 		}
 		f := strings.Fields(rest)
 		if len(f) != 5 {
-			return nil, fmt.Errorf("bench: interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1", n+1, line)
+			return nil, fmt.Errorf("interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1", n+1, line)
 		}
 		vals := map[string]int64{}
 		for _, kv := range f[2:] {
 			k, v, ok := strings.Cut(kv, "=")
 			x, err := strconv.ParseInt(v, 10, 64)
 			if !ok || err != nil {
-				return nil, fmt.Errorf("bench: interop: guest output line %d: %q: %q is not NAME=INTEGER", n+1, line, kv)
+				return nil, fmt.Errorf("interop: guest output line %d: %q: %q is not NAME=INTEGER", n+1, line, kv)
 			}
 			vals[k] = x
 		}
 		rc, ns, dl := vals["rc"], vals["ns"], vals["downloaded"]
 		if ns < 0 {
-			return nil, fmt.Errorf("bench: interop: guest output line %d: negative time %d ns", n+1, ns)
+			return nil, fmt.Errorf("interop: guest output line %d: negative time %d ns", n+1, ns)
 		}
 		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns)}
 		// dfu-util exits 74 when the board leaves before answering the
@@ -341,7 +342,7 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 		runs[f[0]+" "+f[1]] = r
 	}
 	if len(runs) == 0 {
-		return nil, errors.New("bench: interop: the guest printed no BENCH line")
+		return nil, errors.New("interop: the guest printed no BENCH line")
 	}
 	return runs, nil
 }

@@ -1,4 +1,4 @@
-package bench
+package main
 
 import (
 	"bufio"
@@ -177,5 +177,38 @@ func TestInteropServer(t *testing.T) {
 		if got := s.Command(ctx, strings.Fields(line)); !strings.HasPrefix(got, want) {
 			t.Errorf("%q: %q, want %q...", line, got, want)
 		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	var out, errb strings.Builder
+	if rc := run([]string{"-case", "one-sector,nope"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), `-case "nope": the cases are full-1MB, one-sector, app-64K`) {
+		t.Errorf("unknown case: exit %d, %q", rc, errb.String())
+	}
+	errb.Reset()
+	if rc := run([]string{"extra"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), "no arguments") {
+		t.Errorf("argument: exit %d, %q", rc, errb.String())
+	}
+	got, err := pick(InteropCases(), "", true)
+	if err != nil || len(got) != 2 || got[0].Name != "one-sector" {
+		t.Errorf("quick: %v %v", got, err)
+	}
+}
+
+func TestReport(t *testing.T) {
+	res := []InteropResult{{Case: "app-64K", Ratio: 1.5, RatioNoVerify: 1.75, Runs: []InteropRun{
+		{Tool: "softdfu", Elapsed: 2 * time.Second, OK: true, Transfers: 100},
+		{Tool: "softdfu-no-verify", Elapsed: 1500 * time.Millisecond, OK: true, Transfers: 80},
+		{Tool: "dfu-util", Elapsed: 3 * time.Second, ExitCode: 1, Check: "FAILED: x", Transfers: 200},
+	}}}
+	var w strings.Builder
+	failed := report(&w, res, false)
+	if !strings.Contains(w.String(), "1.50x   app-64K        2.000s     3.000s     1.500s   1.75x         100/80/200") || len(failed) != 1 {
+		t.Errorf("table:\n%s\nfailed %q", w.String(), failed)
+	}
+	w.Reset()
+	report(&w, res, true)
+	if !strings.Contains(w.String(), `"dfu_util_s":3`) {
+		t.Errorf("json: %s", w.String())
 	}
 }

@@ -1,4 +1,4 @@
-package interop_test
+package main
 
 import (
 	"context"
@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/softdfu/softdfu/bench"
 	"github.com/softdfu/softdfu/test/interop"
 )
 
-// TestBenchFlash is `softdfu bench flash --interop`: the same images
+// TestBenchFlash is `go run ./test/interop/bench`: the same images
 // flashed through the guest's Linux kernel (vhci-hcd importing a simulated
 // Feather F405 in real time) by softdfu over usbfs and by dfu-util 0.11,
 // each from the same board state. It logs the table and asserts only that
@@ -30,9 +29,9 @@ func TestBenchFlash(t *testing.T) {
 	if err := interop.Prepare(ctx, interop.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	cases := bench.InteropCases()
+	cases := InteropCases()
 	if want := os.Getenv("SOFTDFU_BENCH_CASES"); want != "" {
-		var picked []bench.InteropCase
+		var picked []InteropCase
 		for _, c := range cases {
 			if strings.Contains(","+want+",", ","+c.Name+",") {
 				picked = append(picked, c)
@@ -41,7 +40,7 @@ func TestBenchFlash(t *testing.T) {
 		cases = picked
 	}
 	var log strings.Builder
-	opts := bench.InteropOptions{Cases: cases, Log: &log, Timeout: 12 * time.Minute}
+	opts := InteropOptions{Cases: cases, Log: &log, Timeout: 12 * time.Minute}
 	if name := os.Getenv("SOFTDFU_BENCH_TRANSCRIPT"); name != "" {
 		f, err := os.Create(name)
 		if err != nil {
@@ -50,7 +49,7 @@ func TestBenchFlash(t *testing.T) {
 		defer f.Close()
 		opts.Transcript = f
 	}
-	res, err := bench.RunInterop(ctx, opts)
+	res, err := RunInterop(ctx, opts)
 	t.Log(log.String())
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,152 @@
+// Command bench compares softdfu with dfu-util 0.11 through the Linux
+// kernel: a QEMU VM (test/interop) imports a simulated feather-f405 that
+// this process serves over USB/IP in real time, and flashes each case with
+// softdfu (over usbfs; defaults, and --no-verify) and with
+// dfu-util -a 0 -s 0x08000000:leave -D, each from the same board state.
+// It prints one row per case, the ratio of dfu-util's time over softdfu's
+// first.
+//
+//	go run ./test/interop/bench                 # every case, a few minutes
+//	go run ./test/interop/bench -case app-64K   # some cases
+//	go run ./test/interop/bench -json           # JSON Lines, one result per case
+//
+// It needs a source tree, the Go toolchain, qemu-system-x86,
+// busybox-static, dfu-util and usbip. It lives here, apart from the
+// softdfu command, so that the shipped binary links no test harness.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the command: exit 0 when every tool succeeded, 1 when one failed
+// or the VM could not run, 2 for a bad flag.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cases := fs.String("case", "", "run only these cases: `NAME[,NAME...]`")
+	quick := fs.Bool("quick", false, "skip the 1 MB case (about 1 minute)")
+	verbose := fs.Bool("v", false, "print the VM's output")
+	asJSON := fs.Bool("json", false, "print JSON Lines, one result per case, instead of the table")
+	transcript := fs.String("transcript", "", "write the board's request transcript to `FILE`")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: no arguments expected, got %q\n", fs.Args())
+		return 2
+	}
+	list, err := pick(InteropCases(), *cases, *quick)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
+	}
+	if err := CheckInterop(); err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := InteropOptions{Cases: list, Log: io.Discard}
+	if *verbose {
+		opts.Log = stderr
+	}
+	if *transcript != "" {
+		f, err := os.Create(*transcript)
+		if err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		defer f.Close()
+		opts.Transcript = f
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "dfu-util against softdfu: %d case(s) on a simulated %s at speed 1 over USB/IP, flashed inside a QEMU VM through Linux\n", len(list), InteropBoard)
+	}
+	res, err := RunInterop(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v (-v prints the VM's output)\n", err)
+		return 1
+	}
+	failed := report(stdout, res, *asJSON)
+	if len(failed) > 0 {
+		fmt.Fprintln(stderr, "bench:", strings.Join(failed, "; "))
+		return 1
+	}
+	return 0
+}
+
+// pick returns the cases named in the comma-separated list (all without
+// one), in their order; quick drops the 1 MB case.
+func pick(all []InteropCase, list string, quick bool) ([]InteropCase, error) {
+	if list == "" {
+		if quick {
+			all = slices.DeleteFunc(all, func(k InteropCase) bool { return k.Name == "full-1MB" })
+		}
+		return all, nil
+	}
+	var names []string
+	for _, k := range all {
+		names = append(names, k.Name)
+	}
+	want := strings.Split(list, ",")
+	for _, w := range want {
+		if !slices.Contains(names, w) {
+			return nil, fmt.Errorf("-case %q: the cases are %s", w, strings.Join(names, ", "))
+		}
+	}
+	return slices.DeleteFunc(all, func(k InteropCase) bool { return !slices.Contains(want, k.Name) }), nil
+}
+
+// report prints the table (or JSON Lines) and returns what failed.
+func report(w io.Writer, res []InteropResult, asJSON bool) []string {
+	if !asJSON {
+		fmt.Fprintf(w, "%-6s  %-10s  %9s  %9s  %9s  %6s  %17s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO", "TRANSFERS S/N/D")
+	}
+	var failed []string
+	enc := json.NewEncoder(w)
+	for _, r := range res {
+		s, d, nv := r.Run("softdfu"), r.Run("dfu-util"), r.Run("softdfu-no-verify")
+		data := map[string]any{"case": r.Case, "board": InteropBoard, "ratio": round3(r.Ratio), "ratio_no_verify": round3(r.RatioNoVerify)}
+		for _, run := range r.Runs {
+			key := strings.ReplaceAll(run.Tool, "-", "_")
+			data[key+"_s"] = run.Elapsed.Seconds()
+			data[key+"_exit"] = run.ExitCode
+			data[key+"_transfers"] = run.Transfers
+			data[key+"_check"] = run.Check
+			if !run.OK {
+				failed = append(failed, fmt.Sprintf("%s with %s: exit %d, %s", r.Case, run.Tool, run.ExitCode, run.Check))
+			}
+		}
+		if asJSON {
+			enc.Encode(data)
+			continue
+		}
+		fmt.Fprintf(w, "%-6s  %-10s  %9s  %9s  %9s  %6s  %17s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
+			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers))
+	}
+	return failed
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// dur prints a duration with three decimals of seconds, or in ms.
+func dur(d time.Duration) string {
+	if d >= time.Second {
+		return fmt.Sprintf("%.3fs", d.Seconds())
+	}
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
