@@ -25,6 +25,7 @@ type board struct {
 	Address int      `json:"address"`
 	Alts    []string `json:"alt_settings,omitempty"`
 	Ports   []string `json:"ports,omitempty"`
+	Problem string   `json:"problem,omitempty"` // why the backend cannot open it
 
 	info usb.DeviceInfo
 }
@@ -54,7 +55,7 @@ func describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) board {
 	d := info.Descriptors
 	b := board{
 		Path: info.Path, Host: info.Host, ID: info.ID(), Mode: modeOf(d), Serial: d.Serial(),
-		Product: d.ProductName(), Maker: d.Manufacturer(), Address: info.Address, Ports: info.Ports, info: info,
+		Product: d.ProductName(), Maker: d.Manufacturer(), Address: info.Address, Ports: info.Ports, Problem: info.Problem, info: info,
 	}
 	if b.Mode != "dfu" || len(d.Configs) == 0 {
 		return b
@@ -121,6 +122,9 @@ func (e *env) listCommand() *cobra.Command {
 			w := newTable(e.stdout, "PATH", "ID", "MODE", "SERIAL", "PRODUCT")
 			for _, b := range bs {
 				w.row(b.Path, b.ID, b.Mode, b.Serial, b.Product)
+				if b.Problem != "" {
+					w.note("cannot open: " + b.Problem)
+				}
 				for i, a := range b.Alts {
 					w.note(fmt.Sprintf("alt %d: %s", i, strings.TrimSpace(a)))
 				}
