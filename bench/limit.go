@@ -4,8 +4,9 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/flash"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb"
 )
 
 // Range is a span of flash that is read or written.
@@ -18,7 +19,7 @@ type Range struct {
 func (r Range) End() uint64 { return uint64(r.Address) + uint64(r.Size) }
 
 // Minimum is the protocol minimum of a plan: what no host can beat with
-// the ROM DfuSe bootloader (PROTOCOL.md section 4).
+// the ROM DfuSe bootloader (docs/PROTOCOL.md section 4).
 type Minimum struct {
 	// Time is Flash + USB.
 	Time time.Duration
@@ -41,8 +42,8 @@ func optionBlocks(p *flash.Plan) int {
 	if len(secs) == 0 {
 		return 0
 	}
-	blk, _ := part.WRPBit(p.Layout, secs[len(secs)-1])
-	return blk + 1
+	chip, _ := update.Chip(usb.DeviceDescriptor{}, p.Layout)
+	return len(chip.OptionBlocks)
 }
 
 // transferSize is the ROM's wTransferSize.

@@ -29,10 +29,6 @@ type Options struct {
 	Log func(line string)
 	// Clock is the clock waits happen in; default usb.ClockOf(dev).
 	Clock usb.Clock
-	// AllowRDPLevel2 lets WriteOptionBytes set read protection level 2,
-	// which locks the chip for good. Set it only when the user asked for
-	// exactly that.
-	AllowRDPLevel2 bool
 }
 
 func (o *Options) withDefaults(dev usb.Device) Options {
@@ -163,12 +159,14 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		return fmt.Errorf("dfu: DFU interface %d has no alternate setting %d; it has %s", c.iface.Number, alt, strings.Join(alts, ", "))
 	}
 	if err := c.dev.SetAlternate(ctx, c.iface.Number, alt); err != nil {
-		return fmt.Errorf("dfu: selecting alternate setting %d of interface %d: %w", alt, c.iface.Number, err)
+		op := fmt.Sprintf("selecting alternate setting %d of interface %d", alt, c.iface.Number)
+		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
 	c.alt, c.known = alt, false
 	name, err := usb.ReadString(ctx, c.dev, a.StringIndex)
 	if err != nil {
-		return fmt.Errorf("dfu: reading the name of alternate setting %d: %w", alt, err)
+		op := fmt.Sprintf("reading the name of alternate setting %d", alt)
+		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
 	c.altName, c.layout = name, Layout{}
 	// Run-time interfaces may carry any name, '@' or not.

@@ -18,14 +18,6 @@ const (
 	CmdReadUnprotect = 0x92
 )
 
-// RDPAddress is the STM32F4 read-protection option byte: byte 1 of the
-// option block at 0x1FFFC000 (RM0090 option byte organization: RDP in bits
-// 15:8 of the first word, USER in bits 7:0).
-const RDPAddress = 0x1FFFC001
-
-// RDPLevel2 is the RDP value that sets read protection level 2 (permanent).
-const RDPLevel2 = 0xCC
-
 // firstDataBlock is the block number of the first data block after Set
 // Address: data block n sits at pointer + (n-2) * wTransferSize.
 const firstDataBlock = 2
@@ -113,7 +105,9 @@ func (c *Conn) GetCommands(ctx context.Context) ([]byte, error) {
 }
 
 // explain turns a refused request into a *StatusError when the device can
-// say why (GETSTATUS), keeping the transport error inside.
+// say why (GETSTATUS), keeping the transport error inside. A device that
+// refused a request and says dfuDNBUSY is stuck (ErrStuck): nothing it
+// was asked to do is pending.
 func (c *Conn) explain(ctx context.Context, op string, err error) error {
 	if !errors.Is(err, usb.ErrStall) {
 		return err
@@ -122,7 +116,24 @@ func (c *Conn) explain(ctx context.Context, op string, err error) error {
 	if serr != nil {
 		return err
 	}
+	if st.State == StateDnbusy {
+		return &StatusError{Op: op, State: st.State, Status: st.Status, Err: fmt.Errorf("%w; it stalled the request (%w)", ErrStuck, usb.ErrStall)}
+	}
 	return &StatusError{Op: op, State: st.State, Status: st.Status, Err: err}
+}
+
+// explainStuck is explain for a refused standard request (selecting an
+// alternate setting, reading a string): only a stuck device turns it into
+// a *StatusError; any other answer keeps err as it is.
+func (c *Conn) explainStuck(ctx context.Context, op string, err error) error {
+	if !errors.Is(err, usb.ErrStall) {
+		return err
+	}
+	var se *StatusError
+	if e := c.explain(ctx, op, err); errors.As(e, &se) && errors.Is(se, ErrStuck) {
+		return e
+	}
+	return err
 }
 
 // blocks checks that n bytes at addr fit the address space and the 16-bit
@@ -231,7 +242,7 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 		if gone(err) {
 			return nil
 		}
-		return fmt.Errorf("dfu: leave: %w", err)
+		return c.explain(ctx, "leave", err)
 	}
 	st, err := c.GetStatus(ctx)
 	if err != nil {
@@ -254,12 +265,10 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 // option-byte write: reset is true when the device left the bus, which is
 // the expected outcome, not an error; open the device again afterwards.
 //
-// A write that sets the RDP byte to 0xCC (level 2: the chip is locked for
-// good) fails with ErrRDPLevel2 unless Options.AllowRDPLevel2 is set.
+// WriteOptionBytes writes what it is given: the chip database (package
+// part, Chip.CheckOptionWrite) tells whether a block would lock the chip
+// for good, and its callers check before.
 func (c *Conn) WriteOptionBytes(ctx context.Context, addr uint32, data []byte) (reset bool, err error) {
-	if off := int64(RDPAddress) - int64(addr); off >= 0 && off < int64(len(data)) && data[off] == RDPLevel2 && !c.opts.AllowRDPLevel2 {
-		return false, fmt.Errorf("%w: set Options.AllowRDPLevel2 only if that is really wanted", ErrRDPLevel2)
-	}
 	if len(c.layout.Regions) > 0 && !c.layout.Inside(addr, uint64(len(data)), Writable) {
 		return false, fmt.Errorf("dfu: option bytes: %d bytes at 0x%08x are not inside the writable map of alternate setting %d, %s; select the option-byte alternate setting", len(data), addr, c.alt, c.layout.Describe(Writable))
 	}

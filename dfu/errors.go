@@ -9,9 +9,11 @@ import (
 // dfuDNBUSY when the operation's deadline (Options) passed.
 var ErrStillBusy = errors.New("dfu: device still busy")
 
-// ErrRDPLevel2 is returned by WriteOptionBytes for a write that would set
-// read protection level 2 without Options.AllowRDPLevel2.
-var ErrRDPLevel2 = errors.New("dfu: refusing to set read protection level 2 (RDP byte 0xCC), which can never be undone")
+// ErrStuck is wrapped by a *StatusError when the device refused a request
+// and then reported dfuDNBUSY although no operation was pending: it no
+// longer makes progress and needs a reset. errors.Is(err, ErrStillBusy)
+// holds for it too.
+var ErrStuck = fmt.Errorf("%w with no operation pending (it no longer makes progress)", ErrStillBusy)
 
 // StatusError reports a device that ended an operation in a state or with a
 // status other than the one expected (dfuDNLOAD-IDLE/OK after a download).
@@ -44,6 +46,9 @@ func (e *StatusError) Unwrap() error { return e.Err }
 
 // Remedy says what a user can do about the error.
 func (e *StatusError) Remedy() string {
+	if errors.Is(e.Err, ErrStuck) {
+		return "reset the board (hold BOOT0 high and press reset, or power-cycle it) and retry"
+	}
 	if errors.Is(e.Err, ErrStillBusy) {
 		return "the device took longer than the deadline; raise the timeout or power-cycle the board and retry"
 	}

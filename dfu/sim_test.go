@@ -343,11 +343,6 @@ func TestWriteOptionBytes(t *testing.T) {
 		t.Fatalf("option bytes % x", got)
 	}
 	x.reopen(1)
-	lock := bytes.Clone(ob)
-	lock[1] = 0xcc
-	if _, err := x.c.WriteOptionBytes(x.ctx, 0x1fffc000, lock); !errors.Is(err, dfu.ErrRDPLevel2) || x.b.RDPLevel() != 0 {
-		t.Errorf("WriteOptionBytes with RDP level 2: %v (level %d)", err, x.b.RDPLevel())
-	}
 	if _, err := x.c.WriteOptionBytes(x.ctx, 0x08000000, ob); err == nil || !strings.Contains(err.Error(), "not inside the writable map") {
 		t.Errorf("WriteOptionBytes outside the alt: %v", err)
 	}

@@ -150,7 +150,7 @@ func TestOnlyTheSelectedBoardEnters(t *testing.T) {
 }
 
 func TestPredictROMSerial(t *testing.T) {
-	// PROTOCOL.md section 3: UID 002d0030 3334510b 32313533 -> 325E35633334.
+	// docs/PROTOCOL.md section 3: UID 002d0030 3334510b 32313533 -> 325E35633334.
 	for _, tc := range []struct {
 		in, want string
 		ok       bool

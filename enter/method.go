@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -101,8 +102,8 @@ func runTime(d usb.Descriptors) (dfu.Interface, bool) {
 //     serial: supervisor/shared/usb/usb_desc.c usb_build_descriptors writes
 //     the bytes of common_hal_mcu_processor_get_uid in order, two upper-case
 //     hex digits each; that the STM port's get_uid copies the UID in memory
-//     order is UNVERIFIED): the ROM reports 8 hex digits of UID word 0 + word 2, then
-//     the upper 4 hex digits of word 1 (PROTOCOL.md section 3);
+//     order is UNVERIFIED): the ROM reports the serial part.ROMSerial
+//     derives from it;
 //   - 12 hex digits are already in the ROM's format (MicroPython's stm32
 //     port derives its serial the way the ROM does; UNVERIFIED for every
 //     version), so they are returned upper-cased.
@@ -116,10 +117,7 @@ func PredictROMSerial(appSerial string) (string, bool) {
 	}
 	switch len(b) {
 	case 12:
-		w0 := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
-		w1 := uint32(b[4]) | uint32(b[5])<<8 | uint32(b[6])<<16 | uint32(b[7])<<24
-		w2 := uint32(b[8]) | uint32(b[9])<<8 | uint32(b[10])<<16 | uint32(b[11])<<24
-		return fmt.Sprintf("%08X%04X", w0+w2, w1>>16), true
+		return part.ROMSerial([12]byte(b)), true
 	case 6:
 		return strings.ToUpper(s), true
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/part"
 )
 
 // Survey is what a read-only look at a board gives.
@@ -102,7 +103,7 @@ func (r Span) MarshalJSON() ([]byte, error) {
 }
 
 // Timing is the time model of a part, used to estimate a plan's duration.
-// The simulator's part catalog provides the numbers.
+// DatasheetTiming takes the numbers from the chip database.
 type Timing struct {
 	// SectorErase is the erase time of a sector by its size in bytes.
 	SectorErase map[uint32]time.Duration
@@ -511,4 +512,22 @@ func (p *Plan) estimate(t *Timing) time.Duration {
 		}
 	}
 	return d
+}
+
+// Full-speed USB as the estimate models it: at least one 1 ms frame per
+// control transfer, and about 1 MB/s of data.
+const (
+	fullSpeedFrame          = time.Millisecond
+	fullSpeedBytesPerSecond = 1000000
+)
+
+// DatasheetTiming returns the typical flash timing of family f from the
+// chip database (at the usual supply) over a full-speed USB link.
+func DatasheetTiming(f *part.Family) *Timing {
+	t := &Timing{SectorErase: map[uint32]time.Duration{}, WordProgram: f.Timing.WordProgram[0],
+		Transfer: fullSpeedFrame, BytesPerSecond: fullSpeedBytesPerSecond}
+	for size, d := range f.Timing.Erase {
+		t.SectorErase[size] = d[0]
+	}
+	return t
 }

@@ -275,7 +275,7 @@ func TestNewPlanErrors(t *testing.T) {
 	}
 }
 
-// F4 datasheet typical values (PROTOCOL.md section 4) and the USB model.
+// F4 datasheet typical values (docs/PROTOCOL.md section 4) and the USB model.
 var testTiming = &Timing{
 	SectorErase:    map[uint32]time.Duration{16 << 10: 250 * time.Millisecond, 64 << 10: 550 * time.Millisecond, 128 << 10: time.Second},
 	WordProgram:    16 * time.Microsecond,

@@ -1,21 +1,29 @@
-package part
+package part_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/sim"
 )
 
-func layout(t *testing.T, s string) dfu.Layout {
+// shown parses a layout string into what part.Identify takes.
+func shown(t *testing.T, s string) []part.Unit {
 	t.Helper()
 	l, err := dfu.ParseLayout(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l
+	var u []part.Unit
+	for _, x := range l.All() {
+		u = append(u, part.Unit{Address: x.Address, Size: x.Size})
+	}
+	return u
 }
 
-func TestFromLayout(t *testing.T) {
+func TestIdentify(t *testing.T) {
 	tests := []struct {
 		layout string
 		name   string
@@ -34,29 +42,112 @@ func TestFromLayout(t *testing.T) {
 			map[uint32]bool{0x20050000: true, 0x20050004: false, 0x10010000: true}},
 	}
 	for _, tc := range tests {
-		f, ok := FromLayout(layout(t, tc.layout))
-		if f.Name != tc.name || ok != tc.ok {
-			t.Errorf("%s: got %q %v, want %q %v", tc.layout, f.Name, ok, tc.name, tc.ok)
+		c, ok := part.Identify(part.Device{Flash: shown(t, tc.layout)})
+		if c.Name != tc.name || ok != tc.ok {
+			t.Errorf("%s: got %q %v, want %q %v", tc.layout, c.Name, ok, tc.name, tc.ok)
 		}
 		for msp, want := range tc.stack {
-			if got := f.StackOK(msp); got != want {
+			if got := c.StackOK(msp); got != want {
 				t.Errorf("%s: StackOK(0x%08x) = %v, want %v", tc.name, msp, got, want)
 			}
 		}
 	}
 }
 
+func TestIdentifyUSB(t *testing.T) {
+	f := shown(t, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
+	if _, ok := part.Identify(part.Device{Vendor: 0x0483, Product: 0xdf11, Flash: f}); !ok {
+		t.Error("ST's ROM ID not accepted")
+	}
+	if _, ok := part.Identify(part.Device{Vendor: 0x1209, Product: 0x0001, Flash: f}); ok {
+		t.Error("an F4 layout behind a foreign USB ID identified as an STM32F4 ROM")
+	}
+	if !part.IsROM(0x0483, 0xdf11) || part.IsROM(0x0483, 0x5740) {
+		t.Error("IsROM")
+	}
+}
+
 func TestWRPBit(t *testing.T) {
-	l := layout(t, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg")
-	secs := l.All()
-	tests := []struct{ i, block, bit int }{{0, 0, 0}, {4, 0, 4}, {11, 0, 11}, {12, 1, 0}, {23, 1, 11}}
-	for _, tc := range tests {
-		b, bit := WRPBit(l, secs[tc.i])
-		if b != tc.block || bit != tc.bit {
-			t.Errorf("sector %d: block %d bit %d, want %d %d", tc.i, b, bit, tc.block, tc.bit)
+	const dual = "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg"
+	secs := shown(t, dual)
+	known, ok := part.Identify(part.Device{Flash: secs})
+	if !ok {
+		t.Fatal("2 MB dual bank not known")
+	}
+	// The same rule holds for a layout the database does not know.
+	odd := append(shown(t, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg"), shown(t, "@X/0x08100000/04*016Kg,01*064Kg,06*128Kg")...)
+	unknown, ok := part.Identify(part.Device{Flash: odd})
+	if ok {
+		t.Fatal("odd layout known")
+	}
+	tests := []struct{ i, block, bit int }{{0, 0, 0}, {4, 0, 4}, {11, 0, 11}, {12, 1, 0}, {22, 1, 10}}
+	for _, c := range []*part.Chip{known, unknown} {
+		for _, tc := range tests {
+			b, bit := c.WRPBit(secs[tc.i].Address)
+			if b != tc.block || bit != tc.bit {
+				t.Errorf("%s sector %d: block %d bit %d, want %d %d", c.Name, tc.i, b, bit, tc.block, tc.bit)
+			}
+		}
+		if b, bit := c.WRPBit(0x1000); b != -1 || bit != -1 {
+			t.Errorf("%s unknown sector: %d %d", c.Name, b, bit)
 		}
 	}
-	if b, bit := WRPBit(l, dfu.Sector{Address: 0x1000}); b != -1 || bit != -1 {
-		t.Errorf("unknown sector: %d %d", b, bit)
+	if b, bit := known.WRPBit(secs[23].Address); b != 1 || bit != 11 {
+		t.Errorf("sector 23: %d %d", b, bit)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	c, v, ok := part.Lookup("STM32F401CC")
+	if !ok || v.SRAM.Size != 64<<10 || c.SRAM.Size != 128<<10 || c.Family != part.STM32F4 {
+		t.Errorf("STM32F401CC: %v %+v %+v", ok, v, c)
+	}
+	if _, _, ok := part.Lookup("STM32F999ZZ"); ok {
+		t.Error("STM32F999ZZ found")
+	}
+}
+
+func TestSerial(t *testing.T) {
+	uid := [12]byte{0x30, 0x00, 0x2d, 0x00, 0x0b, 0x51, 0x34, 0x33, 0x33, 0x35, 0x31, 0x32}
+	if got := part.UIDHex(uid); got != "30002D000B51343333353132" {
+		t.Errorf("UIDHex = %s", got)
+	}
+	// w0 0x002d0030 + w2 0x32313533 = 0x325e3563; w1 0x3334510b >> 16.
+	if got := part.STM32F4.ROMSerial(uid); got != "325E35633334" {
+		t.Errorf("ROMSerial = %s", got)
+	}
+}
+
+func TestCheckOptionWrite(t *testing.T) {
+	c, _, _ := part.Lookup("STM32F407VG")
+	lock := []byte{0xEC, 0xCC, 0x13, 0x33, 0, 0, 0, 0, 0xFF, 0x0F, 0, 0, 0, 0, 0, 0}
+	if err := c.CheckOptionWrite(0x1fffc000, lock, false); !errors.Is(err, part.ErrRDPLevel2) {
+		t.Errorf("level 2 not refused: %v", err)
+	}
+	if err := c.CheckOptionWrite(0x1fffc000, lock, true); err != nil {
+		t.Errorf("level 2 allowed: %v", err)
+	}
+	if err := c.CheckOptionWrite(0x1fffc008, lock[8:], false); err != nil {
+		t.Errorf("a write past the RDP byte: %v", err)
+	}
+	lock[1] = 0xAA
+	if err := c.CheckOptionWrite(0x1fffc000, lock, false); err != nil {
+		t.Errorf("level 0: %v", err)
+	}
+}
+
+// TestCheckOptionWriteOnBoard takes a simulated board's option bytes, asks
+// for level 2 and checks that the refusal leaves the board at level 0.
+func TestCheckOptionWriteOnBoard(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.Boards()[0]
+	c := b.Part().Chip
+	lock := b.OptionBytes(0)
+	lock[1] = 0xcc
+	if err := c.CheckOptionWrite(c.OptionBlocks[0], lock[:], false); !errors.Is(err, part.ErrRDPLevel2) || b.RDPLevel() != 0 {
+		t.Errorf("CheckOptionWrite with RDP level 2: %v (level %d)", err, b.RDPLevel())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim/mcu"
 	"github.com/softdfu/softdfu/target/stm32f4"
 	"github.com/softdfu/softdfu/usb"
@@ -93,20 +94,17 @@ func (b *Board) Clock() *Clock { return b.clock }
 // ROM returns the board's ROM version.
 func (b *Board) ROM() ROMVersion { return b.rom }
 
-// ROMSerial returns the serial number the ROM bootloader reports: 8 hex
-// digits of UID word 0 + word 2, then the upper 4 hex digits of word 1
-// (PROTOCOL.md section 3).
-func (b *Board) ROMSerial() string { return ROMSerial(b.uid) }
+// ROMSerial returns the serial number the ROM bootloader reports, by the
+// rule of the chip database (part.Family.ROMSerial).
+func (b *Board) ROMSerial() string { return b.part.Chip.Family.ROMSerial(b.uid) }
 
-// ROMSerial computes the ROM bootloader's serial number from a UID.
-func ROMSerial(uid [12]byte) string {
-	w0, w1, w2 := le32(uid[0:]), le32(uid[4:]), le32(uid[8:])
-	return fmt.Sprintf("%08X%04X", w0+w2, w1>>16)
-}
+// ROMSerial computes the ROM bootloader's serial number from a UID (ST's
+// rule, part.ROMSerial).
+func ROMSerial(uid [12]byte) string { return part.ROMSerial(uid) }
 
 // UIDSerial returns the UID as CircuitPython reports it as its USB serial:
-// the 12 bytes in memory order, in upper-case hex.
-func UIDSerial(uid [12]byte) string { return fmt.Sprintf("%X", uid[:]) }
+// the 12 bytes in memory order, in upper-case hex (part.UIDHex).
+func UIDSerial(uid [12]byte) string { return part.UIDHex(uid) }
 
 // State returns what the board runs now.
 func (b *Board) State() RunState {
@@ -212,7 +210,7 @@ func (b *Board) jump(addr uint32) {
 }
 
 // checkVectors returns why the vector table at addr cannot boot, or "".
-// PROTOCOL.md section 4: the initial MSP lies in (RAM start, RAM end] of SRAM
+// docs/PROTOCOL.md section 4: the initial MSP lies in (RAM start, RAM end] of SRAM
 // or CCM RAM, the reset vector is odd (Thumb) and points into flash.
 func (b *Board) checkVectors(addr uint32) string {
 	msp, ok1 := b.mem.word(addr)
@@ -259,14 +257,14 @@ func (b *Board) record(s usb.Setup, out, in []byte, err error) {
 
 // eraseTime returns how long erasing n bytes of sector takes.
 func (b *Board) eraseTime(size uint32) time.Duration {
-	return b.pick(b.timing().SectorErase[size])
+	return b.pick(b.timing().Erase[size])
 }
 
 func (b *Board) timing() Timing {
 	if b.opts.LowVoltage {
-		return timingX8
+		return b.part.Chip.Family.LowVoltage
 	}
-	return timingX32
+	return b.part.Chip.Family.Timing
 }
 
 // pick returns the typical time, or with jitter a time between typical

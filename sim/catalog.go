@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/softdfu/softdfu/part"
 )
 
 // Sector is one erasable unit of main flash.
@@ -26,40 +28,9 @@ func (r Region) Contains(addr uint32) bool { return addr >= r.Start && addr-r.St
 // End returns the address just past the region.
 func (r Region) End() uint64 { return uint64(r.Start) + uint64(r.Size) }
 
-// Timing holds the flash timings of a part, typical and maximum
-// (datasheet, PROTOCOL.md section 4; UNVERIFIED beyond F405/F407).
-type Timing struct {
-	// WordProgram is the time to program one 32-bit word at x32 parallelism.
-	WordProgram [2]time.Duration
-	// SectorErase maps a sector size to its erase time.
-	SectorErase map[uint32][2]time.Duration
-	// MassErasePerMB is the mass-erase time per MiB of flash.
-	MassErasePerMB [2]time.Duration
-}
-
-// Datasheet timings of the STM32F405/407 at 2.7-3.6 V (x32) and 1.8-2.1 V
-// (x8). UNVERIFIED for the other parts, which use the same numbers.
-var (
-	timingX32 = Timing{
-		WordProgram: [2]time.Duration{16 * time.Microsecond, 100 * time.Microsecond},
-		SectorErase: map[uint32][2]time.Duration{
-			16 << 10:  {250 * time.Millisecond, 500 * time.Millisecond},
-			64 << 10:  {550 * time.Millisecond, 1100 * time.Millisecond},
-			128 << 10: {1000 * time.Millisecond, 2000 * time.Millisecond},
-		},
-		MassErasePerMB: [2]time.Duration{8 * time.Second, 16 * time.Second},
-	}
-	timingX8 = Timing{
-		// x8 programs a byte at a time: four byte programs per word.
-		WordProgram: [2]time.Duration{64 * time.Microsecond, 400 * time.Microsecond},
-		SectorErase: map[uint32][2]time.Duration{
-			16 << 10:  {400 * time.Millisecond, 800 * time.Millisecond},
-			64 << 10:  {1200 * time.Millisecond, 2400 * time.Millisecond},
-			128 << 10: {2000 * time.Millisecond, 4000 * time.Millisecond},
-		},
-		MassErasePerMB: [2]time.Duration{16 * time.Second, 32 * time.Second},
-	}
-)
+// Timing holds the flash timings of a part, typical and maximum: the
+// chip database's datasheet figures (part.Timing).
+type Timing = part.Timing
 
 // ROMVersion describes what differs between versions of the ST ROM
 // bootloader that a host can observe. UNVERIFIED values are model parameters.
@@ -69,7 +40,7 @@ type ROMVersion struct {
 	BCDDevice uint16
 	// PollMassErase is the bwPollTimeout reported for a mass erase; zero
 	// means "report the typical mass-erase time". The F405/F407 ROM reports
-	// 100 ms for an erase that takes seconds (PROTOCOL.md section 3).
+	// 100 ms for an erase that takes seconds (docs/PROTOCOL.md section 3).
 	PollMassErase time.Duration
 	// PollProgram is the bwPollTimeout reported for a data block; zero
 	// means the typical programming time of a full block (UNVERIFIED).
@@ -78,16 +49,20 @@ type ROMVersion struct {
 	// Commands (UNVERIFIED).
 	PollCommand time.Duration
 	// StartsInError makes the first GETSTATUS after the ROM starts answer
-	// dfuERROR/errFIRMWARE, as some ROMs do (PROTOCOL.md section 2).
+	// dfuERROR/errFIRMWARE, as some ROMs do (docs/PROTOCOL.md section 2).
 	StartsInError bool
 	// HSEMissProbability is the chance that the ROM misses the crystal at
 	// start and resets the chip (old ROMs with a 12 MHz crystal).
 	HSEMissProbability float64
 }
 
-// Part is an STM32F4 part number with everything the simulator needs.
+// Part is an STM32F4 part number with everything the simulator needs,
+// built from the chip database (package part).
 type Part struct {
-	Name      string // "STM32F405RG"
+	Name string // "STM32F405RG"
+	// Chip is the part's entry in the chip database, which provides the
+	// flash map, RAM, option-byte blocks, timing and addresses.
+	Chip      *part.Chip
 	FlashBase uint32
 	Sectors   []Sector
 	SRAM      Region
@@ -130,35 +105,26 @@ func (p *Part) SectorAt(addr uint32) int {
 	return -1
 }
 
-// Addresses of fixed STM32F4 memory areas (RM0090 section 2.3 and 3.3).
+// Addresses of fixed STM32F4 memory areas, from the chip database
+// (RM0090 section 2.3 and 3.3); sizes of the simulated memories.
 const (
-	FlashBase     = 0x08000000
-	SystemMemory  = 0x1FFF0000 // ROM bootloader: initial MSP, then reset vector
-	OTPBase       = 0x1FFF7800 // 512 data bytes, then 16 lock bytes
+	FlashBase     = part.FlashBase
 	OTPDataSize   = 512
 	OTPLockSize   = 16
-	UIDAddress    = 0x1FFF7A10
-	OptionBank1   = 0x1FFFC000
-	OptionBank2   = 0x1FFEC000 // F42x/F43x only
-	FeatureBase   = 0xFFFF0000 // "Device Feature" alt setting (UNVERIFIED content)
 	FeatureSize   = 4
 	OptionBlockSz = 16
 )
 
-// sectors builds a sector map from (count, size) groups, numbering the nWRP
-// bits from 0 within each bank of bankSize sectors.
-func sectors(bankSectors int, groups ...[2]uint32) []Sector {
-	var out []Sector
-	addr := uint32(FlashBase)
-	for _, g := range groups {
-		for range g[0] {
-			i := len(out)
-			out = append(out, Sector{Address: addr, Size: g[1] << 10, Bank: i / bankSectors, Bit: i % bankSectors})
-			addr += g[1] << 10
-		}
-	}
-	return out
-}
+// Addresses of the STM32F4 memories the ROM shows, from the chip database.
+var (
+	SystemMemory = part.STM32F4.SystemMemory // ROM bootloader: initial MSP, then reset vector
+	OTPBase      = part.STM32F4.OTP.Start    // OTPDataSize data bytes, then OTPLockSize lock bytes
+	UIDAddress   = part.STM32F4.UID
+)
+
+// FeatureBase is the "Device Feature" alternate setting (UNVERIFIED
+// content).
+const FeatureBase = 0xFFFF0000
 
 // layoutString renders the sectors as a DfuSe layout string.
 func layoutString(name string, base uint32, secs []Sector) string {
@@ -174,8 +140,18 @@ func layoutString(name string, base uint32, secs []Sector) string {
 	return fmt.Sprintf("@%s/0x%08X/%s", name, base, strings.Join(groups, ","))
 }
 
-func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [12]byte, banks int) *Part {
-	p := &Part{Name: name, FlashBase: FlashBase, Sectors: secs, SRAM: sram, CCM: ccm, ROM: rom, DefaultUID: uid, WRPBits: 12}
+// newPart builds a simulated part from its entry in the chip database.
+func newPart(name string, rom ROMVersion, uid [12]byte) *Part {
+	chip, v, ok := part.Lookup(name)
+	if !ok {
+		panic("sim: part " + name + " is not in the chip database")
+	}
+	var secs []Sector
+	for _, u := range chip.Flash {
+		secs = append(secs, Sector{Address: u.Address, Size: u.Size, Bank: u.Bank, Bit: u.Index})
+	}
+	p := &Part{Name: name, Chip: chip, FlashBase: FlashBase, Sectors: secs, SRAM: Region(v.SRAM), CCM: Region(v.CCM),
+		ROM: rom, DefaultUID: uid, WRPBits: chip.Family.WRPBits, OptionBlocks: chip.OptionBlocks}
 	// The type letter of the small areas differs by ROM version: 'g'
 	// (read, erase, write) in the F407 log with bcdDevice 0x2100, 'e' (read,
 	// write) in every published `dfu-util -l` of a ROM with bcdDevice 0x2200
@@ -185,45 +161,43 @@ func newPart(name string, secs []Sector, sram, ccm Region, rom ROMVersion, uid [
 	if rom.BCDDevice >= 0x2200 {
 		t = "e"
 	}
-	p.OptionBlocks = []uint32{OptionBank1}
-	opt := "@Option Bytes  /0x1FFFC000/01*016 " + t
-	if banks == 2 {
-		p.OptionBlocks = append(p.OptionBlocks, OptionBank2)
-		opt += "/0x1FFEC000/01*016 " + t
+	opt := "@Option Bytes  "
+	for _, a := range p.OptionBlocks {
+		opt += fmt.Sprintf("/0x%08X/01*016 %s", a, t)
 	}
 	p.AltNames = [4]string{
 		layoutString("Internal Flash  ", FlashBase, secs),
 		opt,
-		"@OTP Memory /0x1FFF7800/01*512 " + t + ",01*016 " + t,
+		fmt.Sprintf("@OTP Memory /0x%08X/01*512 %s,01*016 %s", OTPBase, t, t),
 		"@Device Feature/0xFFFF0000/01*004 " + t,
 	}
 	return p
 }
 
-// ROM versions. romOld is the F405/F407 ROM of the PROTOCOL.md log
+// ROM versions. romOld is the F405/F407 ROM with bcdDevice 0x2100
 // (bcdDevice 0x2100, 100 ms reported for a mass erase). Published logs show
 // F405/F407 boards with 0x2200 ROMs as well; which one the Feather F405 and
 // the F407 Discovery ship with is UNVERIFIED (docs/SIMULATOR.md).
 var (
-	romOld = ROMVersion{BCDDevice: 0x2100, PollMassErase: 100 * time.Millisecond, PollCommand: time.Millisecond}
-	romNew = ROMVersion{BCDDevice: 0x2200, PollCommand: time.Millisecond}
+	romOld = romVersion(part.STM32F4.ROM(0x2100))
+	romNew = romVersion(part.STM32F4.ROM(0x2200))
 )
 
+// romVersion builds a simulated ROM from the chip database's ROM version;
+// the Set Address poll timeout is a model parameter (UNVERIFIED).
+func romVersion(r part.ROM) ROMVersion {
+	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: r.Quirks.MassErasePoll, PollCommand: time.Millisecond}
+}
+
 // Parts is the catalog of simulated parts, by part name. Flash maps from the
-// reference manuals (PROTOCOL.md section 4); RAM from the datasheets.
+// reference manuals (docs/PROTOCOL.md section 4); RAM from the datasheets.
 var Parts = map[string]*Part{
-	"STM32F401CC": newPart("STM32F401CC", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{1, 128}),
-		Region{0x20000000, 64 << 10}, Region{}, romNew, uid(0x00310041, 0x3137510d, 0x36363830), 1),
-	"STM32F405RG": newPart("STM32F405RG", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
-		Region{0x20000000, 128 << 10}, Region{0x10000000, 64 << 10}, romOld, uid(0x002d0030, 0x3334510b, 0x32313533), 1),
-	"STM32F407VG": newPart("STM32F407VG", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
-		Region{0x20000000, 128 << 10}, Region{0x10000000, 64 << 10}, romOld, uid(0x0028001f, 0x3137470e, 0x38343531), 1),
-	"STM32F411CE": newPart("STM32F411CE", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{3, 128}),
-		Region{0x20000000, 128 << 10}, Region{}, romNew, uid(0x00440026, 0x3039510c, 0x33383439), 1),
-	"STM32F429ZI": newPart("STM32F429ZI", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{7, 128}),
-		Region{0x20000000, 192 << 10}, Region{0x10000000, 64 << 10}, romNew, uid(0x0030002a, 0x3236470f, 0x33363531), 2),
-	"STM32F446RE": newPart("STM32F446RE", sectors(12, [2]uint32{4, 16}, [2]uint32{1, 64}, [2]uint32{3, 128}),
-		Region{0x20000000, 128 << 10}, Region{}, romNew, uid(0x00370044, 0x3436510a, 0x30383237), 1),
+	"STM32F401CC": newPart("STM32F401CC", romNew, uid(0x00310041, 0x3137510d, 0x36363830)),
+	"STM32F405RG": newPart("STM32F405RG", romOld, uid(0x002d0030, 0x3334510b, 0x32313533)),
+	"STM32F407VG": newPart("STM32F407VG", romOld, uid(0x0028001f, 0x3137470e, 0x38343531)),
+	"STM32F411CE": newPart("STM32F411CE", romNew, uid(0x00440026, 0x3039510c, 0x33383439)),
+	"STM32F429ZI": newPart("STM32F429ZI", romNew, uid(0x0030002a, 0x3236470f, 0x33363531)),
+	"STM32F446RE": newPart("STM32F446RE", romNew, uid(0x00370044, 0x3436510a, 0x30383237)),
 }
 
 func uid(w0, w1, w2 uint32) [12]byte {
@@ -256,7 +230,7 @@ var Boards = map[string]*BoardModel{
 
 // featherROM: the F405 on the Adafruit Feather has a 12 MHz crystal that
 // old ROM versions detect only marginally: about 5 of 12 starts succeed
-// (PROTOCOL.md section 1), and its ROM answers the first GETSTATUS with an
+// (docs/PROTOCOL.md section 1), and its ROM answers the first GETSTATUS with an
 // error.
 func featherROM(r *ROMVersion) {
 	r.HSEMissProbability = 7.0 / 12
@@ -273,16 +247,17 @@ func BoardNames() []string {
 	return names
 }
 
-// DatasheetTiming returns the typical flash timings the simulator uses:
-// erase time by sector size and the time to program one 32-bit word, at
-// 2.7-3.6 V (x32) or, with lowVoltage, 1.8-2.1 V (x8).
+// DatasheetTiming returns the typical flash timings the simulator uses
+// (the chip database's STM32F4 figures): erase time by sector size and the
+// time to program one 32-bit word, at 2.7-3.6 V (x32) or, with lowVoltage,
+// 1.8-2.1 V (x8).
 func DatasheetTiming(lowVoltage bool) (sectorErase map[uint32]time.Duration, wordProgram time.Duration) {
-	t := timingX32
+	t := part.STM32F4.Timing
 	if lowVoltage {
-		t = timingX8
+		t = part.STM32F4.LowVoltage
 	}
 	sectorErase = map[uint32]time.Duration{}
-	for size, tm := range t.SectorErase {
+	for size, tm := range t.Erase {
 		sectorErase[size] = tm[0]
 	}
 	return sectorErase, t.WordProgram[0]

@@ -1,7 +1,7 @@
 package sim
 
 // DFU 1.1 requests, states and status codes as the ROM speaks them
-// (PROTOCOL.md section 2). The host side has its own copy in package dfu:
+// (docs/PROTOCOL.md section 2). The host side has its own copy in package dfu:
 // the simulator must not lean on the code it is meant to check.
 const (
 	reqDetach    = 0

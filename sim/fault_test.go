@@ -1,11 +1,14 @@
 package sim_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
 )
 
 func TestParseFaults(t *testing.T) {
@@ -100,4 +103,47 @@ func FuzzParseFaults(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBusyForeverStallsTheTrigger: the request that makes the ROM stuck is
+// answered as every later one is (docs/RELIABILITY.md): a STALL, or
+// dfuDNBUSY for a GETSTATUS; never a status block as the answer to
+// another request.
+func TestBusyForeverStallsTheTrigger(t *testing.T) {
+	getStatus := usb.ClassInterfaceIn(3, 0, 0, 6)
+	for _, c := range []struct {
+		fault string
+		req   usb.Setup
+		out   []byte
+	}{
+		{"busy-forever@enter:2", usb.Setup{RequestType: usb.DirIn, Request: usb.ReqGetDescriptor, Value: usb.DescDevice << 8, Length: 18}, nil},
+		{"busy-forever@survey", usb.ClassInterfaceIn(2, 2, 0, 2048), nil},
+		{"busy-forever@leave", usb.ClassInterfaceOut(1, 2, 0, 0), nil},
+	} {
+		faults, err := sim.ParseFaults(c.fault)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{Faults: faults})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		devs, _ := w.Devices(ctx)
+		d, err := w.Open(ctx, devs[0]) // SET_CONFIGURATION: enter:1
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, c.req.Length)
+		if n, err := d.Control(ctx, c.req, buf); !errors.Is(err, usb.ErrStall) {
+			t.Errorf("%s: the triggering request got %d bytes % x (%v), want a stall", c.fault, n, buf[:n], err)
+		}
+		if len(w.Boards()[0].Fired()) != 1 {
+			t.Fatalf("%s did not fire", c.fault)
+		}
+		st := make([]byte, 6)
+		if n, err := d.Control(ctx, getStatus, st); err != nil || n != 6 || st[4] != 4 {
+			t.Errorf("%s: GETSTATUS after it = % x (%v), want dfuDNBUSY", c.fault, st[:n], err)
+		}
+	}
 }

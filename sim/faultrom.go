@@ -139,12 +139,12 @@ func (r *rom) inject(ctx context.Context, s usb.Setup, out []byte) faultAction {
 	if !ok {
 		return faultAction{}
 	}
-	return r.fire(f, executing)
+	return r.fire(f, s, executing)
 }
 
-// fire makes fault f happen on the current request. executing is true when
-// the request is the GETSTATUS that starts a pending erase or program.
-func (r *rom) fire(f Fault, executing bool) faultAction {
+// fire makes fault f happen on the current request s. executing is true
+// when s is the GETSTATUS that starts a pending erase or program.
+func (r *rom) fire(f Fault, s usb.Setup, executing bool) faultAction {
 	b := r.b
 	switch f.Kind {
 	case FaultStall:
@@ -174,7 +174,9 @@ func (r *rom) fire(f Fault, executing bool) faultAction {
 			r.state = stateDnbusy
 		}
 		r.stuck = true
-		return r.stuckAnswer(usb.ClassInterfaceIn(reqGetStatus, 0, 0, 6))
+		// The triggering request gets the stuck ROM's answer: a STALL,
+		// or dfuDNBUSY for a GETSTATUS.
+		return r.stuckAnswer(s)
 	}
 	return faultAction{}
 }

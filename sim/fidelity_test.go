@@ -13,7 +13,7 @@ import (
 	"github.com/softdfu/softdfu/usb"
 )
 
-// DFU states and statuses used below (PROTOCOL.md section 2).
+// DFU states and statuses used below (docs/PROTOCOL.md section 2).
 const (
 	stIdle, stDnBusy, stDnIdle, stUpIdle, stError = 2, 4, 5, 9, 10
 	okStatus, errTarget, errWrite, errVendor      = 0, 1, 3, 11
@@ -356,7 +356,7 @@ func TestBootChecksEveryPart(t *testing.T) {
 	}
 }
 
-// timing is the datasheet table (PROTOCOL.md section 4): typical and
+// timing is the datasheet table (docs/PROTOCOL.md section 4): typical and
 // maximum per sector size, word program, mass erase per MB.
 type timing struct {
 	sector map[uint32][2]time.Duration

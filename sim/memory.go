@@ -101,7 +101,7 @@ func (m *memory) inFlash(addr uint32, n int) bool {
 }
 
 // eraseSector sets sector i to 0xFF. A write-protected sector is left as
-// it is and reported (the ROM ignores that error: PROTOCOL.md section 3).
+// it is and reported (the ROM ignores that error: docs/PROTOCOL.md section 3).
 func (m *memory) eraseSector(i int) error {
 	if m.writeProtected(i) {
 		return errWriteProtected

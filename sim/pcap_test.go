@@ -66,6 +66,11 @@ func TestPcapControlTransfers(t *testing.T) {
 		t.Fatal("block 1 accepted")
 	}
 	recs := parsePcap(t, buf.Bytes())
+	// Opening the device configured it, as an operating system does.
+	if len(recs) < 2 || recs[0].setup != [8]byte{0, 9, 1, 0, 0, 0, 0, 0} {
+		t.Fatalf("first transfer is not SET_CONFIGURATION 1: %+v", recs)
+	}
+	recs = recs[2:]
 	if len(recs) != 2*6 {
 		t.Fatalf("%d records, want 12 (6 transfers, submission and completion)", len(recs))
 	}

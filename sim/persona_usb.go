@@ -129,8 +129,15 @@ func newApp(b *Board, name string) usb.Gadget {
 }
 
 func (a *app) Descriptors() *usb.Descriptors { return a.desc }
-func (a *app) Gone() <-chan struct{}         { return a.gone }
-func (a *app) detach()                       { a.goneOnce.Do(func() { close(a.gone) }) }
+
+func (a *app) configuration() uint8 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.config
+}
+
+func (a *app) Gone() <-chan struct{} { return a.gone }
+func (a *app) detach()               { a.goneOnce.Do(func() { close(a.gone) }) }
 
 func (a *app) isGone() bool {
 	select {
@@ -185,21 +192,40 @@ func (a *app) control(s usb.Setup, out []byte) ([]byte, []action, error) {
 	case usb.ReqSetAddress:
 		return nil, nil, nil
 	case usb.ReqSetConfiguration:
-		a.config = uint8(s.Value)
+		if s.Value > 1 {
+			break
+		}
+		// A new configuration selects every interface's alternate
+		// setting 0 (USB 2.0 section 9.1.1.5).
+		if uint8(s.Value) != a.config {
+			a.config = uint8(s.Value)
+			clear(a.alt)
+		}
 		return nil, nil, nil
 	case usb.ReqGetConfiguration:
 		return []byte{a.config}, nil, nil
 	case usb.ReqGetStatus:
 		return []byte{0, 0}, nil, nil
 	case usb.ReqSetInterface:
-		a.alt[uint8(s.Index)] = uint8(s.Value)
-		return nil, nil, nil
+		// Interfaces exist only in the Configured state (USB 2.0 section
+		// 9.4.10); each of this device's interfaces has one setting.
+		if a.config != 0 && a.hasInterface(s.Index) && s.Value == 0 {
+			a.alt[uint8(s.Index)] = uint8(s.Value)
+			return nil, nil, nil
+		}
 	case usb.ReqGetInterface:
-		return []byte{a.alt[uint8(s.Index)]}, nil, nil
+		if a.config != 0 && a.hasInterface(s.Index) {
+			return []byte{a.alt[uint8(s.Index)]}, nil, nil
+		}
 	case usb.ReqClearFeature:
 		return nil, nil, nil
 	}
 	return nil, nil, usb.ErrStall
+}
+
+// hasInterface reports whether the configuration has interface i.
+func (a *app) hasInterface(i uint16) bool {
+	return i < uint16(a.desc.Configs[0].NumInterfaces())
 }
 
 // classRequest answers CDC-ACM requests on interface 0 and DFU run-time

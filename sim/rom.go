@@ -5,12 +5,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/softdfu/softdfu/usb"
 )
 
-// ROM bootloader USB identity (PROTOCOL.md section 3).
+// ROM bootloader USB identity (docs/PROTOCOL.md section 3).
 const (
 	romVendor       = 0x0483
 	romProduct      = 0xdf11
@@ -18,7 +19,7 @@ const (
 	romProductName  = "STM32  BOOTLOADER"
 )
 
-// USBTiming models full-speed USB on endpoint 0 (PROTOCOL.md section 4;
+// USBTiming models full-speed USB on endpoint 0 (docs/PROTOCOL.md section 4;
 // UNVERIFIED, a parameter): each control transfer costs one frame plus its
 // data at PerByte.
 type USBTiming struct {
@@ -83,7 +84,7 @@ type rom struct {
 	state  uint8
 	status uint8
 	ptr    uint32
-	config uint8
+	config atomic.Uint32 // bConfigurationValue set by the host; 0 = Address state
 
 	// A download waiting for the GETSTATUS that executes it.
 	pending     bool
@@ -109,12 +110,15 @@ type rom struct {
 }
 
 func newROM(b *Board) *rom {
-	r := &rom{b: b, desc: romDescriptors(b), gone: make(chan struct{}), state: stateIdle, ptr: FlashBase, config: 0}
+	r := &rom{b: b, desc: romDescriptors(b), gone: make(chan struct{}), state: stateIdle, ptr: FlashBase}
 	if b.rom.StartsInError {
 		r.state, r.status = stateError, errFirmware
 	}
 	return r
 }
+
+// configuration does not wait for r.mu: a busy ROM holds it.
+func (r *rom) configuration() uint8 { return uint8(r.config.Load()) }
 
 // Descriptors implements usb.Gadget.
 func (r *rom) Descriptors() *usb.Descriptors { return r.desc }
@@ -225,21 +229,29 @@ func (r *rom) standard(s usb.Setup) ([]byte, error) {
 		return nil, nil
 	case usb.ReqSetConfiguration:
 		if s.Value <= 1 {
-			r.config = uint8(s.Value)
+			// A new configuration selects alternate setting 0 (USB 2.0
+			// section 9.1.1.5); the same one again changes nothing.
+			if uint32(s.Value) != r.config.Load() {
+				r.config.Store(uint32(s.Value))
+				r.alt, r.ptr = 0, FlashBase
+			}
 			return nil, nil
 		}
 	case usb.ReqGetConfiguration:
-		return []byte{r.config}, nil
+		return []byte{r.configuration()}, nil
 	case usb.ReqGetStatus:
 		return []byte{0, 0}, nil
 	case usb.ReqSetInterface:
-		if s.Index == 0 && int(s.Value) < len(r.b.part.AltNames) {
+		// Only a configured device has interfaces (USB 2.0 section
+		// 9.4.10: a request error in the Address state; ST's DFU class
+		// serves SET_INTERFACE and GET_INTERFACE only when configured).
+		if r.configuration() != 0 && s.Index == 0 && int(s.Value) < len(r.b.part.AltNames) {
 			r.alt = uint8(s.Value)
 			r.ptr = r.altBase()
 			return nil, nil
 		}
 	case usb.ReqGetInterface:
-		if s.Index == 0 {
+		if r.configuration() != 0 && s.Index == 0 {
 			return []byte{r.alt}, nil
 		}
 	}
@@ -265,7 +277,7 @@ func (r *rom) class(s usb.Setup, out []byte) ([]byte, error) {
 			return nil, nil
 		}
 		// ST's DFU code answers CLRSTATUS outside dfuERROR by entering
-		// dfuERROR/errUNKNOWN (PROTOCOL.md section 2).
+		// dfuERROR/errUNKNOWN (docs/PROTOCOL.md section 2).
 		r.state, r.status = stateError, errUnknown
 		return nil, nil
 	case reqAbort:
@@ -372,7 +384,7 @@ func (r *rom) getStatus() ([]byte, error) {
 func (r *rom) altBase() uint32 {
 	switch r.alt {
 	case 1:
-		return OptionBank1
+		return r.b.part.OptionBlocks[0]
 	case 2:
 		return OTPBase
 	case 3:

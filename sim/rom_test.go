@@ -13,7 +13,7 @@ import (
 )
 
 // wire speaks raw DFU requests to a simulated board, so these tests check
-// the ROM against PROTOCOL.md and not against our own host engine.
+// the ROM against docs/PROTOCOL.md and not against our own host engine.
 type wire struct {
 	t     *testing.T
 	w     *sim.World
@@ -162,7 +162,7 @@ func TestROMDescriptors(t *testing.T) {
 }
 
 func TestROMSerial(t *testing.T) {
-	// PROTOCOL.md section 3's worked example.
+	// docs/PROTOCOL.md section 3's worked example.
 	uid := [12]byte{0x30, 0x00, 0x2d, 0x00, 0x0b, 0x51, 0x34, 0x33, 0x33, 0x35, 0x31, 0x32}
 	if got := sim.ROMSerial(uid); got != "325E35633334" {
 		t.Errorf("ROMSerial = %s, want 325E35633334", got)

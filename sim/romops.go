@@ -35,7 +35,7 @@ func (b *Board) execute(r *rom, blk uint16, data []byte) operation {
 	case 1:
 		op = b.writeOptions(addr, data)
 	case 2:
-		off := int(int64(addr) - OTPBase)
+		off := int(int64(addr) - int64(OTPBase))
 		if b.mem.rdpLevel() != 0 {
 			op.status = errVendor
 		} else if off < 0 || off+len(data) > len(b.mem.otp) {
@@ -93,12 +93,12 @@ func (b *Board) command(r *rom, data []byte) operation {
 		r.ptr = addr
 		size := b.part.Sectors[i].Size
 		op.duration = b.eraseTime(size)
-		op.reported = b.timing().SectorErase[size][0]
+		op.reported = b.timing().Erase[size][0]
 		if b.mem.rdpLevel() != 0 {
 			op.status, op.duration = errVendor, cmdTime
 		} else if b.mem.eraseSector(i) != nil {
 			// Erasing a write-protected sector reports no error and
-			// erases nothing (PROTOCOL.md section 3).
+			// erases nothing (docs/PROTOCOL.md section 3).
 			op.duration = cmdTime
 		}
 	case len(data) == 1 && data[0] == dfuseCmdUnprotect:
@@ -130,7 +130,7 @@ func (b *Board) setRDP(v byte) {
 
 // writeOptions programs an option-byte block. The chip resets afterwards.
 func (b *Board) writeOptions(addr uint32, data []byte) operation {
-	op := operation{duration: b.eraseTime(16 << 10), reported: b.timing().SectorErase[16<<10][0]}
+	op := operation{duration: b.eraseTime(16 << 10), reported: b.timing().Erase[16<<10][0]}
 	i := b.mem.optionBlock(addr)
 	switch {
 	case i < 0 || len(data) != OptionBlockSz:
@@ -200,7 +200,7 @@ func (b *Board) readAlt(alt uint8, addr uint32, n int) ([]byte, uint8) {
 		if b.mem.rdpLevel() != 0 {
 			return nil, errVendor
 		}
-		off := int64(addr) - OTPBase
+		off := int64(addr) - int64(OTPBase)
 		if off >= 0 && off+int64(n) <= int64(len(b.mem.otp)) {
 			return append([]byte(nil), b.mem.otp[off:off+int64(n)]...), statusOK
 		}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -25,7 +26,7 @@ type Options struct {
 	LowVoltage bool
 	// LeaveAnswersStatus makes the ROM answer the GETSTATUS that starts a
 	// leave before it drops off the bus. Off by default: the real ROM
-	// usually leaves before the answer completes (PROTOCOL.md section 3).
+	// usually leaves before the answer completes (docs/PROTOCOL.md section 3).
 	LeaveAnswersStatus bool
 	// PollProgram, when not zero, replaces the bwPollTimeout every ROM
 	// reports for a data block (ROMVersion.PollProgram), for example the
@@ -158,6 +159,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 	return w, nil
 }
 
+// Speed returns the clock speed factor of the world's boards (Options.Speed).
+func (w *World) Speed() float64 { return w.opts.Speed }
+
 // Boards returns the boards in port order.
 func (w *World) Boards() []*Board { return w.boards }
 
@@ -248,7 +252,34 @@ func (w *World) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, erro
 	if cur.Address != info.Address {
 		return nil, fmt.Errorf("sim: device on port %s re-enumerated: %w", info.Path, usb.ErrGone)
 	}
-	return &device{board: b, gadget: g, info: cur}, nil
+	d := &device{board: b, gadget: g, info: cur}
+	if err := d.configure(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// configurable is a gadget whose configuration the in-process host can
+// see without a request, as an operating system knows the configuration
+// it set.
+type configurable interface{ configuration() uint8 }
+
+// configure sets the device's first configuration unless it has one, as
+// an operating system does when it enumerates a device. A device that
+// refuses stays unconfigured (as Linux leaves it) and the refusal explains
+// the request errors that follow; only a device gone fails the open.
+func (d *device) configure(ctx context.Context) error {
+	c, ok := d.gadget.(configurable)
+	cfgs := d.info.Descriptors.Configs
+	if !ok || len(cfgs) == 0 || c.configuration() != 0 {
+		return nil
+	}
+	err := usb.SetConfiguration(ctx, d, cfgs[0].Value)
+	if errors.Is(err, usb.ErrGone) || ctx.Err() != nil {
+		return fmt.Errorf("sim: configuring the device on port %s: %w", d.info.Path, err)
+	}
+	d.configErr = err
+	return nil
 }
 
 // Clock implements usb.Clocked: hosts of a world at speed 0 wait in the
@@ -302,9 +333,10 @@ func hexPrefix(b []byte, n int) string {
 
 // device is an opened in-process device: the host's view of a Gadget.
 type device struct {
-	board  *Board
-	gadget usb.Gadget
-	info   usb.DeviceInfo
+	board     *Board
+	gadget    usb.Gadget
+	info      usb.DeviceInfo
+	configErr error // why the device is not configured, if it refused
 }
 
 func (d *device) Info() usb.DeviceInfo { return d.info }
@@ -336,6 +368,9 @@ func (d *device) Claim(ctx context.Context, iface uint8) error {
 
 func (d *device) SetAlternate(ctx context.Context, iface, alt uint8) error {
 	_, err := d.Control(ctx, usb.Setup{RequestType: usb.RecipientInterface, Request: usb.ReqSetInterface, Value: uint16(alt), Index: uint16(iface)}, nil)
+	if err != nil && d.configErr != nil {
+		return fmt.Errorf("%w (the device refused its configuration when it was opened: %v)", err, d.configErr)
+	}
 	return err
 }
 

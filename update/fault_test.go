@@ -3,11 +3,13 @@ package update_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
@@ -199,5 +201,54 @@ func TestFaultAfterSoftwareEntry(t *testing.T) {
 		if len(b.Fired()) != 1 || rep.Attempts != 2 || !bytes.Equal(b.Flash()[:img.Size()], img.Segments[0].Data) {
 			t.Fatalf("%s: fired %v, %d attempts", spec, b.Fired(), rep.Attempts)
 		}
+	}
+}
+
+// TestBusyForeverDiagnosis: a ROM that stops making progress is named as
+// stuck (dfu.ErrStuck: it refuses requests and reports dfuDNBUSY with
+// nothing pending) wherever it happens, never as a short read or a
+// malformed descriptor; a long operation that never ends is still busy
+// past its deadline. When it happens while leaving, after the image was
+// verified, the report says the sectors hold the verified image.
+func TestBusyForeverDiagnosis(t *testing.T) {
+	img := testImage()
+	for _, c := range []struct {
+		at    sim.FaultPoint
+		stuck bool
+	}{
+		{sim.AtEnter, true}, {sim.AtSurvey, true}, {sim.AtVerify, true}, {sim.AtLeave, true},
+		{sim.AtErase, false}, {sim.AtWrite, false},
+	} {
+		t.Run(c.at.String(), func(t *testing.T) {
+			w, _ := newBoard(t, []sim.Fault{{Kind: sim.FaultBusyForever, At: c.at, N: 1}})
+			rep, err := run(t, w, img, update.Options{})
+			if !errors.Is(err, dfu.ErrStillBusy) {
+				t.Fatalf("error %v, want dfu.ErrStillBusy", err)
+			}
+			if errors.Is(err, dfu.ErrStuck) != c.stuck {
+				t.Errorf("error %v: errors.Is(ErrStuck) = %v, want %v", err, !c.stuck, c.stuck)
+			}
+			var se *dfu.StatusError
+			if !errors.As(err, &se) || se.State != dfu.StateDnbusy || !strings.Contains(se.Remedy(), "power-cycle") {
+				t.Errorf("error %v: want a *dfu.StatusError in dfuDNBUSY whose remedy power-cycles the board", err)
+			}
+			if rep.Attempts != 1 {
+				t.Errorf("%d attempts: a stuck ROM needs the user, retrying cannot help", rep.Attempts)
+			}
+			if c.at != sim.AtLeave {
+				return
+			}
+			if rep.State == nil || !rep.State.Verified || rep.State.Vectors != "bootable" {
+				t.Fatalf("state %+v: want the verified sectors and a bootable vector table", rep.State)
+			}
+			for _, s := range rep.State.Sectors {
+				if s.State != update.SectorGood {
+					t.Errorf("sector %d %s, want good (verified before the failure)", s.Index, s.State)
+				}
+			}
+			if got := rep.State.String(); !strings.Contains(got, "as verified before the failure") || strings.Contains(got, "unknown") {
+				t.Errorf("state says %q", got)
+			}
+		})
 	}
 }

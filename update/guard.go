@@ -10,6 +10,7 @@ import (
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/optionbytes"
 	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/usb"
 )
 
 // ErrUnbootable is wrapped by a *GuardError for an image that covers the
@@ -55,21 +56,8 @@ func CheckBoot(img *firmware.Image, l dfu.Layout) error {
 	if !ok {
 		return nil
 	}
-	fam, _ := part.FromLayout(l)
-	var why []string
-	if !fam.StackOK(msp) {
-		ccm := ""
-		if fam.CCM.Size > 0 {
-			ccm = fmt.Sprintf(" or CCM RAM (0x%08x, 0x%08x]", fam.CCM.Start, fam.CCM.End())
-		}
-		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in SRAM (0x%08x, 0x%08x]%s of %s", msp, fam.SRAM.Start, fam.SRAM.End(), ccm, fam.Name))
-	}
-	if reset&1 == 0 {
-		why = append(why, fmt.Sprintf("reset vector 0x%08x is even (not a Thumb address)", reset))
-	}
-	if _, in := l.Find(reset &^ 1); !in {
-		why = append(why, fmt.Sprintf("reset vector 0x%08x points outside flash", reset))
-	}
+	chip, _ := Chip(usb.DeviceDescriptor{}, l)
+	why := chip.BootOK(msp, reset)
 	if len(why) == 0 {
 		return nil
 	}
@@ -130,13 +118,13 @@ func readProtection(ctx context.Context, conn *dfu.Conn) (*protection, error) {
 
 // protected returns the sectors of the plan's touched set that are
 // write-protected.
-func (p *protection) protected(l dfu.Layout, touched []dfu.Sector) []dfu.Sector {
+func (p *protection) protected(chip *part.Chip, touched []dfu.Sector) []dfu.Sector {
 	if p == nil {
 		return nil
 	}
 	var out []dfu.Sector
 	for _, s := range touched {
-		blk, bit := part.WRPBit(l, s)
+		blk, bit := chip.WRPBit(s.Address)
 		if blk >= 0 && blk < len(p.blocks) && p.blocks[blk].NWRP&(1<<bit) == 0 {
 			out = append(out, s)
 		}
@@ -146,10 +134,10 @@ func (p *protection) protected(l dfu.Layout, touched []dfu.Sector) []dfu.Sector 
 
 // unprotect clears the write protection of sectors by writing the option
 // bytes; the chip resets afterwards. It never changes the RDP byte.
-func (p *protection) unprotect(ctx context.Context, conn *dfu.Conn, l dfu.Layout, secs []dfu.Sector) error {
+func (p *protection) unprotect(ctx context.Context, conn *dfu.Conn, chip *part.Chip, secs []dfu.Sector) error {
 	next := append([]optionbytes.Block(nil), p.blocks...)
 	for _, s := range secs {
-		blk, bit := part.WRPBit(l, s)
+		blk, bit := chip.WRPBit(s.Address)
 		next[blk].NWRP |= 1 << bit
 	}
 	if err := conn.SelectAlt(ctx, 1); err != nil {
@@ -159,7 +147,11 @@ func (p *protection) unprotect(ctx context.Context, conn *dfu.Conn, l dfu.Layout
 		if next[i].NWRP == p.blocks[i].NWRP {
 			continue
 		}
-		reset, err := conn.WriteOptionBytes(ctx, p.addrs[i], next[i].Encode())
+		data := next[i].Encode()
+		if err := chip.CheckOptionWrite(p.addrs[i], data, false); err != nil {
+			return err
+		}
+		reset, err := conn.WriteOptionBytes(ctx, p.addrs[i], data)
 		if err != nil {
 			return fmt.Errorf("removing write protection at 0x%08x: %w", p.addrs[i], err)
 		}

@@ -18,6 +18,10 @@ import (
 // Recovery is what to do with a board an update left unfinished.
 const Recovery = "the ROM bootloader is always reachable: hold BOOT0 high and press reset (or power-cycle the board), then run the same command again: it reads the board and writes only what is missing"
 
+// RecoveryVerified is what to do with a board that holds the verified
+// image but failed while leaving the bootloader.
+const RecoveryVerified = "the board holds the new image, verified: reset it with BOOT0 low (or power-cycle it) to start the application; running the same command again after a reset with BOOT0 high writes nothing and only leaves"
+
 // retryable reports whether an attempt that failed with err may be tried
 // again after reading the board afresh: the board left the bus, a request
 // timed out or stalled, the device reported a transient status, or the
@@ -150,8 +154,13 @@ type SectorState struct {
 type BoardState struct {
 	// Read is true when the state was read back from the board after the
 	// failure; false when the board could not be reached (every sector is
-	// then SectorUnknown).
+	// then SectorUnknown, unless Verified).
 	Read bool `json:"read"`
+	// Verified is true when the board could not be read after the
+	// failure but this update had read back every touched sector and
+	// found the image before it (a failure while leaving): the sectors are
+	// SectorGood as verified.
+	Verified bool `json:"verified"`
 	// Sectors are the sectors the image touches.
 	Sectors []SectorState `json:"sectors"`
 	// Vectors says whether the vector table at the boot address can boot:
@@ -173,7 +182,10 @@ func (s *BoardState) String() string {
 		by[x.State] = append(by[x.State], fmt.Sprintf("%d", x.Index))
 	}
 	how := "as read back after the failure"
-	if !s.Read {
+	switch {
+	case s.Verified:
+		how = "as verified before the failure; the board could not be read after it"
+	case !s.Read:
 		how = "the board could not be read after the failure"
 	}
 	fmt.Fprintf(&b, "board state (%s):", how)
@@ -197,6 +209,14 @@ func (j *job) assess(ctx context.Context, info usb.DeviceInfo) *BoardState {
 	}
 	sv, err := j.reread(ctx, info)
 	if err != nil || sv == nil || sv.Protected {
+		if j.verified {
+			st.Verified = true
+			for i := range st.Sectors {
+				st.Sectors[i].State = SectorGood
+			}
+			st.Vectors = j.imageVectors()
+			st.Recovery = RecoveryVerified
+		}
 		return st
 	}
 	st.Read = true
@@ -217,6 +237,22 @@ func (j *job) assess(ctx context.Context, info usb.DeviceInfo) *BoardState {
 		}
 	}
 	return st
+}
+
+// imageVectors says whether the image's own vector table at the boot
+// address can boot, for a board verified to hold the image.
+func (j *job) imageVectors() string {
+	if j.rep.Plan == nil || len(j.rep.Plan.Layout.All()) == 0 {
+		return "unknown"
+	}
+	l := j.rep.Plan.Layout
+	if _, _, ok := j.img.VectorTable(l.All()[0].Address); !ok {
+		return "unknown"
+	}
+	if CheckBoot(j.img, l) == nil {
+		return "bootable"
+	}
+	return "not bootable"
 }
 
 // reread finds the board again (briefly) and surveys it read-only.

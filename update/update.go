@@ -18,7 +18,6 @@ import (
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -26,6 +25,9 @@ import (
 type Options struct {
 	// Flash tunes the plan (keep bytes outside the image, verify, ...).
 	Flash flash.Options
+	// Estimate gives the plan an estimated duration from the chip's
+	// datasheet timing (package part) when Flash.Timing is nil.
+	Estimate bool
 	// DFU tunes the protocol engine (timeouts, transcript).
 	DFU dfu.Options
 	// DryRun stops after the plan: nothing is erased or written.
@@ -212,6 +214,9 @@ type job struct {
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
+	// verified: the last execution read back every sector the plan
+	// touched and found the image (nothing was sent to flash since).
+	verified bool
 }
 
 // once is one attempt: open, recover, check, survey, plan, execute, leave.
@@ -263,11 +268,12 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
 	l := conn.Layout()
-	if _, ok := part.FromLayout(l); !ok {
+	chip, known := Chip(info.Descriptors.Device, l)
+	if !known {
 		if !opts.Force {
-			return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), part.Shape(l))}
+			return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), chip.Shape())}
 		}
-		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing a device whose flash layout (%s) is not a known STM32F4 one", part.Shape(l))})
+		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing a device whose flash layout (%s) is not a known STM32F4 one", chip.Shape())})
 	}
 	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
 	if err != nil {
@@ -286,7 +292,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 			touched = append(touched, s.Sector)
 		}
 	}
-	if wp := prot.protected(l, touched); len(wp) > 0 {
+	if wp := prot.protected(chip, touched); len(wp) > 0 {
 		if !opts.Force {
 			return &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", sectorList(wp))}
 		}
@@ -294,7 +300,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: would remove the write protection of sector(s) %s (dry run: not done)", sectorList(wp))})
 		} else {
 			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", sectorList(wp))})
-			return prot.unprotect(ctx, conn, l, wp)
+			return prot.unprotect(ctx, conn, chip, wp)
 		}
 	}
 	survey, err := flash.TakeSurvey(ctx, conn, j.img, func(done, total int) {
@@ -316,7 +322,11 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 		}
 		j.backed = true
 	}
-	plan, err := flash.NewPlan(j.img, survey, &opts.Flash)
+	fopts := opts.Flash
+	if opts.Estimate && fopts.Timing == nil {
+		fopts.Timing = flash.DatasheetTiming(chip.Family)
+	}
+	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
 		return err
 	}
@@ -340,6 +350,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
 		j.changed = true
 	}
+	j.verified = false
 	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
 		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
 	})
@@ -347,6 +358,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil {
 		return err
 	}
+	j.verified = plan.Verify
 	if opts.NoLeave {
 		return conn.Recover(ctx)
 	}

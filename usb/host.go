@@ -101,3 +101,15 @@ func ReadString(ctx context.Context, d Device, i uint8) (string, error) {
 	}
 	return ParseString(buf[:n])
 }
+
+// SetConfiguration sends SET_CONFIGURATION with value cfg (0 returns the
+// device to the Address state). Hosts that own the whole device (the
+// USB/IP client, the in-process simulator) send it when they open a
+// device, as an operating system does when it enumerates one: until then
+// the device has no interfaces (USB 2.0 section 9.4.7).
+func SetConfiguration(ctx context.Context, d Device, cfg uint8) error {
+	if _, err := d.Control(ctx, Setup{RequestType: DirOut | TypeStandard | RecipientDevice, Request: ReqSetConfiguration, Value: uint16(cfg)}, nil); err != nil {
+		return fmt.Errorf("SET_CONFIGURATION %d: %w", cfg, err)
+	}
+	return nil
+}

@@ -17,7 +17,7 @@ import (
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 	"github.com/softdfu/softdfu/flash"
-	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -118,8 +118,8 @@ func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
 	}
 	isBin := format == "bin" || (format == "" && strings.EqualFold(filepath.Ext(path), ".bin"))
 	if isBin && address == "" {
-		opt.Address, opt.AddressSet = sim.FlashBase, true
-		e.say("%s: raw binary without --address: writing it at the flash base 0x%08x", path, uint32(sim.FlashBase))
+		opt.Address, opt.AddressSet = part.FlashBase, true
+		e.say("%s: raw binary without --address: writing it at the flash base 0x%08x", path, uint32(part.FlashBase))
 	}
 	img, err := fwfile.Load(path, opt)
 	if err != nil {
@@ -133,13 +133,10 @@ func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
 
 // updateOptions turns flags into update options.
 func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
-	erase, word := sim.DatasheetTiming(false)
 	opts := update.Options{
-		Flash: flash.Options{
-			NoKeep: f.noKeep, Force: f.rewrite, NoVerify: f.noVerify,
-			Timing: &flash.Timing{SectorErase: erase, WordProgram: word, Transfer: sim.DefaultUSBTiming.Frame, BytesPerSecond: int(time.Second / sim.DefaultUSBTiming.PerByte)},
-		},
-		DryRun: f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
+		Flash:    flash.Options{NoKeep: f.noKeep, Force: f.rewrite, NoVerify: f.noVerify},
+		Estimate: true,
+		DryRun:   f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
 		Force: f.force, BackupAll: f.backupAll,
 		Enter: &enter.Options{},
 	}

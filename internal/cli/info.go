@@ -9,8 +9,8 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -83,10 +83,10 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		"rom_bcd_device": fmt.Sprintf("0x%04x", b.info.Descriptors.Device.Device),
 		"functional":     conn.Functional().String(),
 	}
-	fam, ok := part.FromLayout(conn.Layout())
-	inferred := fam.Name
+	chip, ok := update.Chip(b.info.Descriptors.Device, conn.Layout())
+	inferred := chip.Name
 	if !ok {
-		inferred = "unknown STM32F4 (flash " + part.Shape(conn.Layout()) + ")"
+		inferred = "unknown STM32F4 (flash " + chip.Shape() + ")"
 	}
 	doc["part_inferred"] = inferred
 	var alts []altInfo

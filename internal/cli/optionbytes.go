@@ -11,7 +11,8 @@ import (
 
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
-	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/usb"
 )
 
 const rdp2Warning = `RDP level 2 LOCKS THE CHIP FOREVER. It can never be undone: not by softdfu,
@@ -85,7 +86,7 @@ func (f *optFlags) parse() error {
 
 // apply returns the new blocks (one per bank) for the current ones. Sector
 // numbers index the sectors of layout (internal flash), whose nWRP bits
-// part.WRPBit finds: on dual-bank parts bank 2 starts again at bit 0 in the
+// the chip database finds: on dual-bank parts bank 2 starts again at bit 0 in the
 // second block (RM0090 3.7.1, table 17).
 func (f *optFlags) apply(cur []optionbytes.Block, layout dfu.Layout) ([]optionbytes.Block, error) {
 	out := append([]optionbytes.Block(nil), cur...)
@@ -103,11 +104,12 @@ func (f *optFlags) apply(cur []optionbytes.Block, layout dfu.Layout) ([]optionby
 		protect bool
 	}{{f.protectList, true}, {f.unprotectList, false}} {
 		secs := layout.All()
+		chip, _ := update.Chip(usb.DeviceDescriptor{}, layout)
 		for _, s := range l.list {
 			if s >= len(secs) {
 				return nil, usageError("sector %d: this board has sectors 0-%d (softdfu info shows them)", s, len(secs)-1)
 			}
-			bank, bit := part.WRPBit(layout, secs[s])
+			bank, bit := chip.WRPBit(secs[s].Address)
 			if bank < 0 || bank >= len(out) {
 				return nil, usageError("sector %d: no option-byte block of this board holds its protection bit", s)
 			}
@@ -148,7 +150,7 @@ write; softdfu follows the board on its port and shows the new values.
 			if f.changes() && !f.yes {
 				return usageError("changing option bytes resets the chip (and --rdp 0 from level 1 mass-erases the flash): run again with --yes")
 			}
-			s, err := e.openSession(ctx, &sel, "option-bytes", &dfu.Options{AllowRDPLevel2: f.rdpVal == optionbytes.RDPLevel2 && f.permanentlyLock})
+			s, err := e.openSession(ctx, &sel, "option-bytes", nil)
 			if err != nil {
 				return err
 			}
@@ -188,7 +190,7 @@ write; softdfu follows the board on its port and shows the new values.
 					if b == nil {
 						return timeoutError("%s did not come back in the ROM bootloader within %v after the option-byte write: hold BOOT0 high and reset, then run softdfu option-bytes again", path, f.resetTimeout)
 					}
-					if s, err = e.openBoard(ctx, host, *b, &dfu.Options{AllowRDPLevel2: f.permanentlyLock}); err != nil {
+					if s, err = e.openBoard(ctx, host, *b, nil); err != nil {
 						return err
 					}
 					if _, err := s.selectAlt(ctx, "Option Bytes"); err != nil {
@@ -198,6 +200,11 @@ write; softdfu follows the board on its port and shows the new values.
 				}
 				e.say("%s: writing option bytes at 0x%08x: %s", path, addrs[i], describeChange(cur[i], want[i], i))
 				old = s.board.Address
+				chip, _ := update.Chip(s.board.info.Descriptors.Device, flashLayout)
+				if err := chip.CheckOptionWrite(addrs[i], want[i].Encode(), f.permanentlyLock); err != nil {
+					s.close()
+					return err
+				}
 				reset, err := s.conn.WriteOptionBytes(ctx, addrs[i], want[i].Encode())
 				s.close()
 				s = nil
@@ -294,8 +301,9 @@ func describeChange(from, to optionbytes.Block, bank int) string {
 // took the values asked for).
 func (e *env) showOptionBytes(path string, addrs []uint32, blocks, want []optionbytes.Block, layout dfu.Layout) error {
 	var protected []int
+	chip, _ := update.Chip(usb.DeviceDescriptor{}, layout)
 	for i, sec := range layout.All() {
-		if bank, bit := part.WRPBit(layout, sec); bank >= 0 && bank < len(blocks) && blocks[bank].NWRP&(1<<bit) == 0 {
+		if bank, bit := chip.WRPBit(sec.Address); bank >= 0 && bank < len(blocks) && blocks[bank].NWRP&(1<<bit) == 0 {
 			protected = append(protected, i)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/softdfu/softdfu/enter"
-	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -57,9 +57,9 @@ func (s *selection) match(b board) bool {
 		if err != nil {
 			return false
 		}
-		want := sim.UIDSerial(uid)
+		want := part.UIDHex(uid)
 		if b.Mode == "dfu" {
-			want = sim.ROMSerial(uid)
+			want = part.ROMSerial(uid)
 		}
 		if !strings.EqualFold(b.Serial, want) {
 			return false

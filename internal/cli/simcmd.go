@@ -16,6 +16,7 @@ func (e *env) simCommand() *cobra.Command {
 	var boards, listen, control string
 	var stdinConsole bool
 	var list bool
+	var speed float64
 	c := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve simulated boards over USB/IP to any tool (dfu-util, the Linux kernel)",
@@ -32,7 +33,11 @@ another address.
 
 The boards' BOOT0 pins and reset buttons are there as on a bench: with
 --console, type "dfu 1-1" (BOOT0 high + reset), "run 1-1", "reset", "state";
---control ADDR takes the same commands over TCP (echo "dfu 1-1" | nc ...).`,
+--control ADDR takes the same commands over TCP (echo "dfu 1-1" | nc ...).
+
+Simulated time runs in real time (--speed 1), whatever the client, so tools
+see the times a real board takes; --speed 10 runs ten times faster, --speed 0
+answers at once (for tests that need no timing).`,
 		Args: exactArgs(0, "no arguments (boards go in --board)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if list {
@@ -41,6 +46,13 @@ The boards' BOOT0 pins and reset buttons are there as on a bench: with
 			if boards == "" {
 				return usageError("sim needs --board BOARD[,BOARD...] (see softdfu sim --list-boards)")
 			}
+			if c.Flags().Changed("sim-speed") {
+				return usageError("sim serves in real time unless --speed says otherwise: use --speed %v (--sim-speed is for --sim)", e.simSpeed)
+			}
+			if speed < 0 {
+				return usageError("--speed %v: give 0 (instant), 1 (real time) or a larger factor", speed)
+			}
+			e.simSpeed = speed
 			w, err := e.newWorld(boards)
 			if err != nil {
 				return err
@@ -64,7 +76,7 @@ The boards' BOOT0 pins and reset buttons are there as on a bench: with
 			if stdinConsole {
 				go console(w, e.stdin, e.stdout)
 			}
-			e.say("serving %d board(s) over USB/IP on %s; stop with Ctrl-C", len(w.Boards()), l.Addr())
+			e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
 			err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(c.Context(), l)
 			if err != nil && !errors.Is(err, net.ErrClosed) && c.Context().Err() == nil {
 				return err
@@ -73,12 +85,24 @@ The boards' BOOT0 pins and reset buttons are there as on a bench: with
 		},
 	}
 	c.Flags().StringVar(&boards, "board", "", "boards to serve: `BOARD[:MODE][,...]`")
+	c.Flags().Float64Var(&speed, "speed", 1, "speed of simulated time: 1 = real time, 10 = ten times faster, 0 = instant")
 	c.Flags().StringVar(&listen, "listen", usbip.DefaultAddr, "TCP `address` to listen on")
 	c.Flags().BoolVar(&list, "list-boards", false, "print the catalog of simulated boards and exit")
 	c.Flags().StringVar(&e.simFault, "fault", "", "inject faults into every served board: `FAULT[,...]` such as power-loss@erase (see docs/RELIABILITY.md)")
 	c.Flags().StringVar(&control, "control", "", "also accept board-button commands (dfu, run, reset, state) on this TCP `address`")
 	c.Flags().BoolVar(&stdinConsole, "console", false, "read board-button commands from standard input (type help)")
 	return c
+}
+
+// speedName says how fast simulated time runs.
+func speedName(speed float64) string {
+	switch speed {
+	case 0:
+		return "with instant simulated time (--speed 0)"
+	case 1:
+		return "in real time (--speed 1)"
+	}
+	return fmt.Sprintf("at %g times real time (--speed %g)", speed, speed)
 }
 
 // listBoards prints the board catalog.

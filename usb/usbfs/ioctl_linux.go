@@ -48,7 +48,7 @@ type ioctlArg struct {
 }
 
 // usbfs requests (the USBDEVFS_* macros of usbdevice_fs.h). On amd64 and
-// arm64 they are the values in PROTOCOL.md section 7.
+// arm64 they are the values in docs/PROTOCOL.md section 7.
 const (
 	usbdevfsControl          = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(ctrlTransfer{})<<iocSizeShift | 'U'<<8     // _IOWR('U', 0, struct usbdevfs_ctrltransfer)
 	usbdevfsBulk             = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(bulkTransfer{})<<iocSizeShift | 'U'<<8 | 2 // _IOWR('U', 2, struct usbdevfs_bulktransfer)

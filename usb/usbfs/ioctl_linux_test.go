@@ -62,7 +62,7 @@ func TestIoctlStructLayout(t *testing.T) {
 }
 
 // On 64-bit architectures with the generic _IOC layout (amd64, arm64,
-// riscv64, ...) the request numbers are the ones in PROTOCOL.md section 7
+// riscv64, ...) the request numbers are the ones in docs/PROTOCOL.md section 7
 // and in the kernel's compiled headers.
 func TestIoctlNumbers(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 || iocDirShift != 30 {

@@ -138,7 +138,8 @@ func readDescriptors(ctx context.Context, dev *Conn, ds *usb.Descriptors) error 
 	return nil
 }
 
-// Open imports the device at info.Path. It fails with usb.ErrGone if the
+// Open imports the device at info.Path and sets its first configuration,
+// as the kernel does for a device it enumerates. It fails with usb.ErrGone if the
 // device there is no longer the one listed (it re-enumerated and has a new
 // address) or nothing is there.
 func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error) {
@@ -152,10 +153,39 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 	}
 	dev.info = info
 	dev.info.Host = h.Name()
+	if len(info.Descriptors.Configs) == 0 {
+		if err := readDescriptors(ctx, dev, &dev.info.Descriptors); err != nil {
+			dev.Close()
+			return nil, fmt.Errorf("usbip: reading the descriptors of %s on %s: %w", info.Path, h.addr, err)
+		}
+	}
+	if err := dev.configure(ctx); err != nil {
+		return nil, err
+	}
 	return dev, nil
 }
 
-// Dial imports the device with bus ID busid from the USB/IP server at addr.
+// configure sets the device's first configuration, as the Linux kernel
+// does when it enumerates a device (usbfs users find it configured): the
+// server side of USB/IP hands over an unconfigured device. A device that
+// refuses stays unconfigured, as Linux leaves it, and the refusal explains
+// later request errors; only a device gone (or ctx ending) fails.
+func (d *Conn) configure(ctx context.Context) error {
+	cfgs := d.info.Descriptors.Configs
+	if len(cfgs) == 0 {
+		return nil
+	}
+	err := usb.SetConfiguration(ctx, d, cfgs[0].Value)
+	if errors.Is(err, usb.ErrGone) || ctx.Err() != nil {
+		d.Close()
+		return fmt.Errorf("usbip: configuring %s: %w", d.rec.BusID, err)
+	}
+	d.configErr = err
+	return nil
+}
+
+// Dial imports the device with bus ID busid from the USB/IP server at addr
+// and sets its first configuration (see Open).
 func Dial(ctx context.Context, addr, busid string) (*Conn, error) {
 	h := NewHost(addr)
 	dev, err := h.importDevice(ctx, busid)
@@ -164,6 +194,9 @@ func Dial(ctx context.Context, addr, busid string) (*Conn, error) {
 	}
 	if err := readDescriptors(ctx, dev, &dev.info.Descriptors); err != nil {
 		dev.Close()
+		return nil, err
+	}
+	if err := dev.configure(ctx); err != nil {
 		return nil, err
 	}
 	return dev, nil
@@ -227,6 +260,8 @@ type Conn struct {
 	pending map[uint32]*call
 	err     error // why the connection ended
 	done    chan struct{}
+
+	configErr error // why the device is not configured, if it refused
 }
 
 var _ usb.Device = (*Conn)(nil)
@@ -447,6 +482,9 @@ func (d *Conn) Claim(ctx context.Context, iface uint8) error { return d.gone() }
 // SetAlternate sends SET_INTERFACE.
 func (d *Conn) SetAlternate(ctx context.Context, iface, alt uint8) error {
 	_, err := d.Control(ctx, usb.Setup{RequestType: usb.DirOut | usb.TypeStandard | usb.RecipientInterface, Request: usb.ReqSetInterface, Value: uint16(alt), Index: uint16(iface)}, nil)
+	if err != nil && d.configErr != nil {
+		return fmt.Errorf("%w (the device refused its configuration when it was opened: %v)", err, d.configErr)
+	}
 	return err
 }
 

@@ -81,3 +81,45 @@ func TestSimulatedBoard(t *testing.T) {
 	}
 	app2.Close()
 }
+
+// TestClientConfigures: the server hands over an unconfigured device, and
+// the client sets its configuration on import, as the kernel does for a
+// device it enumerates; without that the simulated ROM stalls
+// SET_INTERFACE (USB 2.0 section 9.4.10).
+func TestClientConfigures(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serve(t, w)
+	ctx := testCtx(t)
+	h := NewHost(addr)
+	infos, err := h.Devices(ctx)
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("devices %v %v", infos, err)
+	}
+	infos[0].Descriptors.Configs = nil // Open reads them itself when the caller has none
+	for name, open := range map[string]func() (usb.Device, error){
+		"Open": func() (usb.Device, error) { return h.Open(ctx, infos[0]) },
+		"Dial": func() (usb.Device, error) { return Dial(ctx, addr, "1-1") },
+	} {
+		dev, err := open()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		in := make([]byte, 1)
+		n, err := dev.Control(ctx, usb.Setup{RequestType: usb.DirIn, Request: usb.ReqGetConfiguration, Length: 1}, in)
+		if err != nil || n != 1 || in[0] != 1 {
+			t.Errorf("%s: GET_CONFIGURATION = %v (%d bytes, %v), want [1]", name, in, n, err)
+		}
+		if err := dev.SetAlternate(ctx, 0, 1); err != nil {
+			t.Errorf("%s: SET_INTERFACE alt 1: %v", name, err)
+		}
+		dev.Close()
+		// Unconfigure it for the next import.
+		g := w.Attached("1-1")
+		if _, err := g.Control(ctx, usb.Setup{Request: usb.ReqSetConfiguration}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -336,7 +336,7 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 		}
 		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns)}
 		// dfu-util exits 74 when the board leaves before answering the
-		// GETSTATUS of :leave (PROTOCOL.md section 8): the download itself
+		// GETSTATUS of :leave (docs/PROTOCOL.md section 8): the download itself
 		// succeeded.
 		r.OK = rc == 0 || (rc == 74 && dl == 1 && strings.HasPrefix(r.Tool, "dfu-util"))
 		runs[f[0]+" "+f[1]] = r

@@ -12,7 +12,7 @@ Trees:
         (IAD + CDC-ACM on interfaces 0-1 with ttyACM0, MSC, HID)
   rom/  the same board on the same port after entering the ROM bootloader:
         1-1.2 0483:df11 "STM32  BOOTLOADER" with one DFU interface and four
-        alternate settings (PROTOCOL.md section 3), new device number.
+        alternate settings (docs/PROTOCOL.md section 3), new device number.
 """
 import os, shutil
 

@@ -1,0 +1,25 @@
+package update
+
+import (
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/usb"
+)
+
+// Chip identifies the chip behind a DFU device from its device descriptor
+// (VID:PID, bcdDevice) and the layout of its internal flash, in the chip
+// database (package part). For a layout the database does not know, ok is
+// false and the chip is what part.Identify assumes for it.
+func Chip(d usb.DeviceDescriptor, l dfu.Layout) (c *part.Chip, ok bool) {
+	return part.Identify(part.Device{Vendor: d.Vendor, Product: d.Product, BCDDevice: d.Device, Flash: Units(l)})
+}
+
+// Units returns the sectors or pages of a layout as the chip database's
+// erase units.
+func Units(l dfu.Layout) []part.Unit {
+	var out []part.Unit
+	for _, s := range l.All() {
+		out = append(out, part.Unit{Address: s.Address, Size: s.Size})
+	}
+	return out
+}
