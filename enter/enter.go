@@ -149,6 +149,13 @@ func request(ctx context.Context, host usb.Host, app usb.DeviceInfo, m Method, o
 	}
 	defer port.Close()
 	start := clock.Now()
+	return clock, start, RequestPort(ctx, port, m, opts)
+}
+
+// RequestPort sends method m's request (repl, raw-repl or 1200bps) over an
+// open serial port, for front ends that open the port themselves (a
+// browser's Web Serial). It returns once the request went out.
+func RequestPort(ctx context.Context, port Port, m Method, opts Options) error {
 	wait := opts.Wait
 	if wait <= 0 {
 		wait = DefaultWait
@@ -167,9 +174,9 @@ func request(ctx context.Context, host usb.Host, app usb.DeviceInfo, m Method, o
 	case RawREPL:
 		err = rawREPL(ctx, c, opts.Direct)
 	default:
-		err = fmt.Errorf("enter: unknown method %q", m)
+		err = fmt.Errorf("enter: method %q does not use a serial port", m)
 	}
-	return clock, start, err
+	return err
 }
 
 // gone reports whether err, from the request that makes the board reset,

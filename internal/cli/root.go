@@ -110,6 +110,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 		e.optionBytesCommand(),
 		e.udevRulesCommand(),
 		e.completionCommand(),
+		e.webCommand(),
 		exitCodesTopic(),
 	)
 	return root
