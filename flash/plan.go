@@ -79,7 +79,7 @@ type SectorPlan struct {
 	Lost int
 	// Reason says why an erasing action erases: the first byte that
 	// programming cannot turn into the image's, unknown content, or
-	// "forced". Empty for the other actions.
+	// a rewrite asked for. Empty for the other actions.
 	Reason string
 }
 
@@ -121,9 +121,9 @@ type Options struct {
 	// NoKeep lets an erase clear the bytes of a sector that lie outside
 	// the image instead of writing them back.
 	NoKeep bool
-	// Force erases and writes every sector the image touches, even ones
+	// Rewrite erases and writes every sector the image touches, even ones
 	// that already hold the image or could be programmed without erase.
-	Force bool
+	Rewrite bool
 	// NoVerify skips reading the written runs back.
 	NoVerify bool
 	// TransferSize is the device's wTransferSize (default 2048); it only
@@ -302,8 +302,8 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 		return sp, nil, fmt.Errorf("flash: the survey holds %d bytes for sector %d at 0x%08x, which has %d: survey the board again", len(cur), s.Index, s.Address, s.Size)
 	case !known:
 		sp.Reason = "the content is unknown (not surveyed)"
-	case o.Force:
-		sp.Reason = "forced"
+	case o.Rewrite:
+		sp.Reason = "rewrite asked for"
 	default:
 		sp.Reason = si.mustErase(s.Address, cur)
 	}
@@ -338,6 +338,9 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 		if si.mask[i] {
 			f[i] = si.want[i]
 		}
+		// Only bytes that change are written (a resumed write skips what
+		// an interrupted one left in place).
+		sp.mask[i] = si.mask[i] && cur[i] != si.want[i]
 	}
 	return f
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
@@ -45,7 +46,7 @@ func run(t *testing.T, w *sim.World, img *firmware.Image, opts update.Options) (
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	info, err := update.WaitDFU(ctx, w, "1-1", nil, time.Second)
+	info, err := board.WaitDFU(ctx, w, "1-1", nil, time.Second)
 	if err != nil {
 		t.Fatalf("waiting for the board: %v", err)
 	}
@@ -201,6 +202,35 @@ func TestFaultAfterSoftwareEntry(t *testing.T) {
 		if len(b.Fired()) != 1 || rep.Attempts != 2 || !bytes.Equal(b.Flash()[:img.Size()], img.Segments[0].Data) {
 			t.Fatalf("%s: fired %v, %d attempts", spec, b.Fired(), rep.Attempts)
 		}
+	}
+}
+
+// TestRetryCountsEarlierAttempts: a write cut by a disconnect and
+// finished by the retry reports what both attempts did: every byte of the
+// image written (the retry finds the first attempt's sectors unchanged),
+// the erases of the first attempt, and no sector "skipped" that the first
+// attempt wrote.
+func TestRetryCountsEarlierAttempts(t *testing.T) {
+	img := testImage()
+	w, _ := newBoard(t, []sim.Fault{{Kind: sim.FaultDisconnect, At: sim.AtWrite, N: 20}})
+	rep, err := run(t, w, img, update.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Attempts != 2 {
+		t.Fatalf("%d attempts, want 2", rep.Attempts)
+	}
+	res := rep.Result
+	if res.Written < img.Size() || res.Verified < img.Size() || res.Erased < 1 {
+		t.Errorf("result over both attempts: erased %d, wrote %d, verified %d; the image has %d bytes", res.Erased, res.Written, res.Verified, img.Size())
+	}
+	for _, s := range res.Sectors {
+		if s.Written == 0 {
+			t.Errorf("sector %d: nothing written over both attempts (%+v)", s.Index, s)
+		}
+	}
+	if s := res.Sectors[0]; !s.Erased || s.Written != 0x4000 {
+		t.Errorf("sector 0: %+v, want erased and 16384 bytes written", s)
 	}
 }
 

@@ -90,7 +90,7 @@ func doneText(p flash.SectorPlan, r flash.SectorResult) string {
 		parts = append(parts, fmt.Sprintf("wrote %d", r.Written))
 	}
 	switch {
-	case p.Action == flash.Unchanged:
+	case p.Action == flash.Unchanged && len(parts) == 0:
 		return "skipped"
 	case len(parts) == 0:
 		return "not done"
@@ -104,6 +104,11 @@ func rate(n int, d time.Duration) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%s/s)", humanBytes(int(float64(n)/d.Seconds())))
+}
+
+// planHeadline is the first line of a plan: the memory and the image.
+func planHeadline(p *flash.Plan) string {
+	return fmt.Sprintf("plan for %s: image %d bytes in %d segment(s)", p.Layout.Describe(0), p.ImageBytes, p.Segments)
 }
 
 // planTotals is the line under a planned map.
