@@ -3,9 +3,9 @@ package bench
 import (
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/sim"
-	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -42,7 +42,7 @@ func optionBlocks(p *flash.Plan) int {
 	if len(secs) == 0 {
 		return 0
 	}
-	chip, _ := update.Chip(usb.DeviceDescriptor{}, p.Layout)
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, p.Layout)
 	return len(chip.OptionBlocks)
 }
 

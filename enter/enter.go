@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -15,7 +16,6 @@ import (
 const (
 	DefaultTimeout = 10 * time.Second
 	DefaultWait    = 3 * time.Second
-	pollInterval   = 50 * time.Millisecond
 )
 
 // Options tune Enter.
@@ -66,10 +66,10 @@ type Result struct {
 // Errors Enter wraps.
 var (
 	// ErrNoMethod: the device offers no software entry method.
-	ErrNoMethod = errors.New("no software entry method")
+	ErrNoMethod = board.Sentinel(board.NotInDFU, "no software entry method")
 	// ErrNoBootloader: the request went out, but the board's bootloader
 	// did not appear in time.
-	ErrNoBootloader = errors.New("the ROM bootloader did not appear")
+	ErrNoBootloader = board.Sentinel(board.Timeout, "the ROM bootloader did not appear")
 )
 
 // Enter asks the board running its application (app) for the ROM
@@ -364,29 +364,23 @@ func WaitROM(ctx context.Context, host usb.Host, app usb.DeviceInfo, timeout tim
 		timeout = DefaultTimeout
 	}
 	pred, _ := PredictROMSerial(app.Descriptors.Serial())
-	clock := usb.ClockOf(host)
-	deadline := clock.Now().Add(timeout)
+	ours := func(d usb.DeviceInfo) bool {
+		return IsBootloader(d.Descriptors) && (pred != "" && strings.EqualFold(d.Descriptors.Serial(), pred) || d.Path == app.Path)
+	}
+	seen, err := board.Wait(ctx, host, nil, timeout, ours)
+	if err != nil {
+		return usb.DeviceInfo{}, err
+	}
+	if seen != nil {
+		return seen.Device, nil
+	}
+	// What the bus shows now: other boards' bootloaders, left alone.
 	var others []string
-	for {
-		devs, err := host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return usb.DeviceInfo{}, err
-		}
-		others = others[:0]
+	if devs, err := host.Devices(ctx); err == nil {
 		for _, d := range devs {
-			if !IsBootloader(d.Descriptors) {
-				continue
+			if IsBootloader(d.Descriptors) {
+				others = append(others, fmt.Sprintf("%s on %s", d.Descriptors.Serial(), d.Path))
 			}
-			if pred != "" && strings.EqualFold(d.Descriptors.Serial(), pred) || d.Path == app.Path {
-				return d, nil
-			}
-			others = append(others, fmt.Sprintf("%s on %s", d.Descriptors.Serial(), d.Path))
-		}
-		if !clock.Now().Before(deadline) {
-			break
-		}
-		if err := clock.Sleep(ctx, pollInterval); err != nil {
-			return usb.DeviceInfo{}, err
 		}
 	}
 	want := "on port " + app.Path
@@ -397,6 +391,6 @@ func WaitROM(ctx context.Context, host usb.Host, app usb.DeviceInfo, timeout tim
 	if len(others) > 0 {
 		left = fmt.Sprintf(" (other boards' bootloaders, left alone: %s)", strings.Join(others, ", "))
 	}
-	return usb.DeviceInfo{}, fmt.Errorf("%w within %v: no DFU-mode device %s%s; the firmware may not support this method, or the ROM missed the crystal: try another --method, or hold BOOT0 high and press reset",
+	return usb.DeviceInfo{}, fmt.Errorf("%w within %v: no DFU-mode device %s%s; the firmware may not support this method, or the ROM missed the crystal: try another entry method, or hold BOOT0 high and press reset",
 		ErrNoBootloader, timeout, want, left)
 }

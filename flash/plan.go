@@ -121,9 +121,9 @@ type Options struct {
 	// NoKeep lets an erase clear the bytes of a sector that lie outside
 	// the image instead of writing them back.
 	NoKeep bool
-	// Force erases and writes every sector the image touches, even ones
+	// Rewrite erases and writes every sector the image touches, even ones
 	// that already hold the image or could be programmed without erase.
-	Force bool
+	Rewrite bool
 	// NoVerify skips reading the written runs back.
 	NoVerify bool
 	// TransferSize is the device's wTransferSize (default 2048); it only
@@ -302,7 +302,7 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 		return sp, nil, fmt.Errorf("flash: the survey holds %d bytes for sector %d at 0x%08x, which has %d: survey the board again", len(cur), s.Index, s.Address, s.Size)
 	case !known:
 		sp.Reason = "the content is unknown (not surveyed)"
-	case o.Force:
+	case o.Rewrite:
 		sp.Reason = "forced"
 	default:
 		sp.Reason = si.mustErase(s.Address, cur)

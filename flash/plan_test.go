@@ -140,7 +140,7 @@ func TestNewPlan(t *testing.T) {
 		name:    "force",
 		img:     image(firmware.Segment{Address: 0x08000000, Data: fill(0x08000000, 16, old)}),
 		survey:  board(t, old),
-		opts:    Options{Force: true},
+		opts:    Options{Rewrite: true},
 		sectors: map[int]sectorWant{0: {EraseProgram, 0x4000 - 16, 0}},
 		runs:    [][2]uint64{{0x08000000, 0x4000}},
 	}, {
@@ -373,7 +373,7 @@ func FuzzNewPlan(f *testing.F) {
 		if len(img.Segments) == 0 {
 			return
 		}
-		opts := &Options{NoKeep: mode&4 != 0, Force: mode&8 != 0, TransferSize: 64}
+		opts := &Options{NoKeep: mode&4 != 0, Rewrite: mode&8 != 0, TransferSize: 64}
 		p, err := NewPlan(img, sv, opts)
 		if err != nil {
 			t.Fatal(err)

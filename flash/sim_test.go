@@ -230,7 +230,7 @@ func BenchmarkFlash1MB(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := x.c.Clock().Now()
-		plan, err := flash.NewPlan(img, sv, &flash.Options{Timing: f407Timing, Force: true})
+		plan, err := flash.NewPlan(img, sv, &flash.Options{Timing: f407Timing, Rewrite: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
@@ -45,7 +46,7 @@ func run(t *testing.T, w *sim.World, img *firmware.Image, opts update.Options) (
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	info, err := update.WaitDFU(ctx, w, "1-1", nil, time.Second)
+	info, err := board.WaitDFU(ctx, w, "1-1", nil, time.Second)
 	if err != nil {
 		t.Fatalf("waiting for the board: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/optionbytes"
@@ -27,16 +28,19 @@ var ErrUnknownPart = errors.New("the device's internal flash is not laid out lik
 var ErrWriteProtected = errors.New("the image touches write-protected sectors")
 
 // GuardError reports an image that a safety guard refused before anything
-// was erased or written. Options.Force overrides it.
+// was erased or written. Options.Override overrides it.
 type GuardError struct {
 	Err    error
 	Detail string
 }
 
-// Error says what is wrong and what to do.
+// Error says what is wrong; nothing was changed.
 func (e *GuardError) Error() string {
-	return fmt.Sprintf("%v: %s; nothing was erased or written (--force overrides this check)", e.Err, e.Detail)
+	return fmt.Sprintf("%v: %s; nothing was erased or written", e.Err, e.Detail)
 }
+
+// Kind is board.Guard.
+func (e *GuardError) Kind() board.Kind { return board.Guard }
 
 // Unwrap returns the sentinel.
 func (e *GuardError) Unwrap() error { return e.Err }
@@ -56,18 +60,12 @@ func CheckBoot(img *firmware.Image, l dfu.Layout) error {
 	if !ok {
 		return nil
 	}
-	chip, _ := Chip(usb.DeviceDescriptor{}, l)
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, l)
 	why := chip.BootOK(msp, reset)
 	if len(why) == 0 {
 		return nil
 	}
-	return &GuardError{Err: ErrUnbootable, Detail: fmt.Sprintf("at 0x%08x: %s; is this the right file and --address?", base, strings.Join(why, "; "))}
-}
-
-// protection is the option bytes as the survey read them.
-type protection struct {
-	addrs  []uint32
-	blocks []optionbytes.Block
+	return &GuardError{Err: ErrUnbootable, Detail: fmt.Sprintf("at 0x%08x: %s; is this the right file and load address?", base, strings.Join(why, "; "))}
 }
 
 // optionAlt returns 1 when the DFU interface has alternate setting 1 (the
@@ -81,79 +79,37 @@ func optionAlt(itf dfu.Interface) uint8 {
 	return 0
 }
 
-// readProtection reads the option-byte blocks when conn is on alternate
-// setting 1, then selects alternate setting 0 (internal flash). On another
-// alternate setting it reads nothing and returns nil.
-func readProtection(ctx context.Context, conn *dfu.Conn) (*protection, error) {
-	if conn.Alt() != 1 {
-		return nil, nil
-	}
-	p := &protection{}
-	var rerr error
-	for _, r := range conn.Layout().Regions {
-		b, err := conn.Upload(ctx, r.Address, optionbytes.Size, nil)
-		if err != nil {
-			rerr = fmt.Errorf("reading the option bytes at 0x%08x: %w", r.Address, err)
-			break
-		}
-		blk, err := optionbytes.Decode(b)
-		if err != nil {
-			rerr = err
-			break
-		}
-		p.addrs, p.blocks = append(p.addrs, r.Address), append(p.blocks, blk)
-	}
-	if rerr == nil {
-		// Leave dfuUPLOAD-IDLE while the state is known: one request
-		// instead of a recovery after the switch.
-		if err := conn.Abort(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if err := conn.SelectAlt(ctx, 0); err != nil {
-		return nil, err
-	}
-	return p, rerr
-}
-
-// protected returns the sectors of the plan's touched set that are
-// write-protected.
-func (p *protection) protected(chip *part.Chip, touched []dfu.Sector) []dfu.Sector {
-	if p == nil {
+// checkPart refuses a device the chip database does not know.
+func checkPart(info usb.DeviceInfo, l dfu.Layout, chip *part.Chip, known bool) error {
+	if known {
 		return nil
 	}
-	var out []dfu.Sector
-	for _, s := range touched {
-		blk, bit := chip.WRPBit(s.Address)
-		if blk >= 0 && blk < len(p.blocks) && p.blocks[blk].NWRP&(1<<bit) == 0 {
-			out = append(out, s)
-		}
-	}
-	return out
+	return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), chip.Shape())}
 }
 
 // unprotect clears the write protection of sectors by writing the option
 // bytes; the chip resets afterwards. It never changes the RDP byte.
-func (p *protection) unprotect(ctx context.Context, conn *dfu.Conn, chip *part.Chip, secs []dfu.Sector) error {
-	next := append([]optionbytes.Block(nil), p.blocks...)
-	for _, s := range secs {
-		blk, bit := chip.WRPBit(s.Address)
+func unprotect(ctx context.Context, s *board.Session, chip *part.Chip, prot *board.OptionBytes, secs []dfu.Sector) error {
+	next := append([]optionbytes.Block(nil), prot.Blocks...)
+	for _, sec := range secs {
+		blk, bit := chip.WRPBit(sec.Address)
 		next[blk].NWRP |= 1 << bit
 	}
+	conn := s.Conn()
 	if err := conn.SelectAlt(ctx, 1); err != nil {
 		return err
 	}
 	for i := range next {
-		if next[i].NWRP == p.blocks[i].NWRP {
+		if next[i].NWRP == prot.Blocks[i].NWRP {
 			continue
 		}
 		data := next[i].Encode()
-		if err := chip.CheckOptionWrite(p.addrs[i], data, false); err != nil {
+		if err := chip.CheckOptionWrite(prot.Addrs[i], data, false); err != nil {
 			return err
 		}
-		reset, err := conn.WriteOptionBytes(ctx, p.addrs[i], data)
+		reset, err := conn.WriteOptionBytes(ctx, prot.Addrs[i], data)
 		if err != nil {
-			return fmt.Errorf("removing write protection at 0x%08x: %w", p.addrs[i], err)
+			return fmt.Errorf("removing write protection at 0x%08x: %w", prot.Addrs[i], err)
 		}
 		if reset {
 			return errReenumerated
@@ -165,11 +121,3 @@ func (p *protection) unprotect(ctx context.Context, conn *dfu.Conn, chip *part.C
 // errReenumerated: the board reset on purpose (option bytes written); wait
 // for it and start again without counting an attempt.
 var errReenumerated = errors.New("the board reset after its option bytes were written")
-
-func sectorList(secs []dfu.Sector) string {
-	var s []string
-	for _, x := range secs {
-		s = append(s, fmt.Sprintf("%d (0x%08x)", x.Index, x.Address))
-	}
-	return strings.Join(s, ", ")
-}

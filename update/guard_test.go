@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/update"
@@ -62,7 +63,7 @@ func TestGuardUnbootable(t *testing.T) {
 	if !bytes.Equal(before, w.Boards()[0].Flash()) {
 		t.Fatal("flash changed though the guard refused")
 	}
-	if _, err := run(t, w, bad, update.Options{Force: true, NoLeave: true}); err != nil {
+	if _, err := run(t, w, bad, update.Options{Override: true, NoLeave: true}); err != nil {
 		t.Fatalf("--force: %v", err)
 	}
 	if !bytes.Equal(w.Boards()[0].Flash()[:len(data)], data) {
@@ -86,16 +87,16 @@ func TestGuardWriteProtected(t *testing.T) {
 	if !bytes.Equal(before, b.Flash()) {
 		t.Fatal("flash changed though the guard refused")
 	}
-	if _, err := run(t, w, img, update.Options{Force: true, DryRun: true}); err != nil {
+	if _, err := run(t, w, img, update.Options{Override: true, DryRun: true}); err != nil {
 		t.Fatalf("--force --dry-run: %v", err)
 	}
 	if b.OptionBytes(0) != ob || !bytes.Equal(before, b.Flash()) {
 		t.Fatal("a dry run changed the board")
 	}
-	var notes []string
-	rep, err := run(t, w, img, update.Options{Force: true, Event: func(e update.Event) {
-		if e.Kind == "note" {
-			notes = append(notes, e.Message)
+	var notes []board.Event
+	rep, err := run(t, w, img, update.Options{Override: true, Events: func(e board.Event) {
+		if _, ok := e.(board.WriteUnprotecting); ok {
+			notes = append(notes, e)
 		}
 	}})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
@@ -34,7 +35,7 @@ func retryable(err error) bool {
 	switch {
 	case err == nil, errors.As(err, &ie), errors.As(err, &ge), errors.As(err, &be),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, dfu.ErrStillBusy), errors.Is(err, ErrNotInDFU), errors.Is(err, ErrNoApp):
+		errors.Is(err, dfu.ErrStillBusy), errors.Is(err, board.ErrNotInDFU), errors.Is(err, board.ErrNoApp):
 		return false
 	}
 	var ve *flash.VerifyError
@@ -62,75 +63,27 @@ func reconnectTimeout(d time.Duration) time.Duration {
 	return d
 }
 
-// WaitDFU waits until a device in DFU mode is enumerated on port path, for
-// at most timeout (default 10 s) of clock time (nil: the host's clock). It
-// returns nil, nil when none appeared in time.
-func WaitDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, timeout time.Duration) (*usb.DeviceInfo, error) {
-	if clock == nil {
-		clock = usb.ClockOf(host)
-	}
-	deadline := clock.Now().Add(reconnectTimeout(timeout))
-	const poll = 50 * time.Millisecond
-	for {
-		devs, err := host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			if d.Path == path {
-				if _, err := dfuInterface(d); err == nil {
-					return &d, nil
-				}
-			}
-		}
-		if !clock.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := clock.Sleep(ctx, poll); err != nil {
-			return nil, err
-		}
-	}
-}
-
 // comeBack waits for the board on port path to be back in DFU mode. A
 // board entered from software (BOOT0 low) that was reset during the update
 // comes back running its application when the application is intact: with
 // Options.Enter it is entered again.
 func (j *job) comeBack(ctx context.Context, path string) (*usb.DeviceInfo, error) {
-	clock := j.clock
-	if clock == nil {
-		clock = usb.ClockOf(j.host)
+	seen, err := board.Wait(ctx, j.host, j.clock, reconnectTimeout(j.opts.ReconnectTimeout), board.OnPort(path, func(d usb.DeviceInfo) bool {
+		return board.InDFU(d) || j.opts.canEnter(d)
+	}))
+	if seen == nil || err != nil {
+		return nil, err
 	}
-	deadline := clock.Now().Add(reconnectTimeout(j.opts.ReconnectTimeout))
-	const poll = 50 * time.Millisecond
-	for {
-		devs, err := j.host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			if d.Path != path {
-				continue
-			}
-			if _, err := dfuInterface(d); err == nil {
-				return &d, nil
-			}
-			if e := j.opts.Enter; e != nil && (e.Method != "" || len(enter.Methods(d.Descriptors)) > 0) {
-				res, err := enter.Enter(ctx, j.host, d, *e)
-				if err != nil {
-					return nil, fmt.Errorf("the board came back running its application and entering the bootloader again failed: %w", err)
-				}
-				j.opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("the board came back running its application; entered the ROM bootloader again with %s", res.Method)})
-				return &res.ROM, nil
-			}
-		}
-		if !clock.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := clock.Sleep(ctx, poll); err != nil {
-			return nil, err
-		}
+	d := seen.Device
+	if board.InDFU(d) {
+		return &d, nil
 	}
+	res, err := enter.Enter(ctx, j.host, d, *j.opts.Enter)
+	if err != nil {
+		return nil, fmt.Errorf("the board came back running its application and entering the bootloader again failed: %w", err)
+	}
+	j.opts.emit(board.Entered{Method: string(res.Method), ROM: res.ROM, Again: true})
+	return &res.ROM, nil
 }
 
 // Sector states in a BoardState.
@@ -257,27 +210,16 @@ func (j *job) imageVectors() string {
 
 // reread finds the board again (briefly) and surveys it read-only.
 func (j *job) reread(ctx context.Context, info usb.DeviceInfo) (*flash.Survey, error) {
-	next, err := WaitDFU(ctx, j.host, info.Path, j.clock, time.Second)
+	next, err := board.WaitDFU(ctx, j.host, info.Path, j.clock, time.Second)
 	if err != nil || next == nil {
 		return nil, fmt.Errorf("board not back in DFU mode: %v", err)
 	}
-	itf, err := dfuInterface(*next)
+	s, err := board.Open(ctx, j.host, *next, &board.Options{DFU: j.opts.DFU})
 	if err != nil {
 		return nil, err
 	}
-	dev, err := j.host.Open(ctx, *next)
-	if err != nil {
-		return nil, err
-	}
-	defer dev.Close()
-	conn, err := dfu.Open(ctx, dev, itf.Number, 0, &j.opts.DFU)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Recover(ctx); err != nil {
-		return nil, err
-	}
-	return flash.TakeSurvey(ctx, conn, j.img, nil)
+	defer s.Close()
+	return flash.TakeSurvey(ctx, s.Conn(), j.img, nil)
 }
 
 // classify says what sector s holds in survey sv.
@@ -308,6 +250,9 @@ func (j *job) classify(s dfu.Sector, sv *flash.Survey) string {
 // BackupError reports a backup that could not be taken or saved: nothing
 // was erased or written.
 type BackupError struct{ Err error }
+
+// Kind is board.Backup.
+func (e *BackupError) Kind() board.Kind { return board.Backup }
 
 // Error says that nothing was changed.
 func (e *BackupError) Error() string {

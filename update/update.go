@@ -1,7 +1,8 @@
 // Package update is the whole job of updating one board, as a library: check
 // the image against the board, survey the board read-only, plan, erase and
 // write only what changes, verify, leave the bootloader, and wait for the
-// application to come back on USB. The softdfu CLI is a thin layer over it.
+// application to come back on USB. It runs on the board layer (package
+// board); front ends call it.
 //
 // Nothing is erased or written before the image has been validated against
 // the board's memory layout and the plan has been made.
@@ -11,13 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -43,19 +45,20 @@ type Options struct {
 	// ExpectApp makes a board that shows no USB device after leaving a
 	// failure (for firmware that is known to enumerate).
 	ExpectApp bool
-	// Event, when set, receives progress as the job goes.
-	Event func(Event)
+	// Events, when set, receives progress as the job goes (board.Event).
+	Events func(board.Event)
 	// Attempts bounds how often Run tries when the board fails in a way
 	// that is safe to retry (default 3; 1 means no retry).
 	Attempts int
 	// ReconnectTimeout is how long to wait, in the board's clock, for the
 	// board to come back in DFU mode after it left the bus (default 10 s).
 	ReconnectTimeout time.Duration
-	// Force writes an image that a guard refuses: a vector table at the
-	// boot address that cannot boot, or write-protected sectors (whose
-	// protection is removed first; the board resets and the job goes on).
-	// It never sets read protection level 2 or protects a sector.
-	Force bool
+	// Override writes an image that a guard refuses: a vector table at
+	// the boot address that cannot boot, a flash layout of no known part,
+	// or write-protected sectors (whose protection is removed first; the
+	// board resets and the job goes on). It never sets read protection
+	// level 2 or protects a sector.
+	Override bool
 	// Backup, when set, receives the board's current content before
 	// anything is erased or written: the sectors the image touches, or all
 	// of flash with BackupAll. An error from it stops the job.
@@ -64,17 +67,8 @@ type Options struct {
 	// Enter, when set, lets Run bring a board that runs its application
 	// into the ROM bootloader from software first (package enter) and
 	// follow the same board. Nil, or a board with no entry method, keeps
-	// ErrNotInDFU.
+	// board.ErrNotInDFU.
 	Enter *enter.Options
-}
-
-// Event reports progress: a phase starting, bytes or sectors done, a note.
-type Event struct {
-	Kind    string // "phase", "progress", "note"
-	Phase   string // enter, survey, plan, erase, write, verify, leave, wait-app
-	Done    int
-	Total   int
-	Message string
 }
 
 // Report is what Run did.
@@ -115,26 +109,19 @@ func (e *ImageError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *ImageError) Unwrap() error { return e.Err }
 
-// ErrNotInDFU is returned for a board that is not in DFU mode.
-var ErrNotInDFU = errors.New("board is not in DFU mode")
+// Kind is board.Input.
+func (e *ImageError) Kind() board.Kind { return board.Input }
 
-func (o *Options) emit(ev Event) {
-	if o.Event != nil {
-		o.Event(ev)
+func (o *Options) emit(ev board.Event) {
+	if o.Events != nil {
+		o.Events(ev)
 	}
 }
 
-// dfuInterface finds the DFU-mode interface of a device.
-func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
-	for _, c := range info.Descriptors.Configs {
-		for _, i := range dfu.FindInterfaces(c) {
-			if !i.RunTime() {
-				return i, nil
-			}
-		}
-	}
-	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset",
-		info.Path, info.Descriptors.ProductName(), ErrNotInDFU)
+// canEnter reports whether Run may enter the bootloader of the device
+// described by info from software.
+func (o *Options) canEnter(info usb.DeviceInfo) bool {
+	return o.Enter != nil && (o.Enter.Method != "" || len(enter.Methods(info.Descriptors)) > 0)
 }
 
 // Run updates the board described by info on host with img.
@@ -148,16 +135,16 @@ func dfuInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 // and how to recover.
 func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.Image, opts Options) (*Report, error) {
 	rep := &Report{Board: info}
-	_, err := dfuInterface(info)
-	if err != nil && opts.Enter != nil && (opts.Enter.Method != "" || len(enter.Methods(info.Descriptors)) > 0) {
-		opts.emit(Event{Kind: "phase", Phase: "enter"})
+	_, err := board.DFUInterface(info)
+	if err != nil && opts.canEnter(info) {
+		opts.emit(board.PhaseStarted{Phase: board.Entering})
 		res, eerr := enter.Enter(ctx, host, info, *opts.Enter)
 		if eerr != nil {
 			return rep, eerr
 		}
 		rep.Entered, rep.Board, info = res, res.ROM, res.ROM
-		opts.emit(Event{Kind: "note", Phase: "enter", Message: fmt.Sprintf("entered the ROM bootloader with %s: %s serial %s on %s", res.Method, info.ID(), info.Descriptors.Serial(), info.Path)})
-		_, err = dfuInterface(info)
+		opts.emit(board.Entered{Method: string(res.Method), ROM: res.ROM})
+		_, err = board.DFUInterface(info)
 	}
 	if err != nil {
 		return rep, err
@@ -165,42 +152,50 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 	if err := checkAlts(img); err != nil {
 		return rep, &ImageError{err}
 	}
+	j := &job{host: host, img: img, opts: &opts, rep: rep}
+	return rep, j.run(ctx, info)
+}
+
+// run repeats attempts until one succeeds or a failure is final.
+func (j *job) run(ctx context.Context, info usb.DeviceInfo) error {
+	opts, rep := j.opts, j.rep
 	attempts := opts.Attempts
 	if attempts <= 0 {
 		attempts = 3
 	}
-	j := &job{host: host, img: img, opts: &opts, rep: rep}
 	for resets := 0; ; {
 		rep.Attempts++
 		err := j.once(ctx, info)
 		if err == nil {
-			return rep, nil
+			return nil
 		}
 		if errors.Is(err, errReenumerated) && resets >= 4 {
-			err = fmt.Errorf("%w, four times in a row: check the write protection with softdfu option-bytes and run the command again", err)
+			err = fmt.Errorf("%w, four times in a row: check the write protection in the option bytes and try again", err)
 		}
 		if errors.Is(err, errReenumerated) && resets < 4 {
 			resets++
 			rep.Attempts--
 		} else if !retryable(err) || rep.Attempts >= attempts || ctx.Err() != nil {
-			if j.changed {
-				rep.State = j.assess(ctx, info)
-			}
-			return rep, err
+			j.assessIfChanged(ctx, info)
+			return err
 		} else {
-			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("attempt %d failed: %v; reading the board again and planning from what is on it now", rep.Attempts, err)})
+			opts.emit(board.Retrying{Attempt: rep.Attempts, Err: err})
 		}
 		next, werr := j.comeBack(ctx, info.Path)
 		if werr != nil || next == nil {
-			if j.changed {
-				rep.State = j.assess(ctx, info)
-			}
+			j.assessIfChanged(ctx, info)
 			if werr == nil {
 				werr = fmt.Errorf("%w (the board did not come back in DFU mode within %v)", err, reconnectTimeout(opts.ReconnectTimeout))
 			}
-			return rep, werr
+			return werr
 		}
 		info = *next
+	}
+}
+
+func (j *job) assessIfChanged(ctx context.Context, info usb.DeviceInfo) {
+	if j.changed {
+		j.rep.State = j.assess(ctx, info)
 	}
 }
 
@@ -211,6 +206,7 @@ type job struct {
 	opts    *Options
 	rep     *Report
 	clock   usb.Clock
+	chip    *part.Chip    // the chip the database identified
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
@@ -222,137 +218,141 @@ type job struct {
 // once is one attempt: open, recover, check, survey, plan, execute, leave.
 func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	opts, rep := j.opts, j.rep
-	itf, err := dfuInterface(info)
+	// Open on the option bytes (alternate setting 1) when the device has
+	// them: the survey reads them first, then selects internal flash. A
+	// leave whose answer was lost leaves the ROM in dfuMANIFEST-SYNC:
+	// after a failed attempt, ask the state first and abort it.
+	itf, err := board.DFUInterface(info)
 	if err != nil {
 		return err
 	}
-	dev, err := j.host.Open(ctx, info)
+	s, err := board.Open(ctx, j.host, info, &board.Options{DFU: opts.DFU, Alt: optionAlt(itf), AbortManifest: rep.Attempts > 1})
 	if err != nil {
-		return fmt.Errorf("opening %s: %w", info, err)
+		return err
 	}
 	// Closed before waiting for the application: over USB/IP an open
 	// device stays imported and would hide what the port shows.
-	var closeOnce sync.Once
-	closeDev := func() { closeOnce.Do(func() { dev.Close() }) }
-	defer closeDev()
-	clock := usb.ClockOf(dev)
+	defer s.Close()
+	clock := s.Clock()
 	j.clock = clock
 	start := clock.Now()
 	defer func() { rep.Elapsed += clock.Now().Sub(start) }()
-
-	// Open on the option bytes (alternate setting 1) when the device has
-	// them: the survey reads them first, then selects internal flash.
-	conn, err := dfu.Open(ctx, dev, itf.Number, optionAlt(itf), &opts.DFU)
+	defer func() { rep.Transfers += s.Conn().Transfers() }()
+	prot, err := s.OptionBytesThenFlash(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { rep.Transfers += conn.Transfers() }()
-	if rep.Attempts > 1 {
-		// A leave whose answer was lost leaves the ROM in
-		// dfuMANIFEST-SYNC, where the GETSTATUS of Recover would start
-		// the application: ask the state first and abort instead.
-		if st, err := conn.GetState(ctx); err == nil && st == dfu.StateManifestSync {
-			if err := conn.Abort(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if err := conn.Recover(ctx); err != nil {
+	survey, err := j.survey(ctx, s, prot)
+	if err != nil || survey == nil {
 		return err
-	}
-	prot, err := readProtection(ctx, conn)
-	if err != nil {
-		return err
-	}
-	// Validate the image against the layout before reading or writing
-	// anything: a plan over unknown content checks everything a real plan
-	// checks.
-	l := conn.Layout()
-	chip, known := Chip(info.Descriptors.Device, l)
-	if !known {
-		if !opts.Force {
-			return &GuardError{Err: ErrUnknownPart, Detail: fmt.Sprintf("%s %q shows %s (%s)", info.ID(), info.Descriptors.ProductName(), l.Describe(0), chip.Shape())}
-		}
-		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing a device whose flash layout (%s) is not a known STM32F4 one", chip.Shape())})
-	}
-	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
-	if err != nil {
-		return &ImageError{err}
-	}
-	if err := CheckBoot(j.img, l); err != nil {
-		if !opts.Force {
-			return err
-		}
-		opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: writing it anyway: %v", err)})
-	}
-	opts.emit(Event{Kind: "phase", Phase: "survey"})
-	var touched []dfu.Sector
-	for _, s := range blind.Sectors {
-		if s.Action != flash.Untouched {
-			touched = append(touched, s.Sector)
-		}
-	}
-	if wp := prot.protected(chip, touched); len(wp) > 0 {
-		if !opts.Force {
-			return &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", sectorList(wp))}
-		}
-		if opts.DryRun {
-			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: would remove the write protection of sector(s) %s (dry run: not done)", sectorList(wp))})
-		} else {
-			opts.emit(Event{Kind: "note", Message: fmt.Sprintf("--force: removing the write protection of sector(s) %s; the board resets and the update continues", sectorList(wp))})
-			return prot.unprotect(ctx, conn, chip, wp)
-		}
-	}
-	survey, err := flash.TakeSurvey(ctx, conn, j.img, func(done, total int) {
-		opts.emit(Event{Kind: "progress", Phase: "survey", Done: done, Total: total})
-	})
-	if err != nil {
-		return err
-	}
-	if j.before == nil {
-		j.before = survey
-	}
-	if !j.backed && opts.Backup != nil && !opts.DryRun {
-		b, err := backup(ctx, conn, survey, opts.BackupAll)
-		if err != nil {
-			return &BackupError{err}
-		}
-		if err := opts.Backup(b); err != nil {
-			return &BackupError{err}
-		}
-		j.backed = true
 	}
 	fopts := opts.Flash
 	if opts.Estimate && fopts.Timing == nil {
-		fopts.Timing = flash.DatasheetTiming(chip.Family)
+		fopts.Timing = flash.DatasheetTiming(j.chip.Family)
 	}
 	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
 		return err
 	}
 	rep.Plan = plan
-	opts.emit(Event{Kind: "phase", Phase: "plan", Message: plan.String()})
+	opts.emit(board.Planned{Plan: plan})
 	if opts.DryRun {
 		if rep.Entered == nil {
 			return nil
 		}
 		// The board was entered from software only to be surveyed: start
 		// its application again, unchanged.
-		opts.emit(Event{Kind: "note", Message: "dry run: leaving the bootloader, the application was not changed"})
-		if err := conn.Leave(ctx, j.jump(conn)); err != nil {
+		opts.emit(board.LeavingUnchanged{})
+		if err := s.Leave(ctx, j.jump(s.Conn()), opts.Events); err != nil {
 			return err
 		}
-		closeDev()
-		app, err := WaitApp(ctx, j.host, info, clock, opts.AppTimeout, opts.emit)
+		app, err := s.Confirm(ctx, opts.AppTimeout, opts.Events)
 		rep.App = app
 		return err
 	}
+	return j.execute(ctx, s, plan)
+}
+
+// survey checks the image against the layout and the guards, then reads
+// the board (read-only). It returns nil, nil for a dry run that stops at
+// the write protection.
+func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBytes) (*flash.Survey, error) {
+	opts := j.opts
+	l := s.Layout()
+	// Validate the image against the layout before reading or writing
+	// anything: a plan over unknown content checks everything a real plan
+	// checks.
+	chip, known := board.Chip(s.Board.Descriptors.Device, l)
+	j.chip = chip
+	if err := j.guard(checkPart(s.Board, l, chip, known)); err != nil {
+		return nil, err
+	}
+	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
+	if err != nil {
+		return nil, &ImageError{err}
+	}
+	if err := j.guard(CheckBoot(j.img, l)); err != nil {
+		return nil, err
+	}
+	opts.emit(board.PhaseStarted{Phase: board.Surveying})
+	if wp := prot.Protected(chip, touched(blind)); len(wp) > 0 {
+		if !opts.Override {
+			return nil, &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s are write-protected (option bytes nWRP)", board.SectorList(wp))}
+		}
+		opts.emit(board.WriteUnprotecting{Sectors: wp, DryRun: opts.DryRun})
+		if !opts.DryRun {
+			return nil, unprotect(ctx, s, chip, prot, wp)
+		}
+	}
+	survey, err := flash.TakeSurvey(ctx, s.Conn(), j.img, func(done, total int) {
+		opts.emit(board.Progress{Phase: board.Surveying, Done: done, Total: total})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if j.before == nil {
+		j.before = survey
+	}
+	if !j.backed && opts.Backup != nil && !opts.DryRun {
+		if err := j.backup(ctx, s.Conn(), survey); err != nil {
+			return nil, err
+		}
+	}
+	return survey, nil
+}
+
+// guard lets a guard's refusal through with Options.Override (reporting
+// it), else returns it.
+func (j *job) guard(err error) error {
+	if err == nil || !j.opts.Override {
+		return err
+	}
+	j.opts.emit(board.Overridden{Guard: err})
+	return nil
+}
+
+// backup takes and hands over the backup once.
+func (j *job) backup(ctx context.Context, conn *dfu.Conn, survey *flash.Survey) error {
+	b, err := backup(ctx, conn, survey, j.opts.BackupAll)
+	if err != nil {
+		return &BackupError{err}
+	}
+	if err := j.opts.Backup(b); err != nil {
+		return &BackupError{err}
+	}
+	j.backed = true
+	return nil
+}
+
+// execute runs the plan, then leaves and waits for the application.
+func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) error {
+	opts, rep := j.opts, j.rep
 	if len(plan.Erased()) > 0 || len(plan.Runs) > 0 {
 		j.changed = true
 	}
 	j.verified = false
-	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
-		opts.emit(Event{Kind: "progress", Phase: p.Phase.String(), Done: p.Done, Total: p.Total})
+	res, err := flash.Run(ctx, s.Conn(), plan, func(p flash.Progress) {
+		opts.emit(board.Progress{Phase: board.Phase(p.Phase.String()), Done: p.Done, Total: p.Total})
 	})
 	rep.Result = res
 	if err != nil {
@@ -360,28 +360,26 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	}
 	j.verified = plan.Verify
 	if opts.NoLeave {
-		return conn.Recover(ctx)
+		return s.Conn().Recover(ctx)
 	}
-	opts.emit(Event{Kind: "phase", Phase: "leave"})
 	// The ROM starts the vector table at its address pointer, which the
 	// last erase, write or read left anywhere: point it at the flash base
 	// unless told otherwise (AN3156 "Leave DFU mode").
-	if err := conn.Leave(ctx, j.jump(conn)); err != nil {
+	if err := s.Leave(ctx, j.jump(s.Conn()), opts.Events); err != nil {
 		return err
 	}
 	rep.Left = true
-	closeDev()
-	app, err := WaitApp(ctx, j.host, info, clock, opts.AppTimeout, opts.emit)
+	app, err := s.Confirm(ctx, opts.AppTimeout, opts.Events)
 	if err != nil {
 		return err
 	}
-	if app == nil && stillDFU(ctx, j.host, info) {
+	if app == nil && board.StillDFU(ctx, j.host, s.Board.Path) {
 		rep.Left = false
-		return fmt.Errorf("%s: %w", info.Path, ErrStillInROM)
+		return fmt.Errorf("%s: %w", s.Board.Path, ErrStillInROM)
 	}
 	rep.App = app
 	if app == nil && opts.ExpectApp {
-		return fmt.Errorf("%s: %w", info.Path, ErrNoApp)
+		return fmt.Errorf("%s: %w", s.Board.Path, board.ErrNoApp)
 	}
 	return nil
 }
@@ -403,25 +401,16 @@ func (j *job) jump(conn *dfu.Conn) *uint32 {
 // still on the bus (the request or its answer was lost). It is retried.
 var ErrStillInROM = errors.New("the board is still in the ROM bootloader after the leave request (the request was lost, or the application reset back into the ROM: is BOOT0 still high?)")
 
-// stillDFU reports whether a device in DFU mode is enumerated on the port
-// of info (the same one, or the ROM enumerated again).
-func stillDFU(ctx context.Context, host usb.Host, info usb.DeviceInfo) bool {
-	devs, err := host.Devices(ctx)
-	if err != nil {
-		return false
-	}
-	for _, d := range devs {
-		if d.Path == info.Path {
-			if _, err := dfuInterface(d); err == nil {
-				return true
-			}
+// touched returns the sectors a plan erases or writes.
+func touched(p *flash.Plan) []dfu.Sector {
+	var out []dfu.Sector
+	for _, s := range p.Sectors {
+		if s.Action != flash.Untouched {
+			out = append(out, s.Sector)
 		}
 	}
-	return false
+	return out
 }
-
-// ErrNoApp: the board left the bootloader and no USB device appeared.
-var ErrNoApp = errors.New("the board left the bootloader but no USB device appeared; if the firmware should enumerate, reach the ROM again with BOOT0 high and reset")
 
 // checkAlts refuses images for other alternate settings than internal flash.
 func checkAlts(img *firmware.Image) error {
@@ -434,40 +423,4 @@ func checkAlts(img *firmware.Image) error {
 		return errors.New("the image is empty: nothing to write")
 	}
 	return nil
-}
-
-// WaitApp waits until a device other than a DFU-mode one appears on the
-// board's port (the application), for at most timeout of clock time. It
-// returns nil, nil when none appeared: firmware without USB is normal.
-func WaitApp(ctx context.Context, host usb.Host, board usb.DeviceInfo, clock usb.Clock, timeout time.Duration, emit func(Event)) (*usb.DeviceInfo, error) {
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
-	if emit != nil {
-		emit(Event{Kind: "phase", Phase: "wait-app"})
-	}
-	deadline := clock.Now().Add(timeout)
-	const poll = 50 * time.Millisecond
-	for {
-		devs, err := host.Devices(ctx)
-		if err != nil && ctx.Err() != nil {
-			return nil, err
-		}
-		for _, d := range devs {
-			if d.Path != board.Path || len(d.Descriptors.Configs) == 0 {
-				// Another port, or a device the backend could not read
-				// (over USB/IP: imported by someone else): not known yet.
-				continue
-			}
-			if _, err := dfuInterface(d); err != nil {
-				return &d, nil // not in DFU mode: the application
-			}
-		}
-		if !clock.Now().Before(deadline) {
-			return nil, nil
-		}
-		if err := clock.Sleep(ctx, poll); err != nil {
-			return nil, err
-		}
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
@@ -33,7 +34,7 @@ func TestRunEntersFromApplication(t *testing.T) {
 			}
 			b := w.Boards()[0]
 			devs, _ := w.Devices(context.Background())
-			if _, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{}); !errors.Is(err, update.ErrNotInDFU) {
+			if _, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{}); !errors.Is(err, board.ErrNotInDFU) {
 				t.Fatalf("without Enter: %v, want ErrNotInDFU", err)
 			}
 			rep, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{Enter: &enter.Options{Quiet: 1}})
@@ -139,10 +140,10 @@ func TestUnknownPartGuard(t *testing.T) {
 	if !bytes.Equal(b.Flash(), before) {
 		t.Fatal("the guard let something be written")
 	}
-	if _, err := update.Run(context.Background(), w, devs[0], img, update.Options{NoLeave: true, Force: true}); err != nil {
-		t.Fatalf("with Force: %v", err)
+	if _, err := update.Run(context.Background(), w, devs[0], img, update.Options{NoLeave: true, Override: true}); err != nil {
+		t.Fatalf("with Override: %v", err)
 	}
 	if !bytes.Equal(b.Flash()[:4096], img.Segments[0].Data) {
-		t.Fatal("with Force the image was not written")
+		t.Fatal("with Override the image was not written")
 	}
 }

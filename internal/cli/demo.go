@@ -40,8 +40,8 @@ the application started. Nothing outside this process is touched.`,
 				Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
 			}}}
 			e.say("softdfu demo: %d simulated board(s) (%s), sample application of %d KiB for %s", len(w.Boards()), e.sim, img.Size()>>10, part.Name)
-			if !f.sel.all && len(w.Boards()) > 1 {
-				f.sel.all = true
+			if !f.sel.All && len(w.Boards()) > 1 {
+				f.sel.All = true
 			}
 			if err := e.flashBoards(c.Context(), img, &f); err != nil {
 				return err

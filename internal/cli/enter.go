@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -47,8 +48,8 @@ port. Other boards' bootloaders are left alone.`,
 			if e.verbose {
 				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
 			}
-			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board) bool {
-				return b.Mode != "dfu" && updatable(b, method != "")
+			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board.Board) bool {
+				return b.Mode != board.DFU && updatable(b, method != "")
 			})
 			if err != nil {
 				return err
@@ -78,20 +79,16 @@ port. Other boards' bootloaders are left alone.`,
 }
 
 // enterOne enters the bootloader on one board and reports it.
-func (e *env) enterOne(ctx context.Context, host usb.Host, b board, opts enter.Options) error {
-	res, err := enter.Enter(ctx, host, b.info, opts)
-	ev := event{Event: "result", Board: b.Path, OK: ptr(err == nil)}
+func (e *env) enterOne(ctx context.Context, host usb.Host, b board.Board, opts enter.Options) error {
+	res, err := enter.Enter(ctx, host, b.Info, opts)
+	var data map[string]any
 	if res != nil {
-		ev.Data = map[string]any{"method": string(res.Method), "app_serial": b.Serial, "predicted_serial": res.PredictedSerial, "elapsed_ms": res.Elapsed.Milliseconds()}
+		data = map[string]any{"method": string(res.Method), "app_serial": b.Serial, "predicted_serial": res.PredictedSerial, "elapsed_ms": res.Elapsed.Milliseconds()}
 		if err == nil {
-			ev.Data["rom"] = map[string]any{"path": res.ROM.Path, "id": res.ROM.ID(), "serial": res.ROM.Descriptors.Serial(), "product": res.ROM.Descriptors.ProductName()}
+			data["rom"] = map[string]any{"path": res.ROM.Path, "id": res.ROM.ID(), "serial": res.ROM.Descriptors.Serial(), "product": res.ROM.Descriptors.ProductName()}
 		}
 	}
-	if err != nil {
-		_, code := classify(err)
-		ev.Error = &eventError{Code: code, Message: err.Error()}
-	}
-	e.emit(ev)
+	e.result(b.Path, err, data)
 	if err != nil || e.json {
 		return err
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -8,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/board"
 )
 
 // parseIndexList reads "0,2,4-6" into sorted, distinct indexes.
@@ -64,10 +66,63 @@ func parseRange(s string) (uint32, uint64, error) {
 	return start, uint64(end-start) + 1, nil
 }
 
+// eraseFlags are the flags of erase.
+type eraseFlags struct {
+	sectors, addresses, rng string
+	mass, noVerify          bool
+}
+
+// request checks the flags and turns them into a board.EraseRequest.
+func (f *eraseFlags) request() (board.EraseRequest, error) {
+	r := board.EraseRequest{Mass: f.mass, NoBlankCheck: f.noVerify}
+	if !f.mass && f.sectors == "" && f.addresses == "" && f.rng == "" {
+		return r, usageError("erase needs --sector, --address, --range or --mass")
+	}
+	if f.mass && (f.sectors != "" || f.addresses != "" || f.rng != "") {
+		return r, usageError("--mass erases everything: give it alone")
+	}
+	var err error
+	if f.sectors != "" {
+		if r.Sectors, err = parseIndexList("sector", f.sectors); err != nil {
+			return r, err
+		}
+	}
+	if f.addresses != "" {
+		for _, a := range strings.Split(f.addresses, ",") {
+			v, err := parseAddress("address", strings.TrimSpace(a))
+			if err != nil {
+				return r, err
+			}
+			r.Addresses = append(r.Addresses, v)
+		}
+	}
+	if f.rng != "" {
+		start, n, err := parseRange(f.rng)
+		if err != nil {
+			return r, err
+		}
+		r.Ranges = []board.Range{{Start: start, Length: n}}
+	}
+	return r, nil
+}
+
+// badSector names the flag of a sector, address or range the board does
+// not have.
+func (f *eraseFlags) badSector(err error) error {
+	var be *board.BadSectorError
+	if !errors.As(err, &be) {
+		return err
+	}
+	v := be.Value
+	if be.Field == "range" {
+		v = f.rng
+	}
+	return usageError("--%s %s%s", be.Field, v, be.Detail)
+}
+
 func (e *env) eraseCommand() *cobra.Command {
 	var sel selection
-	var sectors, addresses, rng string
-	var mass, noVerify bool
+	var f eraseFlags
 	c := &cobra.Command{
 		Use:   "erase",
 		Short: "Erase flash sectors (by number, address or range) or the whole flash (--mass)",
@@ -81,151 +136,60 @@ START-END or START+LENGTH (every sector the range touches), or --mass for
 the whole flash (up to 32 s on a 1 MB part).`,
 		Args: exactArgs(0, "no arguments (choose sectors with --sector, --address, --range or --mass)"),
 		RunE: func(c *cobra.Command, args []string) error {
-			ctx := c.Context()
-			if !mass && sectors == "" && addresses == "" && rng == "" {
-				return usageError("erase needs --sector, --address, --range or --mass")
-			}
-			if mass && (sectors != "" || addresses != "" || rng != "") {
-				return usageError("--mass erases everything: give it alone")
-			}
-			var idx []int
-			var err error
-			if sectors != "" {
-				if idx, err = parseIndexList("sector", sectors); err != nil {
-					return err
-				}
-			}
-			var addrs []uint32
-			if addresses != "" {
-				for _, a := range strings.Split(addresses, ",") {
-					v, err := parseAddress("address", strings.TrimSpace(a))
-					if err != nil {
-						return err
-					}
-					addrs = append(addrs, v)
-				}
-			}
-			var rStart uint32
-			var rLen uint64
-			if rng != "" {
-				if rStart, rLen, err = parseRange(rng); err != nil {
-					return err
-				}
-			}
-			s, err := e.openSession(ctx, &sel, "erase", nil)
+			req, err := f.request()
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			l := s.conn.Layout()
-			all := l.All()
-			todo := map[int]dfu.Sector{}
-			for _, i := range idx {
-				if i >= len(all) {
-					return usageError("--sector %d: the board has sectors 0-%d (%s)", i, len(all)-1, l.Describe(0))
-				}
-				todo[i] = all[i]
-			}
-			for _, a := range addrs {
-				sec, ok := l.Find(a)
-				if !ok {
-					return usageError("--address 0x%08x is in no sector of %s", a, l.Describe(0))
-				}
-				todo[sec.Index] = sec
-			}
-			if rng != "" {
-				if !l.Inside(rStart, rLen, 0) {
-					return usageError("--range %s reaches outside %s", rng, l.Describe(0))
-				}
-				for _, sec := range l.Touched(rStart, rLen) {
-					todo[sec.Index] = sec
-				}
-			}
-			if mass {
-				for _, sec := range all {
-					todo[sec.Index] = sec
-				}
-			}
-			var list []dfu.Sector
-			for _, sec := range todo {
-				if sec.Flags&dfu.Erasable == 0 {
-					return usageError("sector %d at 0x%08x cannot be erased (flags %v)", sec.Index, sec.Address, sec.Flags)
-				}
-				list = append(list, sec)
-			}
-			sort.Slice(list, func(i, j int) bool { return list[i].Index < list[j].Index })
-
-			t := e.tracker(s.board.Path, "")
-			defer e.stopProgress()
-			err = e.erase(c, s, t, list, mass, noVerify)
-			var nums []int
-			for _, sec := range list {
-				nums = append(nums, sec.Index)
-			}
-			e.result(s.board.Path, err, map[string]any{"sectors": nums, "mass": mass, "blank_checked": !noVerify})
+			s, err := e.openSession(c.Context(), &sel, "erase", nil)
 			if err != nil {
-				t.finish(err)
 				return err
 			}
-			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
-			check := "checked blank"
-			if noVerify {
-				check = "not checked (--no-verify)"
+			defer s.Close()
+			list, err := s.Sectors(req)
+			if err != nil {
+				return f.badSector(err)
 			}
-			if mass {
-				e.say("mass-erased the flash of %s (%d sectors), %s", s.board.Path, len(list), check)
-			} else {
-				e.say("erased %d sector(s) of %s (%s), %s", len(list), s.board.Path, indexText(nums), check)
-			}
-			return nil
+			return e.erase(c.Context(), s, list, req)
 		},
 	}
 	sel.flags(c.Flags())
-	c.Flags().StringVar(&sectors, "sector", "", "sector numbers to erase: 0,2,4-6")
-	c.Flags().StringVar(&addresses, "address", "", "erase the sectors holding these addresses: A[,B...]")
-	c.Flags().StringVar(&rng, "range", "", "erase every sector the range touches: START-END or START+LENGTH")
-	c.Flags().BoolVar(&mass, "mass", false, "erase the whole flash (mass erase)")
-	c.Flags().BoolVar(&noVerify, "no-verify", false, "do not read the sectors back to check they are blank")
+	c.Flags().StringVar(&f.sectors, "sector", "", "sector numbers to erase: 0,2,4-6")
+	c.Flags().StringVar(&f.addresses, "address", "", "erase the sectors holding these addresses: A[,B...]")
+	c.Flags().StringVar(&f.rng, "range", "", "erase every sector the range touches: START-END or START+LENGTH")
+	c.Flags().BoolVar(&f.mass, "mass", false, "erase the whole flash (mass erase)")
+	c.Flags().BoolVar(&f.noVerify, "no-verify", false, "do not read the sectors back to check they are blank")
 	return c
 }
 
-// erase erases the sectors (or mass-erases) and checks they are blank.
-func (e *env) erase(c *cobra.Command, s *session, t *tracker, list []dfu.Sector, mass, noVerify bool) error {
-	ctx := c.Context()
-	if mass {
-		t.setPhase("mass-erase", "mass erase: the whole flash (up to 32 s on a 1 MB part)")
-		if err := s.conn.MassErase(ctx); err != nil {
-			return err
-		}
+// erase erases the sectors (or mass-erases), checks they are blank and
+// reports.
+func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, req board.EraseRequest) error {
+	path := s.Board.Path
+	t := e.tracker(path, "")
+	defer e.stopProgress()
+	err := s.Erase(ctx, list, req.Mass, req.NoBlankCheck, t.event)
+	var nb *board.NotBlankError
+	if errors.As(err, &nb) {
+		err = board.Errorf(board.Verify, "%s; remove the protection with softdfu option-bytes --write-unprotect %d --yes", nb.Found(), nb.Sector.Index)
+	}
+	var nums []int
+	for _, sec := range list {
+		nums = append(nums, sec.Index)
+	}
+	e.result(path, err, map[string]any{"sectors": nums, "mass": req.Mass, "blank_checked": !req.NoBlankCheck})
+	if err != nil {
+		t.finish(err)
+		return err
+	}
+	defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+	check := "checked blank"
+	if req.NoBlankCheck {
+		check = "not checked (--no-verify)"
+	}
+	if req.Mass {
+		e.say("mass-erased the flash of %s (%d sectors), %s", path, len(list), check)
 	} else {
-		t.setPhase("erase", "erasing")
-		for i, sec := range list {
-			if err := s.conn.Erase(ctx, sec.Address); err != nil {
-				return err
-			}
-			t.update("erase", i+1, len(list))
-		}
-	}
-	if noVerify {
-		return nil
-	}
-	total := 0
-	for _, sec := range list {
-		total += int(sec.Size)
-	}
-	t.setPhase("blank-check", "checking the sectors are blank")
-	done := 0
-	for _, sec := range list {
-		data, err := s.conn.Upload(ctx, sec.Address, int(sec.Size), func(n int) { t.update("blank-check", done+n, total) })
-		if err != nil {
-			return err
-		}
-		done += int(sec.Size)
-		for i, v := range data {
-			if v != 0xff {
-				return verifyError(fmt.Errorf("sector %d at 0x%08x is not blank after erase (0x%02x at 0x%08x): it is write-protected; remove the protection with softdfu option-bytes --write-unprotect %d --yes", sec.Index, sec.Address, v, sec.Address+uint32(i), sec.Index))
-			}
-		}
+		e.say("erased %d sector(s) of %s (%s), %s", len(list), path, indexText(nums), check)
 	}
 	return nil
 }

@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"strings"
 
-	"github.com/softdfu/softdfu/enter"
-	"github.com/softdfu/softdfu/update"
-	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/board"
 )
 
 // Exit codes. They are stable: scripts may test them (softdfu help exit-codes).
@@ -47,74 +43,46 @@ With --json the result event of each board carries "ok" and, on failure,
   app_missing, interrupted, backup (exit 1: --backup failed), failure
 `
 
-// cliError is an error with its exit code and a stable JSON code.
-type cliError struct {
-	code int
-	name string
-	err  error
-}
+func usageError(format string, a ...any) error { return board.Errorf(board.Usage, format, a...) }
 
-func (e *cliError) Error() string { return e.err.Error() }
-func (e *cliError) Unwrap() error { return e.err }
+func inputError(err error) error { return board.WithKind(board.Input, err) }
 
-func usageError(format string, a ...any) error {
-	return &cliError{ExitUsage, "usage", fmt.Errorf(format, a...)}
-}
-
-func inputError(err error) error { return &cliError{ExitInput, "input", err} }
-
-func noDevice(format string, a ...any) error {
-	return &cliError{ExitNoDevice, "no_device", fmt.Errorf(format, a...)}
-}
-
-func ambiguous(format string, a ...any) error {
-	return &cliError{ExitNoDevice, "ambiguous", fmt.Errorf(format, a...)}
-}
-
-func verifyError(err error) error { return &cliError{ExitVerify, "verify", err} }
-
-func appMissing(format string, a ...any) error {
-	return &cliError{ExitAppMissing, "app_missing", fmt.Errorf(format, a...)}
-}
-
-// classify returns the exit code and JSON code of an error.
+// classify returns the exit code and JSON code of an error (board.KindOf
+// sorts it).
 func classify(err error) (int, string) {
-	var ce *cliError
-	switch {
-	case err == nil:
+	if err == nil {
 		return ExitOK, ""
-	case errors.As(err, &ce):
-		return ce.code, ce.name
-	case errors.As(err, new(*update.ImageError)):
-		return ExitInput, "input"
-	case errors.Is(err, enter.ErrNoBootloader):
-		return ExitTimeout, "timeout"
-	case errors.Is(err, update.ErrNotInDFU), errors.Is(err, enter.ErrNoMethod):
-		return ExitNoDevice, "not_in_dfu"
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted, "interrupted"
-	case errors.Is(err, usb.ErrPermission):
-		return ExitPermission, "permission"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, usb.ErrTimeout):
-		return ExitTimeout, "timeout"
-	case isDeviceError(err):
-		return ExitDevice, "device"
-	case errors.Is(err, usb.ErrNotFound):
-		return ExitNoDevice, "no_device"
 	}
-	return ExitFailure, "failure"
+	k := board.KindOf(err)
+	return k.Exit(), k.Code()
 }
 
 // message renders an error for people: the first line says what went
-// wrong; hints that say what to do follow.
+// wrong; hints that say what to do follow, in the command line's terms.
 func message(err error) string {
 	msg := err.Error()
-	if errors.Is(err, usb.ErrPermission) && !strings.Contains(msg, "udev") {
-		msg += "\nhint: install the udev rule with: sudo softdfu udev-rules --install"
+	for _, h := range hints {
+		if h.applies(err) && !strings.Contains(msg, h.text) {
+			msg += "\nhint: " + h.text
+		}
 	}
 	return msg
 }
 
-func timeoutError(format string, a ...any) error {
-	return &cliError{ExitTimeout, "timeout", fmt.Errorf(format, a...)}
+// reword adds the command line's remedy to the text of sentinel within
+// err: "the board is read-protected: softdfu unprotect --yes removes it".
+func reword(err, sentinel error, remedy string) error {
+	if !errors.Is(err, sentinel) {
+		return err
+	}
+	return &reworded{err, strings.Replace(err.Error(), sentinel.Error(), sentinel.Error()+": "+remedy, 1)}
 }
+
+// reworded is an error with the command line's wording.
+type reworded struct {
+	error
+	text string
+}
+
+func (r *reworded) Error() string { return r.text }
+func (r *reworded) Unwrap() error { return r.error }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
@@ -134,10 +134,10 @@ func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
 // updateOptions turns flags into update options.
 func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	opts := update.Options{
-		Flash:    flash.Options{NoKeep: f.noKeep, Force: f.rewrite, NoVerify: f.noVerify},
+		Flash:    flash.Options{NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify},
 		Estimate: true,
 		DryRun:   f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
-		Force: f.force, BackupAll: f.backupAll,
+		Override: f.force, BackupAll: f.backupAll,
 		Enter: &enter.Options{},
 	}
 	if f.backupAll && f.backup == "" {
@@ -169,7 +169,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	if err != nil {
 		return err
 	}
-	host, boards, err := e.pick(ctx, &f.sel, "STM32 board (in DFU mode, or running an application softdfu can enter DFU from)", func(b board) bool {
+	host, boards, err := e.pick(ctx, &f.sel, "STM32 board (in DFU mode, or running an application softdfu can enter DFU from)", func(b board.Board) bool {
 		return updatable(b, f.method != "")
 	})
 	if err != nil {
@@ -229,16 +229,8 @@ func (e *env) withBackup(opts update.Options, path, port string) update.Options 
 	return opts
 }
 
-// phaseText says what each phase of an update does.
-var phaseText = map[string]string{
-	"enter":    "entering the ROM bootloader from software",
-	"survey":   "surveying the board (read-only): layout, protection, current content",
-	"leave":    "leaving the ROM bootloader",
-	"wait-app": "waiting for the application to appear on USB",
-}
-
 // flashOne runs the whole update on one board and reports it.
-func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmware.Image, opts update.Options) error {
+func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *firmware.Image, opts update.Options) error {
 	prefix := ""
 	if e.sim != "" && strings.Contains(e.sim, ",") || e.usbip != "" {
 		prefix = b.Path + ": "
@@ -248,30 +240,24 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board, img *firmwar
 	}
 	t := e.tracker(b.Path, prefix)
 	t.quietPlan = opts.DryRun
-	opts.Event = t.event
-	rep, err := update.Run(ctx, host, b.info, img, opts)
+	opts.Events = t.event
+	rep, err := update.Run(ctx, host, b.Info, img, opts)
+	err = flashError(err)
 	e.report(prefix, b, rep, err)
 	t.finish(err) // after the report: nothing may print once every bar is complete
-	if errors.Is(err, update.ErrNoApp) {
-		return appMissing("%v", err)
-	}
-	var ve *flash.VerifyError
-	if errors.As(err, &ve) {
-		return verifyError(err)
-	}
-	var ge *update.GuardError
-	if errors.As(err, &ge) {
-		return &cliError{ExitInput, "guard", err}
-	}
-	var be *update.BackupError
-	if errors.As(err, &be) {
-		return &cliError{ExitFailure, "backup", err}
+	return err
+}
+
+// flashError adds the command line's remedies to an update's error.
+func flashError(err error) error {
+	if errors.As(err, new(*update.GuardError)) {
+		return &reworded{err, err.Error() + " (--force overrides this check)"}
 	}
 	return err
 }
 
 // report prints the summary of one board's update.
-func (e *env) report(prefix string, b board, rep *update.Report, err error) {
+func (e *env) report(prefix string, b board.Board, rep *update.Report, err error) {
 	data := map[string]any{"serial": b.Serial, "id": b.ID}
 	if rep != nil {
 		data["board_time_ms"] = rep.Elapsed.Milliseconds()
@@ -305,31 +291,12 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 			data["app"] = map[string]any{"id": rep.App.ID(), "serial": rep.App.Descriptors.Serial(), "product": rep.App.Descriptors.ProductName(), "path": rep.App.Path}
 		}
 	}
-	ev := event{Event: "result", Board: b.Path, OK: ptr(err == nil), Data: data}
-	if err != nil {
-		_, code := classify(err)
-		if errors.Is(err, update.ErrNoApp) {
-			code = "app_missing"
-		}
-		var ve *flash.VerifyError
-		if errors.As(err, &ve) {
-			code = "verify"
-		}
-		if errors.As(err, new(*update.GuardError)) {
-			code = "guard"
-		}
-		if errors.As(err, new(*update.BackupError)) {
-			code = "backup"
-		}
-		ev.Error = &eventError{Code: code, Message: err.Error()}
-	}
-	e.emit(ev)
+	e.result(b.Path, err, data)
 	if e.json || rep == nil {
 		return
 	}
 	if err != nil {
-		var se *dfu.StatusError
-		if errors.As(err, &se) && rep.Result != nil {
+		if board.KindOf(err) == board.Device && rep.Result != nil {
 			e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
 		}
 		if rep.State != nil {
@@ -341,7 +308,7 @@ func (e *env) report(prefix string, b board, rep *update.Report, err error) {
 	}
 	if rep.Result == nil {
 		if p := rep.Plan; p != nil {
-			e.say("%splan for %s: image %d bytes in %d segment(s)", prefix, p.Layout.Describe(0), p.ImageBytes, p.Segments)
+			e.say("%s%s", prefix, planHeadline(p))
 			e.say("%s", indent(prefix, sectorMap(rep.Plan, nil)))
 			e.say("%s%s", prefix, planTotals(rep.Plan))
 			for _, n := range rep.Plan.Notes {

@@ -7,11 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/optionbytes"
-	"github.com/softdfu/softdfu/sim"
-	"github.com/softdfu/softdfu/update"
-	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/part"
 )
 
 func (e *env) infoCommand() *cobra.Command {
@@ -60,80 +58,39 @@ type optInfo struct {
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
-	host, bs, err := e.pick(ctx, sel, "board in DFU mode", func(b board) bool { return b.Mode == "dfu" })
+	s, err := e.openSession(ctx, sel, "info", nil)
 	if err != nil {
 		return err
 	}
-	b := bs[0]
-	dev, err := host.Open(ctx, b.info)
+	defer s.Close()
+	d, err := s.Describe(ctx)
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-	ifs := dfu.FindInterfaces(b.info.Descriptors.Configs[0])
-	conn, err := dfu.Open(ctx, dev, ifs[0].Number, 0, &dfu.Options{})
-	if err != nil {
-		return err
-	}
-	if err := conn.Recover(ctx); err != nil {
-		return err
-	}
+	b := board.Describe(ctx, s.Host, s.Board)
 	doc := map[string]any{
 		"path": b.Path, "host": b.Host, "id": b.ID, "serial": b.Serial, "product": b.Product,
-		"rom_bcd_device": fmt.Sprintf("0x%04x", b.info.Descriptors.Device.Device),
-		"functional":     conn.Functional().String(),
+		"rom_bcd_device": fmt.Sprintf("0x%04x", b.Info.Descriptors.Device.Device),
+		"functional":     d.Functional.String(),
 	}
-	chip, ok := update.Chip(b.info.Descriptors.Device, conn.Layout())
-	inferred := chip.Name
-	if !ok {
-		inferred = "unknown STM32F4 (flash " + chip.Shape() + ")"
+	inferred := d.Chip.Name
+	if !d.Known {
+		inferred = "unknown STM32F4 (flash " + d.Chip.Shape() + ")"
 	}
 	doc["part_inferred"] = inferred
 	var alts []altInfo
-	var opts []optInfo
-	for _, a := range ifs[0].Alts {
-		name, err := usb.ReadString(ctx, dev, a.StringIndex)
-		if err != nil {
-			return fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
+	for _, a := range d.Alts {
+		desc := a.Name
+		if a.Layout != nil {
+			desc = a.Layout.String()
 		}
-		l, err := dfu.ParseLayout(name)
-		desc := name
-		if err == nil {
-			desc = l.String()
-		}
-		alts = append(alts, altInfo{int(a.Alternate), name, desc})
-		if err == nil && strings.HasPrefix(l.Name, "Option Bytes") {
-			if err := conn.SelectAlt(ctx, a.Alternate); err != nil {
-				return err
-			}
-			for _, r := range l.Regions {
-				raw, err := conn.Upload(ctx, r.Address, optionbytes.Size, nil)
-				if err != nil {
-					return fmt.Errorf("reading option bytes at 0x%08x: %w", r.Address, err)
-				}
-				x, err := optionbytes.Decode(raw)
-				if err != nil {
-					return err
-				}
-				o := optInfo{Address: fmt.Sprintf("0x%08x", r.Address), Raw: fmt.Sprintf("% x", raw), NWRP: fmt.Sprintf("0x%04x", x.NWRP), block: x, bank: len(opts)}
-				o.Protects = []int{}
-				for _, p := range x.Protected() {
-					// The second block (F42x/43x bank 2) protects sectors 12-23.
-					o.Protects = append(o.Protects, p+12*o.bank)
-				}
-				if o.bank == 0 {
-					// RDP and USER live in the first block only; RM0090 table 17
-					// calls those bytes of the bank-2 block unused.
-					o.RDP, o.Level, o.User = fmt.Sprintf("0x%02x", x.RDP), ptr(x.Level()), fmt.Sprintf("0x%02x", x.User)
-				}
-				opts = append(opts, o)
-			}
-		}
+		alts = append(alts, altInfo{int(a.Number), a.Name, desc})
 	}
+	opts := optionInfo(d.OptionBytes)
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
-			doc["simulated"] = map[string]any{"board": sb.Model().Name, "part": sb.Part().Name, "uid": sim.UIDSerial(sb.UID()), "note": "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
+			doc["simulated"] = map[string]any{"board": sb.Model().Name, "part": sb.Part().Name, "uid": part.UIDHex(sb.UID()), "note": "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
 		}
 	}
 	if e.json {
@@ -166,6 +123,29 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		}
 	}
 	return nil
+}
+
+// optionInfo describes the option-byte blocks for info.
+func optionInfo(ob *board.OptionBytes) []optInfo {
+	var opts []optInfo
+	if ob == nil {
+		return nil
+	}
+	for i, x := range ob.Blocks {
+		o := optInfo{Address: fmt.Sprintf("0x%08x", ob.Addrs[i]), Raw: fmt.Sprintf("% x", x.Raw), NWRP: fmt.Sprintf("0x%04x", x.NWRP), block: x, bank: i}
+		o.Protects = []int{}
+		for _, p := range x.Protected() {
+			// The second block (F42x/43x bank 2) protects sectors 12-23.
+			o.Protects = append(o.Protects, p+12*o.bank)
+		}
+		if o.bank == 0 {
+			// RDP and USER live in the first block only; RM0090 table 17
+			// calls those bytes of the bank-2 block unused.
+			o.RDP, o.Level, o.User = fmt.Sprintf("0x%02x", x.RDP), ptr(x.Level()), fmt.Sprintf("0x%02x", x.User)
+		}
+		opts = append(opts, o)
+	}
+	return opts
 }
 
 func (e *env) fileInfo(path, address, format string) error {

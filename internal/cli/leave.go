@@ -1,12 +1,12 @@
 package cli
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/update"
-	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/board"
 )
 
 func (e *env) leaveCommand() *cobra.Command {
@@ -40,24 +40,23 @@ its next reset.`,
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			t := e.tracker(s.board.Path, "")
+			path := s.Board.Path
+			t := e.tracker(path, "")
 			defer e.stopProgress()
-			t.setPhase("leave", "")
-			if err := s.conn.Leave(ctx, to); err != nil {
+			if err := s.Leave(ctx, to, t.event); err != nil {
 				t.finish(err)
-				e.result(s.board.Path, err, nil)
+				e.result(path, err, nil)
 				return err
 			}
-			app, err := update.WaitApp(ctx, s.host, s.board.info, usb.ClockOf(s.dev), appTimeout, t.event)
+			app, err := s.Confirm(ctx, appTimeout, t.event)
 			if err == nil && app == nil && expectApp {
-				err = appMissing("%s: %v", s.board.Path, update.ErrNoApp)
+				err = fmt.Errorf("%s: %w", path, board.ErrNoApp)
 			}
 			data := map[string]any{"left": true}
 			if app != nil {
 				data["app"] = map[string]any{"id": app.ID(), "serial": app.Descriptors.Serial(), "product": app.Descriptors.ProductName(), "path": app.Path}
 			}
-			e.result(s.board.Path, err, data)
+			e.result(path, err, data)
 			if err != nil {
 				t.finish(err)
 				return err
@@ -68,9 +67,9 @@ its next reset.`,
 				target = *to
 			}
 			if app != nil {
-				e.say("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", s.board.Path, target, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
+				e.say("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", path, target, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
 			} else {
-				e.say("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", s.board.Path, target, appTimeout)
+				e.say("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", path, target, appTimeout)
 			}
 			return nil
 		},

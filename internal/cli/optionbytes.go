@@ -9,10 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/optionbytes"
-	"github.com/softdfu/softdfu/update"
-	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/part"
 )
 
 const rdp2Warning = `RDP level 2 LOCKS THE CHIP FOREVER. It can never be undone: not by softdfu,
@@ -86,9 +85,9 @@ func (f *optFlags) parse() error {
 
 // apply returns the new blocks (one per bank) for the current ones. Sector
 // numbers index the sectors of layout (internal flash), whose nWRP bits
-// the chip database finds: on dual-bank parts bank 2 starts again at bit 0 in the
+// part.WRPBit finds: on dual-bank parts bank 2 starts again at bit 0 in the
 // second block (RM0090 3.7.1, table 17).
-func (f *optFlags) apply(cur []optionbytes.Block, layout dfu.Layout) ([]optionbytes.Block, error) {
+func (f *optFlags) apply(cur []optionbytes.Block, layout board.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
 	out := append([]optionbytes.Block(nil), cur...)
 	if f.rdpSet {
 		out[0].RDP = f.rdpVal
@@ -104,7 +103,6 @@ func (f *optFlags) apply(cur []optionbytes.Block, layout dfu.Layout) ([]optionby
 		protect bool
 	}{{f.protectList, true}, {f.unprotectList, false}} {
 		secs := layout.All()
-		chip, _ := update.Chip(usb.DeviceDescriptor{}, layout)
 		for _, s := range l.list {
 			if s >= len(secs) {
 				return nil, usageError("sector %d: this board has sectors 0-%d (softdfu info shows them)", s, len(secs)-1)
@@ -143,104 +141,13 @@ write; softdfu follows the board on its port and shows the new values.
             --permanently-lock is given as well`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			ctx := c.Context()
 			if err := f.parse(); err != nil {
 				return err
 			}
 			if f.changes() && !f.yes {
 				return usageError("changing option bytes resets the chip (and --rdp 0 from level 1 mass-erases the flash): run again with --yes")
 			}
-			s, err := e.openSession(ctx, &sel, "option-bytes", nil)
-			if err != nil {
-				return err
-			}
-			flashLayout := s.conn.Layout()
-			addrs, cur, err := readOptionBytes(ctx, s)
-			if err != nil {
-				s.close()
-				return err
-			}
-			if !f.changes() {
-				s.close()
-				return e.showOptionBytes(s.board.Path, addrs, cur, nil, flashLayout)
-			}
-			want, err := f.apply(cur, flashLayout)
-			if err != nil {
-				s.close()
-				return err
-			}
-			if want[0].RDP == optionbytes.RDPLevel2 {
-				e.warn("%s", rdp2Warning)
-			}
-			if cur[0].Level() == 1 && want[0].Level() == 0 {
-				e.warn("%s: leaving read protection level 1: the chip mass-erases its flash", s.board.Path)
-			}
-			path, host := s.board.Path, s.host
-			old := s.board.Address
-			back := func(b board) bool { return inDFU(b) && b.Address != old }
-			for i := range want {
-				if string(want[i].Encode()) == string(cur[i].Raw[:]) {
-					continue
-				}
-				if s == nil {
-					b, err := e.followReset(ctx, host, path, f.resetTimeout, back)
-					if err != nil {
-						return err
-					}
-					if b == nil {
-						return timeoutError("%s did not come back in the ROM bootloader within %v after the option-byte write: hold BOOT0 high and reset, then run softdfu option-bytes again", path, f.resetTimeout)
-					}
-					if s, err = e.openBoard(ctx, host, *b, nil); err != nil {
-						return err
-					}
-					if _, err := s.selectAlt(ctx, "Option Bytes"); err != nil {
-						s.close()
-						return err
-					}
-				}
-				e.say("%s: writing option bytes at 0x%08x: %s", path, addrs[i], describeChange(cur[i], want[i], i))
-				old = s.board.Address
-				chip, _ := update.Chip(s.board.info.Descriptors.Device, flashLayout)
-				if err := chip.CheckOptionWrite(addrs[i], want[i].Encode(), f.permanentlyLock); err != nil {
-					s.close()
-					return err
-				}
-				reset, err := s.conn.WriteOptionBytes(ctx, addrs[i], want[i].Encode())
-				s.close()
-				s = nil
-				if err != nil {
-					e.result(path, err, nil)
-					return err
-				}
-				if !reset {
-					e.say("%s: the board did not reset after the write (unexpected for an STM32F4 ROM)", path)
-				}
-			}
-			if s != nil {
-				s.close()
-				e.say("%s: nothing to change", path)
-				return e.showOptionBytes(path, addrs, cur, nil, flashLayout)
-			}
-			b, err := e.followReset(ctx, host, path, f.resetTimeout, back)
-			if err != nil {
-				return err
-			}
-			if b == nil {
-				e.result(path, nil, map[string]any{"written": true, "back": false})
-				e.say("%s: option bytes written; the board did not come back in the ROM bootloader within %v (it may run its application: softdfu info shows the values once it is in the bootloader again)", path, f.resetTimeout)
-				return nil
-			}
-			s, err = e.openBoard(ctx, host, *b, nil)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			addrs, now, err := readOptionBytes(ctx, s)
-			if err != nil {
-				return err
-			}
-			e.say("%s: the board reset and is back in the ROM bootloader; the option bytes now:", path)
-			return e.showOptionBytes(path, addrs, now, want, flashLayout)
+			return e.optionBytes(c.Context(), &sel, &f)
 		},
 	}
 	sel.flags(c.Flags())
@@ -256,59 +163,62 @@ write; softdfu follows the board on its port and shows the new values.
 	return c
 }
 
-// readOptionBytes selects the option-byte alternate setting and reads
-// every block.
-func readOptionBytes(ctx context.Context, s *session) ([]uint32, []optionbytes.Block, error) {
-	l, err := s.selectAlt(ctx, "Option Bytes")
+// optionBytes shows the option bytes, or changes them and shows what the
+// board took.
+func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) error {
+	s, err := e.openSession(ctx, sel, "option-bytes", nil)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	var addrs []uint32
-	var out []optionbytes.Block
-	for _, r := range l.Regions {
-		raw, err := s.conn.Upload(ctx, r.Address, optionbytes.Size, nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading option bytes at 0x%08x: %w", r.Address, err)
+	defer s.Close()
+	path, flashLayout := s.Board.Path, s.Layout()
+	chip, _ := s.Chip()
+	cur, err := s.OptionBytes(ctx)
+	if err != nil {
+		return err
+	}
+	if !f.changes() {
+		s.Close()
+		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
+	}
+	want, err := f.apply(cur.Blocks, flashLayout, chip)
+	if err != nil {
+		return err
+	}
+	if want[0].RDP == optionbytes.RDPLevel2 {
+		e.warn("%s", rdp2Warning)
+	}
+	if cur.Blocks[0].Level() == 1 && want[0].Level() == 0 {
+		e.warn("%s: leaving read protection level 1: the chip mass-erases its flash", path)
+	}
+	w, err := s.WriteOptionBytes(ctx, cur, want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.permanentlyLock, Events: func(ev board.Event) {
+		if _, text := noteText(ev); text != "" {
+			e.say("%s: %s", path, text)
 		}
-		x, err := optionbytes.Decode(raw)
-		if err != nil {
-			return nil, nil, err
-		}
-		addrs, out = append(addrs, r.Address), append(out, x)
+	}})
+	switch {
+	case err != nil:
+		e.result(path, err, nil)
+		return err
+	case w.Blocks == 0:
+		e.say("%s: nothing to change", path)
+		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
+	case w.Now == nil:
+		e.result(path, nil, map[string]any{"written": true, "back": false})
+		e.say("%s: option bytes written; the board did not come back in the ROM bootloader within %v (it may run its application: softdfu info shows the values once it is in the bootloader again)", path, f.resetTimeout)
+		return nil
 	}
-	if len(out) == 0 {
-		return nil, nil, fmt.Errorf("%s: the option-byte memory map is empty", s.board.Path)
-	}
-	return addrs, out, nil
-}
-
-// describeChange says what a write changes in a block.
-func describeChange(from, to optionbytes.Block, bank int) string {
-	var parts []string
-	if bank == 0 && from.RDP != to.RDP {
-		parts = append(parts, fmt.Sprintf("RDP 0x%02x -> 0x%02x (level %d -> %d)", from.RDP, to.RDP, from.Level(), to.Level()))
-	}
-	if bank == 0 && from.User != to.User {
-		parts = append(parts, fmt.Sprintf("USER 0x%02x -> 0x%02x", from.User, to.User))
-	}
-	if from.NWRP != to.NWRP {
-		parts = append(parts, fmt.Sprintf("nWRP 0x%04x -> 0x%04x", from.NWRP, to.NWRP))
-	}
-	return strings.Join(parts, ", ")
+	e.say("%s: the board reset and is back in the ROM bootloader; the option bytes now:", path)
+	return e.showOptionBytes(path, w.Now, w.Mismatch, flashLayout, chip)
 }
 
 // showOptionBytes prints the blocks (and, with want, whether the board
 // took the values asked for).
-func (e *env) showOptionBytes(path string, addrs []uint32, blocks, want []optionbytes.Block, layout dfu.Layout) error {
-	var protected []int
-	chip, _ := update.Chip(usb.DeviceDescriptor{}, layout)
-	for i, sec := range layout.All() {
-		if bank, bit := chip.WRPBit(sec.Address); bank >= 0 && bank < len(blocks) && blocks[bank].NWRP&(1<<bit) == 0 {
-			protected = append(protected, i)
-		}
-	}
-	if protected == nil {
-		protected = []int{}
+func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout, chip *part.Chip) error {
+	addrs, blocks := o.Addrs, o.Blocks
+	protected := []int{}
+	for _, sec := range o.Protected(chip, layout.All()) {
+		protected = append(protected, sec.Index)
 	}
 	b0 := blocks[0]
 	doc := map[string]any{
@@ -320,12 +230,6 @@ func (e *env) showOptionBytes(path string, addrs []uint32, blocks, want []option
 		raws = append(raws, map[string]string{"address": fmt.Sprintf("0x%08x", addrs[i]), "raw": fmt.Sprintf("% x", b.Raw), "nwrp": fmt.Sprintf("0x%04x", b.NWRP)})
 	}
 	doc["blocks"] = raws
-	var err error
-	for i := range want {
-		if i < len(blocks) && (blocks[i].NWRP != want[i].NWRP || (i == 0 && (blocks[i].RDP != want[i].RDP || blocks[i].User != want[i].User))) {
-			err = fmt.Errorf("%s: the option bytes read back differ from what was written (block at 0x%08x: %s); the ROM may have refused the change", path, addrs[i], describeChange(want[i], blocks[i], i))
-		}
-	}
 	if e.json {
 		e.result(path, err, doc)
 		return err

@@ -3,8 +3,10 @@ package cli
 import (
 	"testing"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
+	"github.com/softdfu/softdfu/usb"
 )
 
 // Sector numbers follow the board's flash layout: on a 1 MB dual-bank
@@ -15,9 +17,10 @@ func TestOptionBytesSectorBits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	chip, _ := board.Chip(usb.DeviceDescriptor{}, l)
 	cur := []optionbytes.Block{{NWRP: 0x0fff}, {NWRP: 0x0fff}}
 	f := optFlags{protectList: []int{1, 8}}
-	out, err := f.apply(cur, l)
+	out, err := f.apply(cur, l, chip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +28,7 @@ func TestOptionBytesSectorBits(t *testing.T) {
 		t.Fatalf("nWRP %04x %04x, want 0ffd 0ffe", out[0].NWRP, out[1].NWRP)
 	}
 	f = optFlags{protectList: []int{16}}
-	if _, err := f.apply(cur, l); err == nil {
+	if _, err := f.apply(cur, l, chip); err == nil {
 		t.Fatal("sector 16 of a 16-sector board accepted")
 	}
 }

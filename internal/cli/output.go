@@ -98,3 +98,14 @@ func isTerminal(w io.Writer) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// result emits the result event of a board (with --json): ok, or the error
+// with its stable code.
+func (e *env) result(path string, err error, data map[string]any) {
+	ev := event{Event: "result", Board: path, OK: ptr(err == nil), Data: data}
+	if err != nil {
+		_, code := classify(err)
+		ev.Error = &eventError{Code: code, Message: err.Error()}
+	}
+	e.emit(ev)
+}

@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/softdfu/softdfu/update"
+	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/flash"
 )
 
 // How progress is shown. The mode is chosen once per run: JSON Lines
@@ -75,21 +75,21 @@ func (p *progress) above(w io.Writer, line string) bool {
 
 // trackBoards makes a tracker per board, in order, so that bars appear in
 // the order of the boards.
-func (e *env) trackBoards(bs []board) {
+func (e *env) trackBoards(bs []board.Board) {
 	for _, b := range bs {
 		e.tracker(b.Path, "")
 	}
 }
 
 // tracker returns the tracker of a board, making it on first use.
-func (e *env) tracker(board, prefix string) *tracker {
+func (e *env) tracker(path, prefix string) *tracker {
 	p := &e.prog
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.chosen {
 		p.mode, p.chosen = e.progressMode(), true
 	}
-	if t := p.trackers[board]; t != nil {
+	if t := p.trackers[path]; t != nil {
 		if prefix != "" {
 			t.prefix = prefix
 		}
@@ -98,7 +98,7 @@ func (e *env) tracker(board, prefix string) *tracker {
 	if p.trackers == nil {
 		p.trackers = map[string]*tracker{}
 	}
-	t := &tracker{e: e, board: board, prefix: prefix, mode: p.mode}
+	t := &tracker{e: e, board: path, prefix: prefix, mode: p.mode}
 	if p.mode == progressBars {
 		if p.bars == nil {
 			p.bars = mpb.New(mpb.WithOutput(e.stderr), mpb.WithWidth(100), mpb.WithRefreshRate(120*time.Millisecond), mpb.WithAutoRefresh())
@@ -110,7 +110,7 @@ func (e *env) tracker(board, prefix string) *tracker {
 			mpb.AppendDecorators(decor.Any(t.figures)),
 		)
 	}
-	p.trackers[board] = t
+	p.trackers[path] = t
 	p.order = append(p.order, t)
 	return t
 }
@@ -150,7 +150,7 @@ type tracker struct {
 	quietPlan bool
 
 	mu          sync.Mutex
-	phase, unit string
+	phase       board.Phase
 	done, total int
 	start       time.Time
 	step        int
@@ -158,70 +158,54 @@ type tracker struct {
 	failed      bool
 }
 
-// unitOf says what a phase counts.
-func unitOf(phase string) string {
-	if phase == "erase" {
-		return "sectors"
-	}
-	return "bytes"
-}
-
 // setPhase starts a phase.
-func (t *tracker) setPhase(name, message string) {
+func (t *tracker) setPhase(name board.Phase) {
 	t.mu.Lock()
-	t.phase, t.unit, t.done, t.total, t.step, t.start = name, unitOf(name), 0, 0, 0, time.Now()
+	t.phase, t.done, t.total, t.step, t.start = name, 0, 0, 0, time.Now()
 	t.mu.Unlock()
 	switch t.mode {
 	case progressJSON:
-		if name == "plan" {
-			message = "" // the result event carries the sector map
-		}
-		t.e.emit(event{Event: "phase", Board: t.board, Phase: name, Message: message})
+		t.e.emit(event{Event: "phase", Board: t.board, Phase: string(name), Message: phaseMessage[name]})
 	case progressBars:
 		t.bar.SetTotal(0, false)
 		t.bar.SetCurrent(0)
-		fallthrough
 	case progressPlain:
-		if name == "plan" {
-			if !t.quietPlan && !t.e.manyBoards() {
-				for _, l := range planSummary(message) {
-					t.e.say("%s%s", t.prefix, l)
-				}
-			}
-			return
-		}
-		if t.mode == progressPlain {
-			if s, ok := phaseText[name]; ok {
-				t.e.say("%s%s", t.prefix, s)
-			} else if message != "" {
-				t.e.say("%s%s", t.prefix, message)
-			}
+		if s := phaseText[name] + phaseMessage[name]; s != "" {
+			t.e.say("%s%s", t.prefix, s)
 		}
 	}
 }
 
-// planSummary keeps the headline, estimate and notes of a printed plan;
-// the sector map follows in the final report.
-func planSummary(plan string) []string {
-	var out []string
-	for _, l := range strings.Split(plan, "\n") {
-		if strings.HasPrefix(l, "plan for ") {
-			out = append(out, l)
-		} else if strings.HasPrefix(l, "estimated time") || strings.HasPrefix(l, "note:") {
-			out = append(out, "plan: "+strings.TrimPrefix(l, "note: "))
-		}
+// planned shows the headline, estimate and notes of a plan (the sector
+// map follows in the final report).
+func (t *tracker) planned(p *flash.Plan) {
+	if t.mode == progressJSON {
+		t.e.emit(event{Event: "phase", Board: t.board, Phase: string(board.Planning)})
+		return
 	}
-	return out
+	t.mu.Lock()
+	t.phase = board.Planning
+	t.mu.Unlock()
+	if t.mode == progressNone || t.quietPlan || t.e.manyBoards() {
+		return
+	}
+	t.e.say("%s%s", t.prefix, planHeadline(p))
+	if p.Estimate > 0 {
+		t.e.say("%splan: estimated time %v", t.prefix, p.Estimate.Round(time.Millisecond))
+	}
+	for _, n := range p.Notes {
+		t.e.say("%splan: %s", t.prefix, n)
+	}
 }
 
 // update reports done of total in the current phase.
-func (t *tracker) update(phase string, done, total int) {
+func (t *tracker) update(phase board.Phase, done, total int) {
 	t.mu.Lock()
 	if phase != t.phase {
-		t.phase, t.unit, t.step, t.start = phase, unitOf(phase), 0, time.Now()
+		t.phase, t.step, t.start = phase, 0, time.Now()
 	}
 	t.done, t.total = done, total
-	unit := t.unit
+	unit := phase.Unit()
 	// JSON: every 10 %; plain: every quarter.
 	steps := 10
 	if t.mode == progressPlain {
@@ -239,7 +223,7 @@ func (t *tracker) update(phase string, done, total int) {
 	switch t.mode {
 	case progressJSON:
 		if show {
-			t.e.emit(event{Event: "progress", Board: t.board, Phase: phase, Done: ptr(done), Total: ptr(total), Unit: unit})
+			t.e.emit(event{Event: "progress", Board: t.board, Phase: string(phase), Done: ptr(done), Total: ptr(total), Unit: unit})
 		}
 	case progressPlain:
 		if show && total > 0 {
@@ -252,9 +236,9 @@ func (t *tracker) update(phase string, done, total int) {
 }
 
 // note passes on a remark for people.
-func (t *tracker) note(phase, msg string) {
+func (t *tracker) note(phase board.Phase, msg string) {
 	if t.mode == progressJSON {
-		t.e.emit(event{Event: "note", Board: t.board, Phase: phase, Message: msg})
+		t.e.emit(event{Event: "note", Board: t.board, Phase: string(phase), Message: msg})
 		return
 	}
 	if t.mode != progressNone {
@@ -283,15 +267,19 @@ func (t *tracker) finish(err error) {
 	t.bar.SetTotal(1, true) // a full bar
 }
 
-// event passes an update.Event on.
-func (t *tracker) event(ev update.Event) {
-	switch ev.Kind {
-	case "phase":
-		t.setPhase(ev.Phase, ev.Message)
-	case "progress":
+// event shows a board.Event.
+func (t *tracker) event(ev board.Event) {
+	switch ev := ev.(type) {
+	case board.PhaseStarted:
+		t.setPhase(ev.Phase)
+	case board.Progress:
 		t.update(ev.Phase, ev.Done, ev.Total)
-	case "note":
-		t.note(ev.Phase, ev.Message)
+	case board.Planned:
+		t.planned(ev.Plan)
+	default:
+		if phase, text := noteText(ev); text != "" {
+			t.note(phase, text)
+		}
 	}
 }
 
@@ -305,7 +293,7 @@ func (t *tracker) label(decor.Statistics) string {
 	case t.finished:
 		return fmt.Sprintf("%s %-8s", t.board, "done")
 	}
-	return fmt.Sprintf("%s %-8s", t.board, t.phase)
+	return fmt.Sprintf("%s %-8s", t.board, string(t.phase))
 }
 
 // figures is the bar's right side: amounts, rate and time left.
@@ -316,7 +304,7 @@ func (t *tracker) figures(decor.Statistics) string {
 		return ""
 	}
 	el := time.Since(t.start)
-	if t.unit == "sectors" {
+	if t.phase.Unit() == "sectors" {
 		return fmt.Sprintf("%d/%d sectors", t.done, t.total)
 	}
 	s := fmt.Sprintf("%s/%s", humanBytes(t.done), humanBytes(t.total))

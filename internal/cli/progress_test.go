@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/softdfu/softdfu/board"
 )
 
 // TestProgressRateLimit checks that a phase gives at most 10 JSON progress
@@ -31,9 +33,9 @@ func TestProgressRateLimit(t *testing.T) {
 			var out, errOut bytes.Buffer
 			e := &env{stdout: &out, stderr: &errOut, json: tt.json}
 			tr := e.tracker("1-1", "")
-			tr.setPhase("write", "writing")
+			tr.setPhase(board.Writing)
 			for i := 1; i <= tt.updates; i++ {
-				tr.update("write", tt.total*i/tt.updates, tt.total)
+				tr.update(board.Writing, tt.total*i/tt.updates, tt.total)
 			}
 			tr.finish(nil)
 			e.stopProgress()
@@ -72,14 +74,14 @@ func TestProgressBars(t *testing.T) {
 	t.Setenv("SOFTDFU_PROGRESS", "bars")
 	var out, errOut bytes.Buffer
 	e := &env{stdout: &out, stderr: &errOut}
-	e.trackBoards([]board{{Path: "1-1"}, {Path: "1-2"}})
+	e.trackBoards([]board.Board{{Path: "1-1"}, {Path: "1-2"}})
 	a, b := e.tracker("1-1", ""), e.tracker("1-2", "")
-	a.setPhase("write", "")
-	a.update("write", 4096, 8192)
+	a.setPhase(board.Writing)
+	a.update(board.Writing, 4096, 8192)
 	e.say("a line for stdout, not a terminal")
 	e.warn("a line above the bars")
-	b.setPhase("erase", "")
-	b.update("erase", 1, 2)
+	b.setPhase(board.Erasing)
+	b.update(board.Erasing, 1, 2)
 	a.finish(nil)
 	// b is never finished: stopProgress must not hang.
 	e.stopProgress()

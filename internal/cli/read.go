@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
@@ -49,60 +48,54 @@ refuses to be read (see softdfu option-bytes).`,
 		Args: exactArgs(1, "one output file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			path := args[0]
-			if _, err := os.Stat(path); err == nil && !force {
-				return usageError("%s exists: choose another name, or --force to replace it", path)
+			file := args[0]
+			if _, err := os.Stat(file); err == nil && !force {
+				return usageError("%s exists: choose another name, or --force to replace it", file)
 			}
-			if format == "" && fwfile.FromExtension(path) == "" {
-				return usageError("%s: cannot tell the format from the extension: use .bin .hex .srec .dfu .uf2 or --format", path)
+			if format == "" && fwfile.FromExtension(file) == "" {
+				return usageError("%s: cannot tell the format from the extension: use .bin .hex .srec .dfu .uf2 or --format", file)
+			}
+			var at *uint32
+			if address != "" {
+				a, err := parseAddress("address", address)
+				if err != nil {
+					return err
+				}
+				at = &a
+			}
+			n := 0
+			if length != "" {
+				var err error
+				if n, err = parseSize("length", length); err != nil {
+					return err
+				}
 			}
 			s, err := e.openSession(ctx, &sel, "read", nil)
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			l := s.conn.Layout()
-			all := l.All()
-			if len(all) == 0 {
-				return fmt.Errorf("%s: alternate setting 0 has no memory map", s.board.Path)
-			}
-			addr := all[0].Address
-			if address != "" {
-				if addr, err = parseAddress("address", address); err != nil {
-					return err
-				}
-			}
-			last := all[len(all)-1]
-			n := int(last.End()) - int(addr)
-			if length != "" {
-				if n, err = parseSize("length", length); err != nil {
-					return err
-				}
-			}
-			if n <= 0 || !l.Inside(addr, uint64(n), dfu.Readable) {
-				return usageError("%d bytes at 0x%08x are not all readable: the board's memory is %s", max(n, 0), addr, l.Describe(dfu.Readable))
-			}
-			t := e.tracker(s.board.Path, "")
-			defer e.stopProgress()
-			t.setPhase("read", "")
-			data, err := s.conn.Upload(ctx, addr, n, func(done int) { t.update("read", done, n) })
+			defer s.Close()
+			addr, n, err := s.ReadRange(at, n)
 			if err != nil {
-				t.finish(err)
-				e.result(s.board.Path, err, nil)
-				var se *dfu.StatusError
-				if errors.As(err, &se) && se.Status == dfu.ErrVendor {
-					return fmt.Errorf("%w (the board is read-protected: softdfu unprotect --yes removes it and erases the flash)", err)
-				}
 				return err
 			}
+			path := s.Board.Path
+			t := e.tracker(path, "")
+			defer e.stopProgress()
+			data, err := s.Read(ctx, addr, n, t.event)
+			if err != nil {
+				t.finish(err)
+				e.result(path, err, nil)
+				return reword(err, board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
+			}
 			img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: addr, Data: data}}}
-			if err := fwfile.Write(path, img, fwfile.WriteOptions{Format: format}); err != nil {
+			if err := fwfile.Write(file, img, fwfile.WriteOptions{Format: format}); err != nil {
 				return inputError(err)
 			}
-			e.result(s.board.Path, nil, map[string]any{
-				"file": path, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
+			e.result(path, nil, map[string]any{
+				"file": file, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
 			})
-			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, s.board.Path, path, img.CRC32())
+			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, path, file, img.CRC32())
 			t.finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},

@@ -5,15 +5,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 
 	"github.com/spf13/cobra"
-
-	"github.com/softdfu/softdfu/dfu"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -130,9 +127,4 @@ func exitCodesTopic() *cobra.Command {
 		Short: "The exit codes of softdfu and the JSON error codes",
 		Long:  exitCodeHelp,
 	}
-}
-
-func isDeviceError(err error) bool {
-	var se *dfu.StatusError
-	return errors.As(err, &se)
 }

@@ -106,6 +106,11 @@ func rate(n int, d time.Duration) string {
 	return fmt.Sprintf(" (%s/s)", humanBytes(int(float64(n)/d.Seconds())))
 }
 
+// planHeadline is the first line of a plan: the memory and the image.
+func planHeadline(p *flash.Plan) string {
+	return fmt.Sprintf("plan for %s: image %d bytes in %d segment(s)", p.Layout.Describe(0), p.ImageBytes, p.Segments)
+}
+
 // planTotals is the line under a planned map.
 func planTotals(p *flash.Plan) string {
 	var erased uint32

@@ -2,139 +2,118 @@ package cli
 
 import (
 	"context"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
-// selection is how a command picks boards: --serial, --path, --uid, --all,
-// and --wait for a board that is not there yet.
+// selection is how a command picks boards: --serial, --path, --uid, --id,
+// --all, and --wait for a board that is not there yet.
 type selection struct {
-	serial string
-	path   string
-	uid    string
-	all    bool
-	wait   time.Duration
+	board.Selector
+	wait time.Duration
 }
 
 func (s *selection) flags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.serial, "serial", "", "the board with this USB serial number")
-	fs.StringVar(&s.path, "path", "", "the board on this USB port path (for example 1-1.4)")
-	fs.StringVar(&s.uid, "uid", "", "the board with this 96-bit unique ID (24 hex digits, as its application reports it); in the bootloader it is matched by the ROM serial the UID gives")
-	fs.BoolVar(&s.all, "all", false, "every matching board, in parallel")
+	fs.StringVar(&s.Serial, "serial", "", "the board with this USB serial number")
+	fs.StringVar(&s.Path, "path", "", "the board on this USB port path (for example 1-1.4)")
+	fs.StringVar(&s.UID, "uid", "", "the board with this 96-bit unique ID (24 hex digits, as its application reports it); in the bootloader it is matched by the ROM serial the UID gives")
+	fs.StringVar(&s.VIDPID, "id", "", "the board with this USB `VID:PID` (for example 0483:df11)")
+	fs.BoolVar(&s.All, "all", false, "every matching board, in parallel")
 	fs.DurationVar(&s.wait, "wait", 0, "wait up to this `duration` for a matching board to appear (plugged in, or put in DFU mode by hand)")
 }
 
-// parseUID reads a UID written as 24 hex digits (the 12 bytes in memory
-// order, as CircuitPython reports it), spaces, dashes and colons allowed.
-func parseUID(s string) ([12]byte, error) {
-	var uid [12]byte
-	clean := strings.NewReplacer(" ", "", "-", "", ":", "", "0x", "", "0X", "").Replace(s)
-	b, err := hex.DecodeString(clean)
-	if err != nil || len(b) != 12 {
-		return uid, usageError("--uid %q: give the 96-bit unique ID as 24 hex digits, for example 30002D000B51343333353132", s)
+// check refuses a malformed --uid or --id before any board is looked at.
+func (s *selection) check() error {
+	if s.UID != "" {
+		if _, err := board.ParseUID(s.UID); err != nil {
+			return usageError("--uid %q: give the 96-bit unique ID as 24 hex digits, for example 30002D000B51343333353132", s.UID)
+		}
 	}
-	copy(uid[:], b)
-	return uid, nil
+	if err := s.Check(); err != nil {
+		return usageError("--id: %v", err)
+	}
+	return nil
 }
 
-func (s *selection) match(b board) bool {
-	if s.serial != "" && !strings.EqualFold(b.Serial, s.serial) {
-		return false
-	}
-	if s.path != "" && b.Path != s.path {
-		return false
-	}
-	if s.uid != "" {
-		uid, err := parseUID(s.uid)
-		if err != nil {
-			return false
+// query is the selection as a board.Query for boards that want accepts.
+func (e *env) query(s *selection, what string, want func(board.Board) bool) board.Query {
+	return board.Query{Selector: s.Selector, Want: want, What: what, Wait: s.wait, Events: func(ev board.Event) {
+		if w, ok := ev.(board.Waiting); ok {
+			e.say("waiting up to %v for a %s to appear (plug it in, or hold BOOT0 high and press reset)", w.For, w.What)
 		}
-		want := part.UIDHex(uid)
-		if b.Mode == "dfu" {
-			want = part.ROMSerial(uid)
-		}
-		if !strings.EqualFold(b.Serial, want) {
-			return false
-		}
-	}
-	return true
+	}}
 }
 
-// pick returns the boards the selection names among those accepted by
-// want. Without --all exactly one must match; an ambiguous selection lists
-// the candidates. With --wait it polls the host (in the host's clock)
-// until a board matches or the time is up.
-func (e *env) pick(ctx context.Context, s *selection, what string, want func(board) bool) (usb.Host, []board, error) {
-	if s.uid != "" {
-		if _, err := parseUID(s.uid); err != nil {
-			return nil, nil, err
-		}
+// pick returns the host and the boards the selection names among those
+// want accepts. Without --all exactly one must match.
+func (e *env) pick(ctx context.Context, s *selection, what string, want func(board.Board) bool) (usb.Host, []board.Board, error) {
+	if err := s.check(); err != nil {
+		return nil, nil, err
 	}
-	host, all, err := e.boards(ctx)
+	host, err := e.host(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	var clock usb.Clock
-	var deadline time.Time
-	if s.wait > 0 {
-		clock = usb.ClockOf(host)
-		deadline = clock.Now().Add(s.wait)
-	}
-	said := false
-	for {
-		var out []board
-		for _, b := range all {
-			if s.match(b) && (want == nil || want(b)) {
-				out = append(out, b)
-			}
-		}
-		switch {
-		case len(out) > 1 && !s.all:
-			return nil, nil, ambiguous("%d boards match; choose one with --serial, --path or --uid, or use --all:\n%s", len(out), candidates(out))
-		case len(out) > 0:
-			return host, out, nil
-		case clock != nil && clock.Now().Before(deadline):
-			if !said {
-				e.say("waiting up to %v for a %s to appear (plug it in, or hold BOOT0 high and press reset)", s.wait, what)
-				said = true
-			}
-			if err := clock.Sleep(ctx, 100*time.Millisecond); err != nil {
-				return nil, nil, err
-			}
-			if _, all, err = e.boards(ctx); err != nil {
-				return nil, nil, err
-			}
-			continue
-		case clock != nil:
-			return nil, nil, timeoutError("no %s matching the selection appeared within %v; boards present:\n%s", what, s.wait, candidatesOrNone(all))
-		case len(all) == 0:
-			return nil, nil, noDevice("no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable and softdfu list; --wait DURATION waits for one")
-		}
-		return nil, nil, noDevice("no %s matches the selection; boards present:\n%s", what, candidates(all))
-	}
+	bs, err := board.Select(ctx, host, e.query(s, what, want))
+	return host, bs, selectionError(err)
 }
 
-func candidatesOrNone(bs []board) string {
-	if len(bs) == 0 {
-		return "  (none)"
+// openSession selects one board in DFU mode, opens it and brings it to
+// dfuIDLE on alternate setting 0 (internal flash).
+func (e *env) openSession(ctx context.Context, sel *selection, what string, opts *board.Options) (*board.Session, error) {
+	if sel.All {
+		return nil, usageError("%s works on one board at a time: choose it with --serial, --path or --uid", what)
 	}
-	return candidates(bs)
+	if err := sel.check(); err != nil {
+		return nil, err
+	}
+	host, err := e.host(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := board.SelectDFU(ctx, host, e.query(sel, "", nil))
+	if errors.Is(err, board.ErrNotInDFU) {
+		return nil, fmt.Errorf("%w (or run softdfu enter)", err)
+	}
+	if err != nil {
+		return nil, selectionError(err)
+	}
+	return e.open(ctx, host, b.Info, opts)
 }
 
-func candidates(bs []board) string {
-	var b strings.Builder
-	for _, x := range bs {
-		fmt.Fprintf(&b, "  --path %s  (%s %s, serial %s, %s)\n", x.Path, x.ID, x.Mode, x.Serial, x.Product)
+// open opens a board in DFU mode, with -v's transcript.
+func (e *env) open(ctx context.Context, host usb.Host, info usb.DeviceInfo, opts *board.Options) (*board.Session, error) {
+	if opts == nil {
+		opts = &board.Options{}
 	}
-	return strings.TrimRight(b.String(), "\n")
+	if e.verbose {
+		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", info.Path, line) }
+	}
+	return board.Open(ctx, host, info, opts)
+}
+
+// selectionError says what a failed selection found, in flags.
+func selectionError(err error) error {
+	var se *board.SelectError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case se.K == board.Ambiguous:
+		return board.Errorf(se.K, "%d boards match; choose one with --serial, --path or --uid, or use --all:\n%s", len(se.Matches), board.Candidates(se.Matches, "--path "))
+	case se.K == board.Timeout:
+		return board.Errorf(se.K, "no %s matching the selection appeared within %v; boards present:\n%s", se.What, se.Waited, board.Candidates(se.Present, "--path "))
+	case len(se.Present) == 0:
+		return board.Errorf(se.K, "no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable and softdfu list; --wait DURATION waits for one")
+	}
+	return board.Errorf(se.K, "no %s matches the selection; boards present:\n%s", se.What, board.Candidates(se.Present, "--path "))
 }
 
 // updatable reports whether softdfu can update b: a device in DFU mode, or
@@ -142,13 +121,13 @@ func candidates(bs []board) string {
 // --method any application with a serial port or a DFU run-time interface
 // qualifies; without it, unknown devices (keyboards, hubs, modems) are never
 // touched.
-func updatable(b board, forced bool) bool {
-	if b.Mode == "dfu" || b.Mode == "dfu-runtime" {
+func updatable(b board.Board, forced bool) bool {
+	if b.Mode == board.DFU || b.Mode == board.RunTime {
 		return true
 	}
-	if len(enter.Methods(b.info.Descriptors)) > 0 {
+	if len(enter.Methods(b.Info.Descriptors)) > 0 {
 		return true
 	}
-	_, acm := enter.FindACM(b.info.Descriptors)
+	_, acm := enter.FindACM(b.Info.Descriptors)
 	return forced && acm
 }

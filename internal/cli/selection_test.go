@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -56,7 +57,7 @@ func TestPickWait(t *testing.T) {
 			e := &env{stdout: &out, stderr: &out}
 			h := &lateHost{w: w, after: tt.after}
 			e.hosts.host = h
-			_, bs, err := e.pick(context.Background(), &selection{wait: tt.wait}, "board in DFU mode", inDFU)
+			_, bs, err := e.pick(context.Background(), &selection{wait: tt.wait}, "board in DFU mode", func(b board.Board) bool { return b.Mode == board.DFU })
 			if code, _ := classify(err); code != tt.wantCode {
 				t.Fatalf("exit code %d (%v), want %d", code, err, tt.wantCode)
 			}
@@ -70,32 +71,6 @@ func TestPickWait(t *testing.T) {
 				t.Errorf("polled %d times, want %d", h.calls, tt.after+1)
 			}
 		})
-	}
-}
-
-func TestParseUID(t *testing.T) {
-	tests := []struct {
-		in      string
-		rom     string
-		wantErr bool
-	}{
-		{"30002D000B51343333353132", "325E35633334", false},
-		{"30 00 2d 00 0b 51 34 33 33 35 31 32", "325E35633334", false},
-		{"30:00:2D:00:0B:51:34:33:33:35:31:32", "325E35633334", false},
-		{"30002D000B5134333335313", "", true},
-		{"30002D000B513433333531320000", "", true},
-		{"zz002D000B51343333353132", "", true},
-		{"", "", true},
-	}
-	for _, tt := range tests {
-		uid, err := parseUID(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("parseUID(%q) error %v, want error %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if err == nil && sim.ROMSerial(uid) != tt.rom {
-			t.Errorf("parseUID(%q): ROM serial %s, want %s", tt.in, sim.ROMSerial(uid), tt.rom)
-		}
 	}
 }
 
@@ -170,6 +145,6 @@ func FuzzFlagValues(f *testing.F) {
 		if start, n, err := parseRange(s); err == nil && (n == 0 || uint64(start)+n > 1<<32) {
 			t.Fatalf("parseRange(%q) = %#x, %d", s, start, n)
 		}
-		parseUID(s)
+		board.ParseUID(s)
 	})
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"time"
 
+	"github.com/softdfu/softdfu/board"
+
 	"github.com/spf13/cobra"
 )
 
@@ -32,25 +34,16 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			e.warn("read unprotect on %s: the whole flash is being erased", s.board.Path)
-			t := e.tracker(s.board.Path, "")
+			path := s.Board.Path
+			e.warn("read unprotect on %s: the whole flash is being erased", path)
+			t := e.tracker(path, "")
 			defer e.stopProgress()
-			t.setPhase("unprotect", "read unprotect: mass erase and reset (up to 32 s)")
-			err = s.conn.ReadUnprotect(ctx)
-			if err == nil {
-				t.setPhase("reset", "waiting for the board to come back after its reset")
-			}
-			var back *board
-			if err == nil {
-				old := s.board.Address
-				back, err = e.followReset(ctx, s.host, s.board.Path, resetTimeout, func(b board) bool { return b.Address != old })
-			}
+			back, err := s.Unprotect(ctx, resetTimeout, t.event)
 			data := map[string]any{}
 			if back != nil {
 				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
 			}
-			e.result(s.board.Path, err, data)
+			e.result(path, err, data)
 			if err != nil {
 				t.finish(err)
 				return err
@@ -58,11 +51,11 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
 			switch {
 			case back == nil:
-				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", s.board.Path, resetTimeout)
-			case back.Mode == "dfu":
-				e.say("%s: read protection removed (RDP level 0) and flash erased; the board is back in the ROM bootloader", s.board.Path)
+				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", path, resetTimeout)
+			case back.Mode == board.DFU:
+				e.say("%s: read protection removed (RDP level 0) and flash erased; the board is back in the ROM bootloader", path)
 			default:
-				e.say("%s: read protection removed and flash erased; the board came back as %s %s", s.board.Path, back.ID, back.Product)
+				e.say("%s: read protection removed and flash erased; the board came back as %s %s", path, back.ID, back.Product)
 			}
 			return nil
 		},

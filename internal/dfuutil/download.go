@@ -5,12 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/dfuse"
 	"github.com/softdfu/softdfu/firmware/suffix"
 	"github.com/softdfu/softdfu/flash"
-	"github.com/softdfu/softdfu/update"
 )
 
 // download is dfu-util's DfuSe download: read unprotect, mass erase, then
@@ -125,7 +125,7 @@ func (r *runner) element(ctx context.Context, conn *dfu.Conn, addr uint32, data 
 func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image) error {
 	opts := flash.Options{TransferSize: int(conn.Functional().TransferSize)}
 	if r.classic {
-		opts.NoKeep, opts.Force, opts.NoVerify = true, true, true
+		opts.NoKeep, opts.Rewrite, opts.NoVerify = true, true, true
 	}
 	if _, err := flash.NewPlan(img, &flash.Survey{Layout: conn.Layout()}, &opts); err != nil {
 		return fail(ExUsage, "%v", err)
@@ -254,7 +254,7 @@ func (r *runner) followApp(ctx context.Context) error {
 	if r.left == nil || r.classic {
 		return nil
 	}
-	app, err := update.WaitApp(ctx, r.host, *r.left, r.leftClock, 3*time.Second, nil)
+	app, err := board.WaitApp(ctx, r.host, *r.left, r.leftClock, 3*time.Second, nil)
 	switch {
 	case err != nil:
 		return fail(ExIOErr, "%v", err)

@@ -10,10 +10,10 @@ import (
 	"slices"
 	"syscall/js"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/part"
-	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -113,7 +113,7 @@ func describeBoard(info usb.DeviceInfo) boardJSON {
 			}
 			b.Memories = append(b.Memories, m)
 			if i.Alternate == 0 {
-				if c, ok := update.Chip(d.Device, l); ok {
+				if c, ok := board.Chip(d.Device, l); ok {
 					b.Part, b.SRAM = c.Name, rangeText(c.SRAM)
 					if c.CCM.Size > 0 {
 						b.CCM = rangeText(c.CCM)

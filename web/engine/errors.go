@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/flash"
@@ -51,7 +52,7 @@ func kindOf(err error) string {
 		return "no-board"
 	case errors.Is(err, errNoImage):
 		return "no-image"
-	case errors.Is(err, update.ErrNotInDFU):
+	case errors.Is(err, board.ErrNotInDFU):
 		return "not-dfu"
 	case errors.As(err, &ve):
 		return "verify"

@@ -5,9 +5,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"syscall/js"
 	"time"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/update"
 )
@@ -27,7 +29,7 @@ func optionsOf(v js.Value) jobOptions {
 
 func (o jobOptions) update() update.Options {
 	return update.Options{
-		Flash:   flash.Options{NoKeep: o.NoKeep, NoVerify: o.NoVerify, Force: o.Rewrite},
+		Flash:   flash.Options{NoKeep: o.NoKeep, NoVerify: o.NoVerify, Rewrite: o.Rewrite},
 		NoLeave: o.NoLeave,
 		// The application's USB device is visible to the page only if the
 		// user granted it: do not wait long for it.
@@ -124,6 +126,19 @@ type eventJSON struct {
 	Message string `json:"message,omitempty"`
 }
 
+// eventOf is the page's view of a board.Event.
+func eventOf(ev board.Event) eventJSON {
+	switch ev := ev.(type) {
+	case board.PhaseStarted:
+		return eventJSON{Kind: "phase", Phase: string(ev.Phase)}
+	case board.Progress:
+		return eventJSON{Kind: "progress", Phase: string(ev.Phase), Done: ev.Done, Total: ev.Total}
+	case board.Planned:
+		return eventJSON{Kind: "phase", Phase: string(board.Planning), Message: ev.Plan.String()}
+	}
+	return eventJSON{Kind: "note", Message: fmt.Sprint(ev)}
+}
+
 func (e *engine) run(ctx context.Context, args []js.Value, dry bool) (*update.Report, error) {
 	if e.img == nil {
 		return nil, errNoImage
@@ -135,9 +150,7 @@ func (e *engine) run(ctx context.Context, args []js.Value, dry bool) (*update.Re
 	opts := optionsOf(arg(args, 0)).update()
 	opts.DryRun = dry
 	if cb := arg(args, 1); cb.Type() == js.TypeFunction {
-		opts.Event = func(ev update.Event) {
-			cb.Invoke(toJS(eventJSON{ev.Kind, ev.Phase, ev.Done, ev.Total, ev.Message}))
-		}
+		opts.Events = func(ev board.Event) { cb.Invoke(toJS(eventOf(ev))) }
 	}
 	rep, err := update.Run(ctx, e.host, info, e.img, opts)
 	if err != nil {

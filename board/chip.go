@@ -1,4 +1,4 @@
-package update
+package board
 
 import (
 	"github.com/softdfu/softdfu/dfu"

@@ -1,0 +1,229 @@
+package board
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/optionbytes"
+	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/usb"
+)
+
+// OptionBytes are the option-byte blocks of a board (one per bank) and
+// the addresses they were read at.
+type OptionBytes struct {
+	Addrs  []uint32
+	Blocks []optionbytes.Block
+}
+
+// Protected returns the sectors among secs (of chip's internal flash)
+// whose write protection is set.
+func (o *OptionBytes) Protected(chip *part.Chip, secs []dfu.Sector) []dfu.Sector {
+	if o == nil {
+		return nil
+	}
+	var out []dfu.Sector
+	for _, s := range secs {
+		if bank, bit := chip.WRPBit(s.Address); bank >= 0 && bank < len(o.Blocks) && o.Blocks[bank].NWRP&(1<<bit) == 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// readBlocks reads the option-byte block of every region of the selected
+// alternate setting.
+func readBlocks(ctx context.Context, conn *dfu.Conn, path string) (*OptionBytes, error) {
+	o := &OptionBytes{}
+	for _, r := range conn.Layout().Regions {
+		raw, err := conn.Upload(ctx, r.Address, optionbytes.Size, nil)
+		if err != nil {
+			return nil, fmt.Errorf("reading the option bytes at 0x%08x: %w", r.Address, readError(err))
+		}
+		blk, err := optionbytes.Decode(raw)
+		if err != nil {
+			return nil, err
+		}
+		o.Addrs, o.Blocks = append(o.Addrs, r.Address), append(o.Blocks, blk)
+	}
+	if len(o.Blocks) == 0 {
+		return nil, fmt.Errorf("%s: the option-byte memory map is empty", path)
+	}
+	return o, nil
+}
+
+// OptionBytes selects the option-byte alternate setting and reads every
+// block. The session stays on that alternate setting.
+func (s *Session) OptionBytes(ctx context.Context) (*OptionBytes, error) {
+	if _, err := s.SelectAlt(ctx, "Option Bytes"); err != nil {
+		return nil, err
+	}
+	return readBlocks(ctx, s.conn, s.Board.Path)
+}
+
+// OptionBytesThenFlash reads the option bytes when the session was opened
+// on alternate setting 1 (Options.Alt), then selects internal flash (alt
+// 0) with one abort instead of a recovery: the cheapest way a job that
+// writes flash learns the protection first. On another alternate setting
+// it reads nothing and returns nil.
+func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error) {
+	if s.conn.Alt() != 1 {
+		return nil, nil
+	}
+	o, rerr := readBlocks(ctx, s.conn, s.Board.Path)
+	if rerr == nil {
+		if err := s.conn.Abort(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.conn.SelectAlt(ctx, 0); err != nil {
+		return nil, err
+	}
+	s.noteFlash()
+	return o, rerr
+}
+
+// Change describes what writing block to over block from changes (bank 0
+// holds RDP and USER).
+func Change(from, to optionbytes.Block, bank int) string {
+	var parts []string
+	if bank == 0 && from.RDP != to.RDP {
+		parts = append(parts, fmt.Sprintf("RDP 0x%02x -> 0x%02x (level %d -> %d)", from.RDP, to.RDP, from.Level(), to.Level()))
+	}
+	if bank == 0 && from.User != to.User {
+		parts = append(parts, fmt.Sprintf("USER 0x%02x -> 0x%02x", from.User, to.User))
+	}
+	if from.NWRP != to.NWRP {
+		parts = append(parts, fmt.Sprintf("nWRP 0x%04x -> 0x%04x", from.NWRP, to.NWRP))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Written is what WriteOptionBytes did.
+type Written struct {
+	// Blocks counts the blocks written (0: nothing to change).
+	Blocks int
+	// Now are the option bytes read back after the last reset; nil when
+	// the board did not come back in the ROM bootloader in time.
+	Now *OptionBytes
+	// Mismatch, when set, says the values read back differ from those
+	// written (the ROM may have refused the change).
+	Mismatch error
+}
+
+// WriteOptions tune WriteOptionBytes.
+type WriteOptions struct {
+	// Timeout bounds each wait for the board after its reset.
+	Timeout time.Duration
+	// PermanentLock allows read protection level 2, which locks the chip
+	// forever (the chip database refuses it otherwise).
+	PermanentLock bool
+	// Events receives OptionWrite and NoReset.
+	Events func(Event)
+}
+
+// WriteOptionBytes writes every block of want that differs from cur
+// (read by OptionBytes), each checked by the chip database first; the ROM
+// resets the chip after each write, and the board is followed on its port
+// for up to o.Timeout each time, then read again. The session is closed
+// when it returns.
+func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want []optionbytes.Block, o WriteOptions) (*Written, error) {
+	timeout, events := o.Timeout, o.Events
+	chip, _ := s.Chip()
+	out := &Written{}
+	defer func() { s.Close() }()
+	for i := range want {
+		if string(want[i].Encode()) == string(cur.Blocks[i].Raw[:]) {
+			continue
+		}
+		if out.Blocks > 0 {
+			next, err := s.Reopen(ctx, timeout)
+			if err != nil {
+				return out, err
+			}
+			if next == nil {
+				return out, Errorf(Timeout, "%s did not come back in the ROM bootloader within %v after the option-byte write: hold BOOT0 high and reset, then read the option bytes again", s.Board.Path, timeout)
+			}
+			s = next
+			if _, err := s.SelectAlt(ctx, "Option Bytes"); err != nil {
+				return out, err
+			}
+		}
+		data := want[i].Encode()
+		if err := chip.CheckOptionWrite(cur.Addrs[i], data, o.PermanentLock); err != nil {
+			return out, err
+		}
+		emit(events, OptionWrite{Address: cur.Addrs[i], Bank: i, From: cur.Blocks[i], To: want[i]})
+		reset, err := s.conn.WriteOptionBytes(ctx, cur.Addrs[i], data)
+		if err != nil {
+			return out, err
+		}
+		out.Blocks++
+		if !reset {
+			emit(events, NoReset{})
+		}
+	}
+	if out.Blocks == 0 {
+		return out, nil
+	}
+	next, err := s.Reopen(ctx, timeout)
+	if next == nil || err != nil {
+		return out, err
+	}
+	s = next
+	if out.Now, err = s.OptionBytes(ctx); err != nil {
+		return out, err
+	}
+	out.Mismatch = mismatch(cur.Addrs, want, out.Now.Blocks, s.Board.Path)
+	return out, nil
+}
+
+// mismatch compares the blocks read back with those written.
+func mismatch(addrs []uint32, want, got []optionbytes.Block, path string) error {
+	for i := range want {
+		if i < len(got) && (got[i].NWRP != want[i].NWRP || (i == 0 && (got[i].RDP != want[i].RDP || got[i].User != want[i].User))) {
+			return Errorf(Verify, "%s: the option bytes read back differ from what was written (block at 0x%08x: %s); the ROM may have refused the change", path, addrs[i], Change(want[i], got[i], i))
+		}
+	}
+	return nil
+}
+
+// Unprotect removes read protection (RDP level 1 to 0): the ROM
+// mass-erases the flash and resets the chip. The board is followed on its
+// port for up to timeout; the board that came back (nil: none) is
+// returned. The session is closed when it returns.
+func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events func(Event)) (*Board, error) {
+	defer s.Close()
+	emit(events, PhaseStarted{Phase: Unprotecting})
+	if err := s.conn.ReadUnprotect(ctx); err != nil {
+		return nil, err
+	}
+	emit(events, PhaseStarted{Phase: Resetting})
+	back, err := s.FollowReset(ctx, timeout, nil)
+	if back == nil || err != nil {
+		return nil, err
+	}
+	b := Describe(ctx, s.Host, *back)
+	return &b, nil
+}
+
+// Leave tells the ROM to start the application (the vector table at jump;
+// nil: where the ROM's address pointer is) and closes the session. Confirm
+// then waits for the application.
+func (s *Session) Leave(ctx context.Context, jump *uint32, events func(Event)) error {
+	emit(events, PhaseStarted{Phase: Leaving})
+	s.clock = s.Clock()
+	err := s.conn.Leave(ctx, jump)
+	s.Close()
+	return err
+}
+
+// Confirm waits, after Leave, for up to timeout of the board's clock for
+// the application on the board's port; nil means none appeared (normal for
+// firmware without USB).
+func (s *Session) Confirm(ctx context.Context, timeout time.Duration, events func(Event)) (*usb.DeviceInfo, error) {
+	return WaitApp(ctx, s.Host, s.Board, s.clock, timeout, events)
+}
