@@ -90,7 +90,7 @@ func doneText(p flash.SectorPlan, r flash.SectorResult) string {
 		parts = append(parts, fmt.Sprintf("wrote %d", r.Written))
 	}
 	switch {
-	case p.Action == flash.Unchanged:
+	case p.Action == flash.Unchanged && len(parts) == 0:
 		return "skipped"
 	case len(parts) == 0:
 		return "not done"
