@@ -2,8 +2,8 @@ package usbfs
 
 import (
 	"context"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
