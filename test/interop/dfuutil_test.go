@@ -35,11 +35,12 @@ type dropInBoard struct {
 type boardSnap struct {
 	flash   []byte
 	options [][sim.OptionBlockSz]byte
+	run     sim.Run
 }
 
 func (s *dropInBoard) snap() boardSnap {
 	b := s.board
-	sn := boardSnap{flash: b.Flash()}
+	sn := boardSnap{flash: b.Flash(), run: b.State().Run}
 	for i := range b.Part().OptionBlocks {
 		sn.options = append(sn.options, b.OptionBytes(i))
 	}
@@ -60,11 +61,15 @@ func (s *dropInBoard) command(ctx context.Context, f []string) string {
 		for i, o := range s.options {
 			b.SetOptionBytes(i, o)
 		}
-		b.SetBoot0(true)
+		want := sim.RunROM
+		if c.App {
+			want = sim.RunApp
+		}
+		b.SetBoot0(!c.App)
 		b.Reset()
-		for deadline := time.Now().Add(10 * time.Second); b.State().Run != sim.RunROM; {
+		for deadline := time.Now().Add(10 * time.Second); b.State().Run != want; {
 			if time.Now().After(deadline) || ctx.Err() != nil {
-				return "error: the ROM bootloader does not run"
+				return fmt.Sprintf("error: the board does not run %v", want)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -256,9 +261,13 @@ func compareDropIn(t *testing.T, srv *dropInBoard, c DropInCase, d, s *dropInRun
 	case c.Want != -1 && d.rc != c.Want:
 		bad = append(bad, fmt.Sprintf("dfu-util exit %d, the case expects %d", d.rc, c.Want))
 	}
-	if c.Leave && s.rc != 0 {
+	switch {
+	case c.Improves != "" && s.rc != c.SoftRC:
+		bad = append(bad, fmt.Sprintf("softdfu exit %d, want %d (%s)", s.rc, c.SoftRC, c.Improves))
+	case c.Improves != "":
+	case c.Leave && s.rc != 0:
 		bad = append(bad, fmt.Sprintf("softdfu exit %d after a leave, want 0", s.rc))
-	} else if !c.Leave && s.rc != d.rc {
+	case !c.Leave && s.rc != d.rc:
 		bad = append(bad, fmt.Sprintf("exit %d (softdfu) vs %d (dfu-util)", s.rc, d.rc))
 	}
 	if strings.Join(s.list, "\n") != strings.Join(d.list, "\n") {
@@ -279,7 +288,12 @@ func compareDropIn(t *testing.T, srv *dropInBoard, c DropInCase, d, s *dropInRun
 	switch {
 	case !okS || !okD:
 		bad = append(bad, "no board snapshot")
+	case c.Improves != "" && (ss.run != c.SoftRun || ds.run != sim.RunApp):
+		bad = append(bad, fmt.Sprintf("the board runs %v after softdfu (want %v) and %v after dfu-util (want the application)", ss.run, c.SoftRun, ds.run))
 	default:
+		if c.Improves != "" {
+			note = "; " + c.Improves
+		}
 		if fmt.Sprint(ss.options) != fmt.Sprint(ds.options) {
 			bad = append(bad, "option bytes differ")
 		}
