@@ -98,6 +98,8 @@ func DropInCases() []DropInCase {
 		{Name: "detach-circuitpython", Args: "-e", Start: "app", App: true, Want: 74,
 			Improves: "enters the bootloader of a board running CircuitPython", SoftRun: sim.RunROM},
 		{Name: "list-circuitpython", Args: "-l", Start: "app", App: true, ReadOnly: true},
+		{Name: "download-circuitpython", Args: "-a 0 -s 0x08000000:leave -D app.bin", Start: "app", App: true, Want: 74,
+			Improves: "enters CircuitPython's bootloader, finds every sector unchanged, leaves", SoftRun: sim.RunApp},
 	}
 }
 

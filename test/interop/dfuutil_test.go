@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -107,7 +108,11 @@ func dropInGuest(usbipPort, ctrlPort int, cases []DropInCase) string {
 	var b strings.Builder
 	b.WriteString(attachScript(usbipPort))
 	fmt.Fprintf(&b, `
-ctl() { echo "$1" | nc -w 60 %s %d; }
+ctl() { echo "$1" | nc -w 60 %[1]s %[2]d; }
+# reattach stands in for the USB hub while a board re-enumerates: USB/IP
+# imports a device once, so a board that comes back as its bootloader must
+# be attached again.
+reattach() { while true; do usbip --tcp-port %[3]d attach -r %[1]s -b 1-1 >/dev/null 2>&1; sleep 0.3; done; }
 mkdir -p /sd /w && ln -s /usr/bin/softdfu /sd/dfu-util
 # one CASE TOOL ENV ARGS: run one tool in its own directory and report.
 one() {
@@ -115,8 +120,10 @@ one() {
 	d=/w/$n-$tool; mkdir -p $d; cd $d; cp /data/* . 2>/dev/null
 	[ "$EXISTS" = 1 ] && echo existing > up.bin
 	if [ $tool = dfu-util ]; then cmd=/usr/bin/dfu-util; else cmd=/sd/dfu-util; fi
+	[ "$REATTACH" = 1 ] && { reattach & rpid=$!; }
 	eval "$env $cmd $args" >out.txt 2>&1
 	rc=$?
+	[ "$REATTACH" = 1 ] && kill $rpid
 	tr '\r' '\n' <out.txt | grep -v '^\(Download\|Erase\|Upload\|Verify\) *\[' | grep -v '^ *$' | head -n 30 | sed "s/^/OUT $n $tool: /"
 	grep '^Found' out.txt | sed "s/^/LIST $n $tool: /"
 	[ -f up.bin ] && echo "FILE $n $tool $(wc -c <up.bin) $(sha256sum <up.bin | cut -d' ' -f1)"
@@ -135,7 +142,7 @@ run() {
 	one $n softdfu "$3" "$4"
 	ctl "snap $n softdfu" >/dev/null
 }
-`, GuestHost, ctrlPort)
+`, GuestHost, ctrlPort, usbipPort)
 	for _, c := range cases {
 		ro, env := 0, ""
 		if c.ReadOnly {
@@ -144,11 +151,14 @@ run() {
 		if c.Classic() {
 			env = "SOFTDFU_DFU_UTIL_CLASSIC=1"
 		}
-		exists := 0
+		exists, reattach := 0, 0
 		if c.Exists {
 			exists = 1
 		}
-		fmt.Fprintf(&b, "EXISTS=%d run %s %d %q %q\n", exists, c.Name, ro, env, c.Args)
+		if c.App {
+			reattach = 1
+		}
+		fmt.Fprintf(&b, "EXISTS=%d REATTACH=%d run %s %d %q %q\n", exists, reattach, c.Name, ro, env, c.Args)
 	}
 	b.WriteString("detach\necho '--- done'\n")
 	return b.String()
@@ -195,6 +205,7 @@ func parseDropIn(out string) map[string]*dropInRun {
 // 0.11 and with softdfu started as dfu-util, in one VM boot, each from the
 // same board state, and compares the exit codes, the board's flash and
 // option bytes afterwards, the files -U wrote and the -l lines.
+// SOFTDFU_DROPIN_CASES=list,download runs only those cases.
 func TestDropIn(t *testing.T) {
 	needVM(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
@@ -209,6 +220,15 @@ func TestDropIn(t *testing.T) {
 		srv.options = append(srv.options, b.OptionBytes(i))
 	}
 	cases := DropInCases()
+	if want := os.Getenv("SOFTDFU_DROPIN_CASES"); want != "" {
+		var picked []DropInCase
+		for _, c := range cases {
+			if strings.Contains(","+want+",", ","+c.Name+",") {
+				picked = append(picked, c)
+			}
+		}
+		cases = picked
+	}
 	for _, c := range cases {
 		srv.cases[c.Name] = c
 	}
