@@ -73,6 +73,7 @@ type Conn struct {
 	transfers int
 	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
 	ptrKnown  bool
+	nextUp    uint16 // the block after the last full UPLOAD block (0: none)
 }
 
 // Open claims DFU interface iface of dev, selects alternate setting alt and
@@ -358,7 +359,7 @@ func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) err
 // UploadBlock sends one UPLOAD request for len(buf) bytes with block
 // number block and returns the number of bytes the device sent.
 func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, error) {
-	c.known = false
+	c.known, c.nextUp = false, 0
 	if block < firstDataBlock {
 		c.ptrKnown = false // Get Commands, or a block the ROM refuses
 	}
@@ -367,6 +368,9 @@ func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, 
 		return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)
 	}
 	c.state, c.known = StateUploadIdle, true
+	if block >= firstDataBlock && n == int(c.iface.Functional.TransferSize) && n == len(buf) {
+		c.nextUp = block + 1
+	}
 	return n, nil
 }
 

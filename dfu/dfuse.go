@@ -225,8 +225,9 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 }
 
 // Upload reads n bytes from addr: one Set Address (none when the pointer
-// is known to reach addr, see pointAt), ABORT, then UPLOAD blocks 2, 3, ...
-// of wTransferSize bytes (the last request shorter).
+// is known to reach addr, see pointAt), ABORT (none when addr continues
+// the previous Upload), then UPLOAD blocks 2, 3, ... of wTransferSize
+// bytes (the last request shorter).
 // progress, if not nil, gets the bytes read so far after each block. Under
 // read protection the ROM refuses with dfuERROR/errVENDOR.
 func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(done int)) ([]byte, error) {
@@ -241,8 +242,12 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ready(ctx, true); err != nil {
-		return nil, err
+	// Reading on from the block after the last full one continues the
+	// upload as dfu-util does (no ABORT); anything else starts anew.
+	if !c.known || c.state != StateUploadIdle || c.nextUp != first {
+		if err := c.ready(ctx, true); err != nil {
+			return nil, err
+		}
 	}
 	xfer := int(c.iface.Functional.TransferSize)
 	out := make([]byte, n)
