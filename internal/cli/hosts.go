@@ -63,7 +63,7 @@ func (e *env) host(ctx context.Context) (usb.Host, error) {
 	return h.host, nil
 }
 
-// newWorld builds simulated boards from a --sim or --board list.
+// newWorld builds simulated boards from a --sim list.
 func (e *env) newWorld(list string) (*sim.World, error) {
 	specs, err := sim.ParseSpecs(list)
 	if err != nil {
@@ -71,7 +71,7 @@ func (e *env) newWorld(list string) (*sim.World, error) {
 	}
 	faults, err := sim.ParseFaults(e.simFault)
 	if err != nil {
-		return nil, usageError("fault spec (--sim-fault, sim --fault): %v\n%s", err, sim.FaultGrammar)
+		return nil, usageError("fault spec (--sim-fault): %v\n%s", err, sim.FaultGrammar)
 	}
 	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
 	if e.verbose {
