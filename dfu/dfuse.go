@@ -40,7 +40,7 @@ func (c *Conn) command(ctx context.Context, op string, payload []byte, limit tim
 	if err := c.DownloadBlock(ctx, 0, payload); err != nil {
 		return fmt.Errorf("dfu: %s: %w", op, err)
 	}
-	_, err := c.poll(ctx, op, limit)
+	_, err := c.poll(ctx, opName(op), limit)
 	return err
 }
 
@@ -209,11 +209,11 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 	for i := range nb {
 		chunk := data[i*xfer : min((i+1)*xfer, len(data))]
 		block := first + uint16(i)
-		op := fmt.Sprintf("write block %d (%d bytes at 0x%08x)", block, len(chunk), addr+uint32(i*xfer))
+		c.block = blockOp{verb: "write", block: block, n: len(chunk), addr: addr + uint32(i*xfer)}
 		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
-			return fmt.Errorf("dfu: %s: %w", op, err)
+			return fmt.Errorf("dfu: %s: %w", c.block.String(), err)
 		}
-		if _, err := c.poll(ctx, op, c.opts.ProgramTimeout); err != nil {
+		if _, err := c.poll(ctx, &c.block, c.opts.ProgramTimeout); err != nil {
 			c.ptrKnown = false
 			return err
 		}
@@ -254,14 +254,13 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	for i := range nb {
 		buf := out[i*xfer : min((i+1)*xfer, n)]
 		block := first + uint16(i)
-		op := fmt.Sprintf("read block %d (%d bytes at 0x%08x)", block, len(buf), addr+uint32(i*xfer))
 		got, err := c.UploadBlock(ctx, block, buf)
-		if err != nil {
+		if err != nil || got != len(buf) {
 			c.ptrKnown = false
-			return nil, c.explain(ctx, op, err)
-		}
-		if got != len(buf) {
-			c.ptrKnown = false
+			op := (&blockOp{verb: "read", block: block, n: len(buf), addr: addr + uint32(i*xfer)}).String()
+			if err != nil {
+				return nil, c.explain(ctx, op, err)
+			}
 			return nil, fmt.Errorf("dfu: %s: the device sent %d bytes; the memory ends early or the device misbehaves", op, got)
 		}
 		if progress != nil {

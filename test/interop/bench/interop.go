@@ -90,6 +90,10 @@ type InteropOptions struct {
 	// Transcript, when set, receives the board's transcript: one line per
 	// USB request with the board's clock (sim.Options.Transcript).
 	Transcript io.Writer
+	// Strace, when set, runs every single-board flash command under
+	// strace with these options (for example "-f -c") and prints its
+	// report after the run; the times then include strace's own cost.
+	Strace string
 }
 
 // InteropRun is one tool flashing one case.
@@ -225,6 +229,9 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	}
 	tools := InteropTools()
 	guest := interopGuest(srv.USBIPPort(), srv.ControlPort(), cases, tools)
+	if opts.Strace != "" {
+		guest = strings.Replace(guest, "\tSTRACE=\n", "\tSTRACE='strace "+opts.Strace+" -o st.txt'\n", 1)
+	}
 	fmt.Fprintf(logw, "booting the VM: %d case(s) x %d tools at speed 1 (a few minutes)\n", len(cases), len(tools))
 	res, err := interop.Run(ctx, guest, interop.Options{Files: files, Softdfu: bin, Timeout: timeout, CPUs: 2})
 	if err != nil {
@@ -328,13 +335,16 @@ bench() {
 	echo "--- $c with $tool: $(ctl "prepare $c")"
 	attach $n || { echo "BENCH $c $tool rc=-1 ns=0 downloaded=0"; return; }
 	t0=$(now)
-	"$@" >out.txt 2>&1
+	STRACE=
+	[ -n "$STRACE" ] && [ $n = 1 ] && command -v strace >/dev/null || STRACE=
+	$STRACE "$@" >out.txt 2>&1
 	rc=$?
 	t1=$(now)
 	d=0; grep -q "File downloaded successfully" out.txt && d=1
 	tr '\r' '\n' <out.txt | grep -v '^ *$' | grep -v '^Download\|^Erase  *\[' | tail -n 6
 	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d"
 	echo "CHECK $c $tool: $(ctl "check $c $tool")"
+	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
 echo "clock: $(grep -m1 -o 'now at .*' /proc/timer_list 2>/dev/null || echo /proc/uptime)"
 `, interop.GuestHost, ctrlPort, usbipPort)
