@@ -21,6 +21,7 @@ type env struct {
 
 	sim      string  // --sim BOARD[,BOARD...]
 	usbip    string  // --usbip HOST:PORT
+	backend  string  // --backend (backend.go)
 	json     bool    // --json
 	verbose  bool    // -v
 	simSpeed float64 // --sim-speed
@@ -78,6 +79,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.sim, "sim", "", "use in-process simulated boards: `BOARD[:MODE][,...]` (softdfu sim --list-boards)")
 	pf.StringVar(&e.usbip, "usbip", os.Getenv("SOFTDFU_USBIP"), "use boards exported by a USB/IP server at `HOST:PORT` (env SOFTDFU_USBIP)")
+	e.backendFlag(pf)
 	pf.BoolVar(&e.json, "json", false, "machine-readable output: one JSON document, or JSON Lines events for long commands")
 	pf.BoolVarP(&e.verbose, "verbose", "v", false, "print a transcript of every DFU request on stderr")
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
