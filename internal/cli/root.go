@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/sim"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -45,6 +48,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageError("%s (see softdfu --help)", strings.TrimSpace(err.Error()))
+	}
 	defer e.hosts.close()
 	if e.pcapFile != nil {
 		defer e.pcapFile.Close()
@@ -87,8 +93,9 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")
 	pf.StringVar(&e.simPcap, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%v (see softdfu %s --help)", err, c.Name())
+		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error { return checkSim(c) }
 	root.AddCommand(
 		e.listCommand(),
 		e.flashCommand(),
@@ -113,14 +120,39 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	return root
 }
 
-// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage.
+// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage. A
+// --sim that names no board (empty, or a file given where the board name
+// goes: --sim app.bin) is reported as that, not as a missing argument.
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
+		if err := checkSim(c); err != nil {
+			return err
+		}
 		if len(args) != n {
-			return usageError("%s takes %s (see softdfu %s --help)", c.Name(), what, c.Name())
+			return usageError("%s takes %s (see %s --help)", c.Name(), what, c.CommandPath())
 		}
 		return nil
 	}
+}
+
+// checkSim refuses a --sim flag given without a valid board list, before
+// anything else is checked: --sim= would otherwise mean "no simulation"
+// and fall back to real USB.
+func checkSim(c *cobra.Command) error {
+	f := c.Flags().Lookup("sim")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if strings.TrimSpace(f.Value.String()) == "" {
+		return usageError("--sim needs a board name: one of %s (BOARD:dfu holds it in the ROM bootloader; see softdfu sim --list-boards)", strings.Join(sim.BoardNames(), ", "))
+	}
+	if _, err := sim.ParseSpecs(f.Value.String()); err != nil {
+		if v := f.Value.String(); strings.ContainsAny(v, "./\\") {
+			return usageError("--sim %q: --sim wants board names, not files: %v", v, err)
+		}
+		return usageError("--sim: %v", err)
+	}
+	return nil
 }
 
 func exitCodesTopic() *cobra.Command {
