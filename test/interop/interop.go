@@ -172,10 +172,14 @@ func Run(ctx context.Context, guest string, o Options) (*Result, error) {
 
 // BuildSoftdfu builds a static softdfu binary (CGO_ENABLED=0) into dir and
 // returns its path.
-func BuildSoftdfu(ctx context.Context, dir string) (string, error) {
+//
+// Build tags may be given: "libusb" compiles in the libusb backend, which
+// makes the binary dynamically linked (vm.sh then copies its libraries and
+// the libusb it loads into the guest).
+func BuildSoftdfu(ctx context.Context, dir string, tags ...string) (string, error) {
 	root := RepoRoot()
 	out := filepath.Join(dir, "softdfu")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/softdfu")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags="+strings.Join(tags, ","), "-o", out, "./cmd/softdfu")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -107,6 +107,21 @@ copy_with_libs() { # copy_with_libs ROOT BINARY...
 	done
 }
 
+# copy_dynamic ROOT BINARY: for a dynamically linked softdfu (built with
+# -tags libusb), the loader and libraries it needs and the libusb-1.0 (from
+# Debian's libusb-1.0-0) it opens at run time, with that one's libraries.
+copy_dynamic() {
+	local root=$1 bin=$2 lib l
+	ldd "$bin" >/dev/null 2>&1 || return 0 # static: nothing to bring
+	lib=$(/sbin/ldconfig -p | awk '/libusb-1\.0\.so\.0 .*x86-64/ {print $NF; exit}')
+	[ -n "$lib" ] || { log "libusb-1.0.so.0 not found: install libusb-1.0-0"; exit 1; }
+	for l in $(ldd "$bin" "$lib" 2>/dev/null | grep -o '/[^ :]*' | sort -u) "$lib"; do
+		[ "$l" = "$bin" ] && continue
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+
 # extract_vmlinux prints the ELF kernel inside a bzImage (xz, zstd or gzip).
 extract_vmlinux() {
 	local magic off tool
@@ -195,6 +210,7 @@ run() {
 	for f in "$@"; do cp "$f" "$work/root/data/"; done
 	if [ -n "${SOFTDFU_INTEROP_SOFTDFU:-}" ]; then
 		cp "$SOFTDFU_INTEROP_SOFTDFU" "$work/root/usr/bin/softdfu"
+		copy_dynamic "$work/root" "$SOFTDFU_INTEROP_SOFTDFU"
 	fi
 	(cd "$work/root" && find . -mindepth 1 | busybox cpio -o -H newc 2>/dev/null) >"$work/extra.cpio"
 	cat "$base_cpio" "$work/extra.cpio" >"$work/initrd.cpio"
