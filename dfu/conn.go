@@ -22,8 +22,15 @@ type Options struct {
 	// as Set Address (default 1 s).
 	ProgramTimeout time.Duration
 	// StallRetries is how many STALLed GETSTATUS requests in a row are
-	// retried (some ROMs stall early polls); default 3, negative for none.
+	// retried, each after the last poll timeout the device reported (some
+	// ROMs report too short a one and stall polls while busy); default 3,
+	// negative for none.
 	StallRetries int
+	// ClearStuckBusy ends an erase that still answers dfuDNBUSY once its
+	// poll timeout has passed twice with two CLRSTATUS (the first answers
+	// dfuERROR, the second leaves dfuIDLE) and takes the erase as done, as
+	// a device whose ROM stays busy needs (STM32H743 rev V).
+	ClearStuckBusy bool
 	// Log, when set, receives one line per request and its answer (a -v
 	// transcript).
 	Log func(line string)
@@ -69,7 +76,9 @@ type Conn struct {
 	layout    Layout
 	opts      Options
 	state     State
-	known     bool // state is the device's state
+	known     bool          // state is the device's state
+	lastPoll  time.Duration // the last bwPollTimeout the device reported
+	erasing   bool          // poll is waiting for an erase
 	transfers int
 	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
 	ptrKnown  bool
@@ -273,7 +282,7 @@ func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
 	for try := 0; ; try++ {
 		n, err := c.control(ctx, ReqGetStatus, 0, buf, true)
 		if errors.Is(err, usb.ErrStall) && try < c.opts.StallRetries {
-			if err := c.opts.Clock.Sleep(ctx, stallPause); err != nil {
+			if err := c.opts.Clock.Sleep(ctx, max(stallPause, c.lastPoll)); err != nil {
 				return Status{}, err
 			}
 			continue
@@ -287,7 +296,7 @@ func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
 			c.known = false
 			return st, err
 		}
-		c.state, c.known = st.State, true
+		c.state, c.known, c.lastPoll = st.State, true, st.PollTimeout
 		return st, nil
 	}
 }
@@ -436,6 +445,7 @@ func (c *Conn) ready(ctx context.Context, upload bool) error {
 // clock. Anything but dfuDNLOAD-IDLE/OK is a *StatusError.
 func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status, error) {
 	start := c.opts.Clock.Now()
+	busy := 0
 	for {
 		// The ROM may hold this status stage for as long as the flash
 		// operation takes: give the request the operation's whole limit
@@ -457,6 +467,12 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 				return st, nil
 			}
 		case StateDnbusy, StateDnloadSync:
+			if st.State == StateDnbusy {
+				busy++
+			}
+			if busy > 2 && c.erasing && c.opts.ClearStuckBusy {
+				return c.clearStuck(ctx, op)
+			}
 			elapsed := c.opts.Clock.Now().Sub(start)
 			if elapsed >= limit {
 				return st, &StatusError{Op: op, State: st.State, Status: st.Status, Err: fmt.Errorf("%w after %v", ErrStillBusy, elapsed)}
@@ -468,4 +484,27 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 		}
 		return st, &StatusError{Op: op, State: st.State, Status: st.Status}
 	}
+}
+
+// SetClearStuckBusy turns Options.ClearStuckBusy on or off for this
+// connection, for a host that learns which device it has after opening it.
+func (c *Conn) SetClearStuckBusy(on bool) { c.opts.ClearStuckBusy = on }
+
+// clearStuck ends an erase whose device stays in dfuDNBUSY
+// (Options.ClearStuckBusy): CLRSTATUS twice, then the device must be in
+// dfuIDLE.
+func (c *Conn) clearStuck(ctx context.Context, op string) (Status, error) {
+	for range 2 {
+		if err := c.ClearStatus(ctx); err != nil {
+			return Status{}, fmt.Errorf("dfu: %s: clearing a device stuck in dfuDNBUSY: %w", op, err)
+		}
+	}
+	st, err := c.GetStatus(ctx)
+	if err != nil {
+		return st, fmt.Errorf("dfu: %s: %w", op, err)
+	}
+	if st.State != StateIdle || st.Status != OK {
+		return st, &StatusError{Op: op + " (after clearing dfuDNBUSY)", State: st.State, Status: st.Status}
+	}
+	return st, nil
 }

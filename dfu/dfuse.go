@@ -93,6 +93,8 @@ func (c *Conn) pointAt(ctx context.Context, addr uint32, nb int) (uint16, error)
 // Options.EraseTimeout). Under read protection the ROM answers
 // dfuERROR/errVENDOR.
 func (c *Conn) Erase(ctx context.Context, addr uint32) error {
+	c.erasing = true
+	defer func() { c.erasing = false }()
 	return c.command(ctx, fmt.Sprintf("erase sector at 0x%08x", addr), addrCmd(CmdErase, addr), c.opts.EraseTimeout)
 }
 

@@ -18,16 +18,34 @@ func size(n uint32) string {
 	return fmt.Sprint(n)
 }
 
-// String prints the plan: a sector map (index, address, size, action and
-// what happens to the bytes outside the image), the totals, the estimate
-// and the notes.
+// String prints the plan: a map of the erase units (index, address, size,
+// action and what happens to the bytes outside the image; a run of
+// collapseRun or more equal units that keep and lose nothing on one line, such as
+// "5-255  0x08002800  251*2K  untouched"), the totals, the estimate and the
+// notes.
 func (p *Plan) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan for %s: image %d bytes in %d segment(s)\n", p.Layout.Describe(0), p.ImageBytes, p.Segments)
 	var table strings.Builder
 	w := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "  #\taddress\tsize\taction\timage bytes\toutside the image")
-	for _, s := range p.Sectors {
+	for i := 0; i < len(p.Sectors); {
+		s := p.Sectors[i]
+		j := p.sameRun(i)
+		if j-i >= collapseRun {
+			img := 0
+			for _, x := range p.Sectors[i:j] {
+				img += x.ImageBytes
+			}
+			imgs := ""
+			if s.Action != Untouched {
+				imgs = fmt.Sprint(img)
+			}
+			fmt.Fprintf(w, "%s\t0x%08x\t%d*%s\t%v\t%s\t\n", fmt.Sprintf("%d-%d", s.Index, p.Sectors[j-1].Index), s.Address, j-i, size(s.Size), s.Action, imgs)
+			i = j
+			continue
+		}
+		i++
 		img, outside := "", ""
 		if s.Action != Untouched {
 			img = fmt.Sprint(s.ImageBytes)
@@ -60,8 +78,12 @@ func (p *Plan) String() string {
 			skipped++
 		}
 	}
-	fmt.Fprintf(&b, "erase %d sector(s) (%s), write %d bytes in %d run(s) of %d-byte blocks (%d blocks), skip %d unchanged sector(s)",
-		len(es), size(erased), p.WriteBytes(), len(p.Runs), p.TransferSize, p.Blocks(), skipped)
+	unit := p.Unit
+	if unit == "" {
+		unit = "sector"
+	}
+	fmt.Fprintf(&b, "erase %d %s(s) (%s), write %d bytes in %d run(s) of %d-byte blocks (%d blocks), skip %d unchanged %s(s)",
+		len(es), unit, size(erased), p.WriteBytes(), len(p.Runs), p.TransferSize, p.Blocks(), skipped, unit)
 	if p.Verify {
 		fmt.Fprintf(&b, ", verify %d bytes\n", p.WriteBytes())
 	} else {
@@ -77,4 +99,24 @@ func (p *Plan) String() string {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	return b.String()
+}
+
+// collapseRun is the shortest run of equal units printed as one line: more
+// than an STM32F4 bank has of one size, so sector maps print in full and
+// page maps of hundreds of pages read in a few lines.
+const collapseRun = 8
+
+// sameRun returns the end of the run of units from i that print as one
+// line: the same action and size, nothing kept or lost.
+func (p *Plan) sameRun(i int) int {
+	s := p.Sectors[i]
+	j := i
+	for j < len(p.Sectors) {
+		x := p.Sectors[j]
+		if x.Action != s.Action || x.Size != s.Size || x.Kept != 0 || x.Lost != 0 {
+			break
+		}
+		j++
+	}
+	return max(j, i+1)
 }

@@ -207,6 +207,7 @@ type job struct {
 	rep     *Report
 	clock   usb.Clock
 	chip    *part.Chip    // the chip the database identified
+	dev     *chipDevice   // the session's engine, with the chip's quirks
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
@@ -246,10 +247,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil || survey == nil {
 		return err
 	}
-	fopts := opts.Flash
-	if opts.Estimate && fopts.Timing == nil {
-		fopts.Timing = flash.DatasheetTiming(j.chip.Family)
-	}
+	fopts := j.flashOptions()
 	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
 		return err
@@ -278,16 +276,18 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 // the write protection.
 func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBytes) (*flash.Survey, error) {
 	opts := j.opts
-	l := s.Layout()
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
-	chip, known := board.Chip(s.Board.Descriptors.Device, l)
+	chip, known := s.Chip()
 	j.chip = chip
-	if err := j.guard(checkPart(s.Board, l, chip, known)); err != nil {
+	if err := j.guard(checkPart(s.Board, s.Layout(), chip, known)); err != nil {
 		return nil, err
 	}
-	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
+	j.dev = newChipDevice(s, chip)
+	l := j.dev.Layout()
+	fopts := j.flashOptions()
+	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &fopts)
 	if err != nil {
 		return nil, &ImageError{err}
 	}
@@ -304,7 +304,7 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 			return nil, unprotect(ctx, s, chip, prot, wp)
 		}
 	}
-	survey, err := flash.TakeSurvey(ctx, s.Conn(), j.img, func(done, total int) {
+	survey, err := flash.TakeSurvey(ctx, j.dev, j.img, func(done, total int) {
 		opts.emit(board.Progress{Phase: board.Surveying, Done: done, Total: total})
 	})
 	if err != nil {
@@ -351,7 +351,7 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 		j.changed = true
 	}
 	j.verified = false
-	res, err := flash.Run(ctx, s.Conn(), plan, func(p flash.Progress) {
+	res, err := flash.Run(ctx, j.dev, plan, func(p flash.Progress) {
 		opts.emit(board.Progress{Phase: board.Phase(p.Phase.String()), Done: p.Done, Total: p.Total})
 	})
 	// A retry counts what earlier attempts did (their writes are part of
