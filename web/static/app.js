@@ -232,6 +232,7 @@ function showPlan(p) {
   const parts = [p.erase + " sector(s) to erase", kb(p.writeBytes) + " to write"];
   if (skipped) parts.push(skipped + " unchanged sector(s) skipped");
   parts.push(p.verify ? "verified after writing" : "not verified");
+  if (p.estimateMs > 0) parts.push("about " + (p.estimateMs / 1000).toFixed(1) + " s");
   $("plan-summary").textContent = parts.join(" · ");
   $("plan-notes").replaceChildren(...p.notes.map((n) => Object.assign(document.createElement("li"), { textContent: n })));
   $("plan").hidden = false;
