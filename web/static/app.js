@@ -124,7 +124,7 @@ function setBoard(b) {
   $("board-info").hidden = false;
   facts($("board-facts"), [["device", (b.product || "USB device") + " (" + b.id + ")"], ["serial", b.serial],
     ["mode", b.dfu ? "ROM bootloader (DFU)" : "application"], ["part", b.part || (b.dfu ? "not a known STM32 layout" : "")],
-    ["SRAM", b.sram], ["CCM RAM", b.ccm]]);
+    ["RAM", b.ram.join(", ")]]);
   $("app-actions").hidden = b.dfu || !b.methods.includes("detach");
   const mem = $("memories");
   mem.replaceChildren();
