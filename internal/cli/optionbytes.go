@@ -141,7 +141,7 @@ write; softdfu follows the board on its port and shows the new values.
   --rdp 2   permanent lock, which can never be undone; refused unless
             --permanently-lock is given as well
 
-`+riskHelp,
+` + riskHelp,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := f.parse(); err != nil {
