@@ -76,7 +76,7 @@ func ParseSpecs(list string) ([]Spec, error) {
 		}
 		name, mode, _ := strings.Cut(item, ":")
 		if Boards[name] == nil {
-			return nil, fmt.Errorf("unknown board %q: known boards are %s (see softdfu sim --list-boards)", name, strings.Join(BoardNames(), ", "))
+			return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
 		}
 		if mode != "" && mode != "dfu" && !knownPersona(mode) {
 			return nil, fmt.Errorf("unknown mode %q in %q: use dfu (held in the ROM bootloader) or one of %s", mode, item, strings.Join(PersonaNames(), ", "))
@@ -84,7 +84,7 @@ func ParseSpecs(list string) ([]Spec, error) {
 		out = append(out, Spec{Board: name, Mode: mode})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no board named: give at least one, for example --sim feather-f405:dfu")
+		return nil, fmt.Errorf("no board named: give at least one, for example feather-f405:dfu")
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ type sysDevice struct {
 func scan(ctx context.Context, root, ttyDir string) ([]sysDevice, error) {
 	ents, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("usbfs: this system shows no USB bus (%s does not exist: a container or VM without USB?): use --usbip HOST:PORT for boards on another machine, or --sim BOARD: %w", root, usb.ErrNotFound)
+		return nil, fmt.Errorf("%w (%s does not exist: a container or VM without USB?): use boards on another machine over USB/IP, or simulated boards", ErrNoBus, root)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("usbfs: listing USB devices in %s: %w", root, err)
