@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -53,35 +54,7 @@ answers at once (for tests that need no timing).`,
 				return usageError("--speed %v: give 0 (instant), 1 (real time) or a larger factor", speed)
 			}
 			e.simSpeed = speed
-			w, err := e.newWorld(boards)
-			if err != nil {
-				return err
-			}
-			l, err := usbip.Listen(c.Context(), listen)
-			if err != nil {
-				return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
-			}
-			for _, b := range w.Boards() {
-				st := b.State()
-				e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
-			}
-			if control != "" {
-				cl, err := net.Listen("tcp", control)
-				if err != nil {
-					return fmt.Errorf("--control %s: %w", control, err)
-				}
-				go serveConsole(c.Context(), w, cl)
-				e.say("board buttons on %s (send help)", cl.Addr())
-			}
-			if stdinConsole {
-				go console(w, e.stdin, e.stdout)
-			}
-			e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
-			err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(c.Context(), l)
-			if err != nil && !errors.Is(err, net.ErrClosed) && c.Context().Err() == nil {
-				return err
-			}
-			return nil
+			return e.serveSim(c.Context(), boards, listen, control, stdinConsole)
 		},
 	}
 	c.Flags().StringVar(&boards, "board", "", "boards to serve: `BOARD[:MODE][,...]`")
@@ -92,6 +65,40 @@ answers at once (for tests that need no timing).`,
 	c.Flags().StringVar(&control, "control", "", "also accept board-button commands (dfu, run, reset, state) on this TCP `address`")
 	c.Flags().BoolVar(&stdinConsole, "console", false, "read board-button commands from standard input (type help)")
 	return c
+}
+
+// serveSim serves the simulated boards of list over USB/IP on listen,
+// with their buttons on control and, with console, on standard input.
+func (e *env) serveSim(ctx context.Context, list, listen, control string, console bool) error {
+	w, err := e.newWorld(list)
+	if err != nil {
+		return err
+	}
+	l, err := usbip.Listen(ctx, listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
+	}
+	for _, b := range w.Boards() {
+		st := b.State()
+		e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
+	}
+	if control != "" {
+		cl, err := net.Listen("tcp", control)
+		if err != nil {
+			return fmt.Errorf("--control %s: %w", control, err)
+		}
+		go w.ServeConsole(ctx, cl)
+		e.say("board buttons on %s (send help)", cl.Addr())
+	}
+	if console {
+		go w.Console(e.stdin, e.stdout)
+	}
+	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
+	err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
+	if err != nil && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+		return err
+	}
+	return nil
 }
 
 // speedName says how fast simulated time runs.
