@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,57 +10,22 @@ import (
 	"github.com/softdfu/softdfu/board"
 )
 
-// parseIndexList reads "0,2,4-6" into sorted, distinct indexes.
+// parseIndexList reads --flag "0,2,4-6".
 func parseIndexList(flag, s string) ([]int, error) {
-	seen := map[int]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err1 := strconv.Atoi(lo)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(hi)
-		}
-		if err1 != nil || err2 != nil || a < 0 || b < a || b-a > 1024 {
-			return nil, usageError("--%s %q: give sector numbers like 0,2,4-6", flag, s)
-		}
-		for i := a; i <= b; i++ {
-			seen[i] = true
-		}
+	n, err := board.ParseSectors(s)
+	if err != nil {
+		return nil, usageError("--%s %q: %v", flag, s, err)
 	}
-	var out []int
-	for i := range seen {
-		out = append(out, i)
-	}
-	sort.Ints(out)
-	return out, nil
+	return n, nil
 }
 
-// parseRange reads START-END (inclusive) or START+LENGTH.
-func parseRange(s string) (uint32, uint64, error) {
-	bad := usageError("--range %q: write START-END (inclusive) or START+LENGTH, for example 0x08000000-0x0801ffff or 0x08000000+128K", s)
-	if a, b, ok := strings.Cut(s, "+"); ok {
-		start, err := parseAddress("range", a)
-		if err != nil {
-			return 0, 0, bad
-		}
-		n, err := parseSize("range", b)
-		if err != nil {
-			return 0, 0, bad
-		}
-		return start, uint64(n), nil
+// parseRange reads --range START-END or START+LENGTH.
+func parseRange(s string) (board.Range, error) {
+	r, err := board.ParseRange(s)
+	if err != nil {
+		return r, usageError("--range %q: %v", s, err)
 	}
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, bad
-	}
-	start, err1 := parseAddress("range", a)
-	end, err2 := parseAddress("range", b)
-	if err1 != nil || err2 != nil || end < start {
-		return 0, 0, bad
-	}
-	return start, uint64(end-start) + 1, nil
+	return r, nil
 }
 
 // eraseFlags are the flags of erase.
@@ -97,11 +59,11 @@ func (f *eraseFlags) request() (board.EraseRequest, error) {
 		}
 	}
 	if f.rng != "" {
-		start, n, err := parseRange(f.rng)
+		rg, err := parseRange(f.rng)
 		if err != nil {
 			return r, err
 		}
-		r.Ranges = []board.Range{{Start: start, Length: n}}
+		r.Ranges = []board.Range{rg}
 	}
 	return r, nil
 }
@@ -194,20 +156,5 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	return nil
 }
 
-// indexText prints sector numbers as 0,2,4-6.
-func indexText(n []int) string {
-	var parts []string
-	for i := 0; i < len(n); {
-		j := i
-		for j+1 < len(n) && n[j+1] == n[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", n[i], n[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(n[i]))
-		}
-		i = j + 1
-	}
-	return "sector " + strings.Join(parts, ",")
-}
+// indexText prints sector numbers as "sector 0,2,4-6".
+func indexText(n []int) string { return "sector " + board.SectorNumbers(n) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -99,11 +98,11 @@ func (f *flashFlags) register(c *cobra.Command) {
 
 // parseAddress reads a 32-bit address in hex (0x...) or decimal.
 func parseAddress(flag, s string) (uint32, error) {
-	v, err := strconv.ParseUint(s, 0, 32)
+	a, err := board.ParseAddress(s)
 	if err != nil {
-		return 0, usageError("--%s %q is not a 32-bit address: write it like 0x08000000", flag, s)
+		return 0, usageError("--%s %q is %v", flag, s, err)
 	}
-	return uint32(v), nil
+	return a, nil
 }
 
 // loadImage reads and checks a firmware file.
