@@ -71,6 +71,8 @@ type Conn struct {
 	state     State
 	known     bool // state is the device's state
 	transfers int
+	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
+	ptrKnown  bool
 }
 
 // Open claims DFU interface iface of dev, selects alternate setting alt and
@@ -162,7 +164,7 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		op := fmt.Sprintf("selecting alternate setting %d of interface %d", alt, c.iface.Number)
 		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
-	c.alt, c.known = alt, false
+	c.alt, c.known, c.ptrKnown = alt, false, false
 	name, err := usb.ReadString(ctx, c.dev, a.StringIndex)
 	if err != nil {
 		op := fmt.Sprintf("reading the name of alternate setting %d", alt)
@@ -229,6 +231,9 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		defer cancel()
 	}
 	n, err := c.dev.Control(ctx, s, data)
+	if err != nil {
+		c.ptrKnown = false
+	}
 	if c.opts.Log != nil {
 		line := fmt.Sprintf("%-9s %v", req, s)
 		if !in && len(data) > 0 {
@@ -304,6 +309,7 @@ func (c *Conn) GetState(ctx context.Context) (State, error) {
 // moves the device to dfuERROR/errUNKNOWN when it gets CLRSTATUS in any
 // other state. Recover does this right.
 func (c *Conn) ClearStatus(ctx context.Context) error {
+	c.ptrKnown = false
 	if _, err := c.control(ctx, ReqClrStatus, 0, nil, false); err != nil {
 		c.known = false
 		return fmt.Errorf("dfu: CLRSTATUS: %w", err)
@@ -340,6 +346,9 @@ func (c *Conn) Detach(ctx context.Context, timeout time.Duration) error {
 // DfuSe commands; most callers want those.
 func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) error {
 	c.known = false
+	if block == 0 || len(data) == 0 {
+		c.ptrKnown = false // a DfuSe command, or the end of the session
+	}
 	if _, err := c.control(ctx, ReqDnload, block, data, false); err != nil {
 		return fmt.Errorf("dfu: DNLOAD block %d: %w", block, err)
 	}
@@ -350,6 +359,9 @@ func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) err
 // number block and returns the number of bytes the device sent.
 func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, error) {
 	c.known = false
+	if block < firstDataBlock {
+		c.ptrKnown = false // Get Commands, or a block the ROM refuses
+	}
 	n, err := c.control(ctx, ReqUpload, block, buf, true)
 	if err != nil {
 		return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)

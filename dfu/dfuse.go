@@ -51,9 +51,42 @@ func addrCmd(cmd byte, addr uint32) []byte {
 }
 
 // SetAddress sets the DfuSe address pointer: the address of data block 2.
-// An address outside the memory gives dfuERROR/errTARGET.
+// An address outside the memory gives dfuERROR/errTARGET. When the Conn
+// knows the pointer is at addr already it sends nothing (see pointAt).
 func (c *Conn) SetAddress(ctx context.Context, addr uint32) error {
-	return c.command(ctx, fmt.Sprintf("set address 0x%08x", addr), addrCmd(CmdSetAddress, addr), c.opts.ProgramTimeout)
+	if c.ptrKnown && c.ptr == addr {
+		return nil
+	}
+	err := c.command(ctx, fmt.Sprintf("set address 0x%08x", addr), addrCmd(CmdSetAddress, addr), c.opts.ProgramTimeout)
+	if err == nil {
+		c.ptr, c.ptrKnown = addr, true
+	}
+	return err
+}
+
+// pointAt returns the block number at which nb blocks at addr start,
+// sending a Set Address only when the pointer the Conn knows cannot reach
+// addr with 16-bit block numbers. The pointer is known only after a Set
+// Address of this Conn, and only while nothing but data blocks, GETSTATUS
+// and ABORT followed: AN3156 gives every data block's address as
+// pointer + (wBlockNum - 2) x wTransferSize, for DNLOAD and UPLOAD alike
+// (so data blocks leave the pointer alone), and dfu-util reads after a Set
+// Address and an ABORT (so ABORT leaves it alone). Every DfuSe command (an
+// erase too: ST's DFU device class moves the pointer there, but no public
+// source says the ROM does), an error, CLRSTATUS or another alternate
+// setting makes it unknown.
+func (c *Conn) pointAt(ctx context.Context, addr uint32, nb int) (uint16, error) {
+	xfer := uint32(c.iface.Functional.TransferSize)
+	if c.ptrKnown && addr >= c.ptr && (addr-c.ptr)%xfer == 0 {
+		if first := uint64(firstDataBlock) + uint64((addr-c.ptr)/xfer); first+uint64(nb)-1 <= 0xffff {
+			return uint16(first), nil
+		}
+	}
+	c.ptrKnown = false
+	if err := c.SetAddress(ctx, addr); err != nil {
+		return 0, err
+	}
+	return firstDataBlock, nil
 }
 
 // Erase erases the page or sector that contains addr (bounded by
@@ -150,9 +183,10 @@ func (c *Conn) blocks(op string, addr uint32, n int) (int, error) {
 	return nb, nil
 }
 
-// Download writes data at addr: one Set Address, then consecutive blocks
-// 2, 3, ... of wTransferSize bytes (the last one shorter), each followed by
-// GETSTATUS polls until programmed (bounded by Options.ProgramTimeout).
+// Download writes data at addr: one Set Address (none when the pointer is
+// known to reach addr, see pointAt), then consecutive blocks 2, 3, ... of
+// wTransferSize bytes (the last one shorter), each followed by GETSTATUS
+// polls until programmed (bounded by Options.ProgramTimeout).
 // The flash must have been erased. progress, if not nil, gets the bytes
 // written so far after each block. Downloading nothing does nothing (a
 // zero-length DNLOAD would end the session).
@@ -164,18 +198,23 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 	if err != nil {
 		return err
 	}
-	if err := c.SetAddress(ctx, addr); err != nil {
+	first, err := c.pointAt(ctx, addr, nb)
+	if err != nil {
+		return err
+	}
+	if err := c.ready(ctx, false); err != nil {
 		return err
 	}
 	xfer := int(c.iface.Functional.TransferSize)
 	for i := range nb {
 		chunk := data[i*xfer : min((i+1)*xfer, len(data))]
-		block := uint16(firstDataBlock + i)
+		block := first + uint16(i)
 		op := fmt.Sprintf("write block %d (%d bytes at 0x%08x)", block, len(chunk), addr+uint32(i*xfer))
 		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
 			return fmt.Errorf("dfu: %s: %w", op, err)
 		}
 		if _, err := c.poll(ctx, op, c.opts.ProgramTimeout); err != nil {
+			c.ptrKnown = false
 			return err
 		}
 		if progress != nil {
@@ -185,8 +224,9 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 	return nil
 }
 
-// Upload reads n bytes from addr: one Set Address, ABORT, then UPLOAD
-// blocks 2, 3, ... of wTransferSize bytes (the last request shorter).
+// Upload reads n bytes from addr: one Set Address (none when the pointer
+// is known to reach addr, see pointAt), ABORT, then UPLOAD blocks 2, 3, ...
+// of wTransferSize bytes (the last request shorter).
 // progress, if not nil, gets the bytes read so far after each block. Under
 // read protection the ROM refuses with dfuERROR/errVENDOR.
 func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(done int)) ([]byte, error) {
@@ -197,7 +237,8 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	if err != nil {
 		return nil, err
 	}
-	if err := c.SetAddress(ctx, addr); err != nil {
+	first, err := c.pointAt(ctx, addr, nb)
+	if err != nil {
 		return nil, err
 	}
 	if err := c.ready(ctx, true); err != nil {
@@ -207,13 +248,15 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	out := make([]byte, n)
 	for i := range nb {
 		buf := out[i*xfer : min((i+1)*xfer, n)]
-		block := uint16(firstDataBlock + i)
+		block := first + uint16(i)
 		op := fmt.Sprintf("read block %d (%d bytes at 0x%08x)", block, len(buf), addr+uint32(i*xfer))
 		got, err := c.UploadBlock(ctx, block, buf)
 		if err != nil {
+			c.ptrKnown = false
 			return nil, c.explain(ctx, op, err)
 		}
 		if got != len(buf) {
+			c.ptrKnown = false
 			return nil, fmt.Errorf("dfu: %s: the device sent %d bytes; the memory ends early or the device misbehaves", op, got)
 		}
 		if progress != nil {
@@ -233,7 +276,8 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 		if err := c.SetAddress(ctx, *addr); err != nil {
 			return err
 		}
-	} else if err := c.ready(ctx, false); err != nil {
+	}
+	if err := c.ready(ctx, false); err != nil {
 		return err
 	}
 	c.known = false

@@ -79,7 +79,7 @@ type SectorPlan struct {
 	Lost int
 	// Reason says why an erasing action erases: the first byte that
 	// programming cannot turn into the image's, unknown content, or
-	// "forced". Empty for the other actions.
+	// a rewrite asked for. Empty for the other actions.
 	Reason string
 }
 
@@ -303,7 +303,7 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 	case !known:
 		sp.Reason = "the content is unknown (not surveyed)"
 	case o.Rewrite:
-		sp.Reason = "forced"
+		sp.Reason = "rewrite asked for"
 	default:
 		sp.Reason = si.mustErase(s.Address, cur)
 	}
@@ -338,6 +338,9 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 		if si.mask[i] {
 			f[i] = si.want[i]
 		}
+		// Only bytes that change are written (a resumed write skips what
+		// an interrupted one left in place).
+		sp.mask[i] = si.mask[i] && cur[i] != si.want[i]
 	}
 	return f
 }

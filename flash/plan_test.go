@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -396,5 +397,28 @@ func TestPlanJSON(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b)
 		}
+	}
+}
+
+func TestCombine(t *testing.T) {
+	sec := func(i int, a Action, erased bool, written int) SectorResult {
+		return SectorResult{Sector: dfu.Sector{Index: i, Address: 0x08000000 + uint32(i)*0x4000, Size: 0x4000}, Action: a, Erased: erased, Written: written}
+	}
+	first := &Result{Erased: 3, Written: 0x4800, Verified: 0, WriteTime: time.Second,
+		Sectors: []SectorResult{sec(0, EraseProgram, true, 0x3800), sec(1, EraseProgram, true, 0x1000), sec(2, EraseProgram, true, 0)}}
+	// The retry: sector 0 lacks its boot block, sector 1 is rewritten
+	// from an erase, sector 2 was erased and is now only programmed.
+	second := &Result{Erased: 1, Written: 0x800 + 0x4000 + 0x4000, Verified: 0x800 + 0x4000 + 0x4000, WriteTime: time.Second,
+		Sectors: []SectorResult{sec(0, Program, false, 0x800), sec(1, EraseProgram, true, 0x4000), sec(2, Program, false, 0x4000)}}
+	got := Combine(first, second)
+	want := []SectorResult{sec(0, Program, true, 0x4000), sec(1, EraseProgram, true, 0x4000), sec(2, Program, true, 0x4000)}
+	if fmt.Sprint(got.Sectors) != fmt.Sprint(want) {
+		t.Errorf("sectors\n%v\nwant\n%v", got.Sectors, want)
+	}
+	if got.Erased != 4 || got.Written != 0x4800+0x8800 || got.Verified != 0x8800+0x3800 || got.WriteTime != 2*time.Second {
+		t.Errorf("totals: erased %d, written %#x, verified %#x, write time %v", got.Erased, got.Written, got.Verified, got.WriteTime)
+	}
+	if Combine(nil, second) != second || Combine(first, nil) != first {
+		t.Error("Combine with nil does not return the other")
 	}
 }

@@ -3,6 +3,7 @@ package flash_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,6 +102,26 @@ var scenarios = []scenario{
 			var se *dfu.StatusError
 			if !errors.As(o.err, &se) || se.Status != dfu.ErrVendor || o.res.Erased != 0 || !strings.Contains(o.err.Error(), "erasing sector 0 at 0x08000000") {
 				t.Fatalf("Run under read protection: %v", o.err)
+			}
+		},
+	},
+	{
+		name:  "boot-block-last",
+		about: "20 KB over the factory application: sector 0 erased, the block at the flash base written and verified after all others",
+		img:   &firmware.Image{Segments: []firmware.Segment{seg(0x08000000, runs(5, 0x5000))}},
+		check: func(t *testing.T, o *outcome) {
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			if o.plan.Sectors[0].Action != flash.EraseProgram || o.plan.Sectors[1].Action != flash.Program {
+				t.Errorf("plan: sector 0 %v, sector 1 %v", o.plan.Sectors[0].Action, o.plan.Sectors[1].Action)
+			}
+			if r := o.res; r.Written != 0x5000 || r.Verified != 0x5000 || r.Sectors[0].Written != 0x4000 || r.Sectors[1].Written != 0x1000 {
+				t.Errorf("result: written %d, verified %d, sectors %+v", r.Written, r.Verified, r.Sectors)
+			}
+			want := []flash.Phase{flash.PhaseErase, flash.PhaseWrite, flash.PhaseVerify, flash.PhaseWrite, flash.PhaseVerify}
+			if fmt.Sprint(o.phases) != fmt.Sprint(want) {
+				t.Errorf("phases %v, want %v (the boot block written and verified last)", o.phases, want)
 			}
 		},
 	},

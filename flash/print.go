@@ -147,7 +147,7 @@ func doneText(p SectorPlan, r SectorResult) string {
 		parts = append(parts, fmt.Sprintf("wrote %d", r.Written))
 	}
 	switch {
-	case p.Action == Unchanged:
+	case p.Action == Unchanged && len(parts) == 0:
 		return "skipped"
 	case len(parts) == 0:
 		return "not done"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
@@ -15,11 +16,14 @@ import (
 // (alternate setting 0) is selected; *dfu.Conn is one, and tests play a
 // recorded transcript through a dfu.Conn (usb/usbtest). Download and
 // Upload carry their address: sending the Set Address command that points
-// the ROM there, or leaving it out when the pointer is already there, is
-// the device's business.
+// the ROM there, or leaving it out when the pointer already reaches it, is
+// the device's business; SetAddress lets the engine place the pointer
+// where several transfers can share it.
 type Device interface {
 	// Layout is the memory layout of the selected alternate setting.
 	Layout() dfu.Layout
+	// SetAddress sets the address pointer.
+	SetAddress(ctx context.Context, addr uint32) error
 	// Erase erases the sector that holds addr.
 	Erase(ctx context.Context, addr uint32) error
 	// Download writes data at addr (erased before), reporting the bytes
@@ -172,82 +176,204 @@ func (e *VerifyError) Error() string {
 
 // Run executes a plan on conn, which must be the surveyed board with
 // alternate setting 0 selected: it erases the planned sectors, writes the
-// runs, and reads them back when the plan verifies. It returns what was
-// done, also on error. It does not leave DFU mode. progress, if not nil,
-// is called after every sector erased and every block moved.
+// runs, and reads them back when the plan verifies. The block that holds
+// the boot vector table (the first block at the flash base) goes last,
+// after everything else is written and verified: until the whole image is
+// in, a reset finds that block erased (or as it was), never a vector table
+// that starts a half-written image. It returns what was done, also on
+// error. It does not leave DFU mode. progress, if not nil, is called after
+// every sector erased and every block moved.
 func Run(ctx context.Context, conn Device, plan *Plan, progress func(Progress)) (*Result, error) {
 	if got, want := conn.Layout().String(), plan.Layout.String(); got != want {
 		return nil, fmt.Errorf("flash: the plan was made for layout %s but the device shows %s: survey this board and plan again", want, got)
 	}
-	clock := conn.Clock()
-	res := &Result{}
-	index := map[int]int{}
+	r := &runner{conn: conn, plan: plan, progress: progress, res: &Result{}, index: map[int]int{}, kept: map[int]int{}, total: plan.WriteBytes()}
 	for _, s := range plan.Sectors {
 		if s.Action != Untouched {
-			index[s.Index] = len(res.Sectors)
-			res.Sectors = append(res.Sectors, SectorResult{Sector: s.Sector, Action: s.Action})
+			r.index[s.Index] = len(r.res.Sectors)
+			r.res.Sectors = append(r.res.Sectors, SectorResult{Sector: s.Sector, Action: s.Action})
 		}
 	}
-	report := func(ph Phase, done, total int) {
-		if progress != nil {
-			progress(Progress{Phase: ph, Done: done, Total: total})
+	if err := r.erase(ctx); err != nil {
+		return r.res, err
+	}
+	runs, boot := plan.bootLast()
+	if len(boot) > 0 && len(runs) > 0 && uint64(runs[0].Address) == boot[0].End() {
+		// One pointer at the flash base serves the rest (from block 3),
+		// its read-back, the boot block, its read-back and the leave.
+		if err := conn.SetAddress(ctx, boot[0].Address); err != nil {
+			return r.res, fmt.Errorf("flash: %w", err)
 		}
 	}
+	for _, part := range [][]Span{runs, boot} {
+		if err := r.write(ctx, part); err != nil {
+			return r.res, err
+		}
+		if plan.Verify {
+			if err := r.verify(ctx, part); err != nil {
+				return r.res, err
+			}
+		}
+	}
+	return r.res, nil
+}
 
+// bootLast splits the plan's runs into the block holding the boot vector
+// table (the first block at the flash base, if a run writes it) and the
+// rest, in address order.
+func (p *Plan) bootLast() (rest, boot []Span) {
+	regions := p.Layout.Regions
+	if len(regions) == 0 {
+		return p.Runs, nil
+	}
+	base := uint64(regions[0].Address)
+	for _, r := range p.Runs {
+		if uint64(r.Address) > base || r.End() <= base {
+			rest = append(rest, r)
+			continue
+		}
+		off := int(base - uint64(r.Address))
+		end := min(off+p.TransferSize, len(r.Data))
+		if off > 0 {
+			rest = append(rest, Span{Address: r.Address, Data: r.Data[:off]})
+		}
+		boot = []Span{{Address: uint32(base), Data: r.Data[off:end]}}
+		if end < len(r.Data) {
+			rest = append(rest, Span{Address: uint32(base) + uint32(end-off), Data: r.Data[end:]})
+		}
+	}
+	return rest, boot
+}
+
+// runner is one Run in progress.
+type runner struct {
+	conn     Device
+	plan     *Plan
+	progress func(Progress)
+	res      *Result
+	index    map[int]int // sector index -> res.Sectors
+	total    int         // bytes to write
+	kept     map[int]int // res.Sectors index -> bytes of finished spans
+}
+
+func (r *runner) report(ph Phase, done, total int) {
+	if r.progress != nil {
+		r.progress(Progress{Phase: ph, Done: done, Total: total})
+	}
+}
+
+func (r *runner) erase(ctx context.Context) error {
+	clock := r.conn.Clock()
 	start := clock.Now()
-	erase := plan.Erased()
+	defer func() { r.res.EraseTime += clock.Now().Sub(start) }()
+	erase := r.plan.Erased()
 	for i, s := range erase {
-		if err := conn.Erase(ctx, s.Address); err != nil {
-			res.EraseTime = clock.Now().Sub(start)
-			return res, fmt.Errorf("flash: erasing sector %d at 0x%08x: %w", s.Index, s.Address, err)
+		if err := r.conn.Erase(ctx, s.Address); err != nil {
+			return fmt.Errorf("flash: erasing sector %d at 0x%08x: %w", s.Index, s.Address, err)
 		}
-		res.Sectors[index[s.Index]].Erased = true
-		res.Erased++
-		report(PhaseErase, i+1, len(erase))
+		r.res.Sectors[r.index[s.Index]].Erased = true
+		r.res.Erased++
+		r.report(PhaseErase, i+1, len(erase))
 	}
-	res.EraseTime = clock.Now().Sub(start)
+	return nil
+}
 
-	total := plan.WriteBytes()
-	start = clock.Now()
-	for _, r := range plan.Runs {
-		base := res.Written
-		err := conn.Download(ctx, r.Address, r.Data, func(done int) {
-			res.Written = base + done
-			report(PhaseWrite, base+done, total)
+func (r *runner) write(ctx context.Context, runs []Span) error {
+	clock := r.conn.Clock()
+	start := clock.Now()
+	defer func() { r.res.WriteTime += clock.Now().Sub(start) }()
+	for _, sp := range runs {
+		base := r.res.Written
+		err := r.conn.Download(ctx, sp.Address, sp.Data, func(done int) {
+			r.count(sp, base, done, false)
+			r.report(PhaseWrite, base+done, r.total)
 		})
 		if err != nil {
-			res.WriteTime = clock.Now().Sub(start)
-			return res, fmt.Errorf("flash: writing 0x%08x-0x%08x: %w", r.Address, r.End()-1, err)
+			return fmt.Errorf("flash: writing 0x%08x-0x%08x: %w", sp.Address, sp.End()-1, err)
 		}
-		res.Written = base + len(r.Data)
-		for _, s := range plan.Layout.Touched(r.Address, uint64(len(r.Data))) {
-			if i, ok := index[s.Index]; ok {
-				lo, hi := max(uint64(r.Address), uint64(s.Address)), min(r.End(), s.End())
-				res.Sectors[i].Written += int(hi - lo)
+		r.count(sp, base, len(sp.Data), true)
+	}
+	return nil
+}
+
+// count records that the first done bytes of sp are written, base being
+// Result.Written before sp; finish makes it final for the sectors.
+func (r *runner) count(sp Span, base, done int, finish bool) {
+	r.res.Written = base + done
+	end := uint64(sp.Address) + uint64(done)
+	for _, s := range r.plan.Layout.Touched(sp.Address, uint64(done)) {
+		if i, ok := r.index[s.Index]; ok {
+			lo, hi := max(uint64(sp.Address), uint64(s.Address)), min(end, s.End())
+			r.res.Sectors[i].Written = r.kept[i] + int(hi-lo)
+			if finish {
+				r.kept[i] = r.res.Sectors[i].Written
 			}
 		}
 	}
-	res.WriteTime = clock.Now().Sub(start)
+}
 
-	if !plan.Verify {
-		return res, nil
-	}
-	start = clock.Now()
-	for _, r := range plan.Runs {
-		base := res.Verified
-		got, err := conn.Upload(ctx, r.Address, len(r.Data), func(done int) { report(PhaseVerify, base+done, total) })
+func (r *runner) verify(ctx context.Context, runs []Span) error {
+	clock := r.conn.Clock()
+	start := clock.Now()
+	defer func() { r.res.VerifyTime += clock.Now().Sub(start) }()
+	for _, sp := range runs {
+		base := r.res.Verified
+		got, err := r.conn.Upload(ctx, sp.Address, len(sp.Data), func(done int) { r.report(PhaseVerify, base+done, r.total) })
 		if err != nil {
-			res.VerifyTime = clock.Now().Sub(start)
-			return res, fmt.Errorf("flash: reading back 0x%08x-0x%08x: %w", r.Address, r.End()-1, err)
+			return fmt.Errorf("flash: reading back 0x%08x-0x%08x: %w", sp.Address, sp.End()-1, err)
 		}
 		for i := range got {
-			if got[i] != r.Data[i] {
-				res.VerifyTime = clock.Now().Sub(start)
-				return res, &VerifyError{Address: r.Address + uint32(i), Wrote: r.Data[i], Read: got[i]}
+			if got[i] != sp.Data[i] {
+				return &VerifyError{Address: sp.Address + uint32(i), Wrote: sp.Data[i], Read: got[i]}
 			}
 		}
-		res.Verified += len(got)
+		r.res.Verified += len(got)
 	}
-	res.VerifyTime = clock.Now().Sub(start)
-	return res, nil
+	return nil
+}
+
+// Combine returns the work of two attempts at one update as one result:
+// the counts and times added; per sector, erased if either erased it, the
+// bytes written that are still there (an erase by the later attempt
+// clears the earlier's), and the later plan's action where it has the
+// sector. Either may be nil.
+func Combine(earlier, later *Result) *Result {
+	if earlier == nil {
+		return later
+	}
+	if later == nil {
+		return earlier
+	}
+	// The later survey read back every sector it did not erase and found
+	// what earlier attempts wrote there as the image has it (a differing
+	// byte is written and verified again): those bytes are verified.
+	// What they wrote in sectors the later attempt erased is gone.
+	out := &Result{
+		Erased: earlier.Erased + later.Erased, Written: earlier.Written + later.Written, Verified: later.Verified,
+		EraseTime: earlier.EraseTime + later.EraseTime, WriteTime: earlier.WriteTime + later.WriteTime, VerifyTime: earlier.VerifyTime + later.VerifyTime,
+	}
+	at := map[int]int{}
+	for _, s := range earlier.Sectors {
+		at[s.Index] = len(out.Sectors)
+		out.Sectors = append(out.Sectors, s)
+	}
+	for _, s := range later.Sectors {
+		i, ok := at[s.Index]
+		if !ok {
+			at[s.Index] = len(out.Sectors)
+			out.Sectors = append(out.Sectors, s)
+			continue
+		}
+		o := &out.Sectors[i]
+		if !s.Erased {
+			out.Verified += o.Written
+		}
+		if s.Erased {
+			o.Written = 0 // what the earlier attempt wrote there is gone
+		}
+		o.Action, o.Erased, o.Written = s.Action, o.Erased || s.Erased, o.Written+s.Written
+	}
+	sort.Slice(out.Sectors, func(i, j int) bool { return out.Sectors[i].Index < out.Sectors[j].Index })
+	out.Verified = min(out.Verified, out.Written)
+	return out
 }

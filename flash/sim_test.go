@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +269,100 @@ func BenchmarkReflash(b *testing.B) {
 			b.ReportMetric(t2.Sub(t1).Seconds(), name+"-run-device-s/op")
 		}
 	}
+}
+
+// TestInterruptedWriteDoesNotBoot loses power in the middle of writing an
+// application over sectors 0-3: the block holding the vector table is
+// written last, so a board that then boots from flash (BOOT0 low) finds
+// no vector table and starts nothing half-written.
+func TestInterruptedWriteDoesNotBoot(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{
+		Faults: []sim.Fault{{Kind: sim.FaultPowerLoss, At: sim.AtWrite, N: 20}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &bench{t: t, ctx: context.Background(), w: w, b: w.Boards()[0]}
+	x.reopen()
+	app := sim.AppImage(x.b.Part(), "circuitpython", 64<<10)
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: 0x08000000, Data: app}}}
+	sv, err := flash.TakeSurvey(x.ctx, x.c, img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := flash.NewPlan(img, sv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := flash.Run(x.ctx, x.c, plan, nil)
+	if err == nil {
+		t.Fatal("Run survived the power loss")
+	}
+	if res.Written == 0 || res.Written >= len(app) {
+		t.Fatalf("written %d of %d bytes: the fault did not interrupt the write", res.Written, len(app))
+	}
+	x.b.SetBoot0(false)
+	x.b.Reset()
+	if st := x.b.State(); st.Run == sim.RunApp {
+		t.Fatalf("after an interrupted write (%d of %d bytes) the board boots the half-written image: %+v", res.Written, len(app), st)
+	}
+	if got := x.b.Flash()[:8]; !bytes.Equal(got, bytes.Repeat([]byte{0xff}, 8)) {
+		t.Errorf("the vector table holds % x after an interrupted write, want it erased", got)
+	}
+}
+
+// TestBootBlockWrittenLast: the first block at the flash base is written,
+// and verified, after every other block.
+func TestBootBlockWrittenLast(t *testing.T) {
+	x := newBench(t, "nucleo-f446re:dfu")
+	app := sim.AppImage(x.b.Part(), "circuitpython", 40<<10)
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: 0x08000000, Data: app}}}
+	sv, err := flash.TakeSurvey(x.ctx, x.c, img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := flash.NewPlan(img, sv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &callLog{Device: x.c}
+	res, err := flash.Run(x.ctx, log, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"erase 0x08000000",
+		"download 0x08000800+38912", "upload 0x08000800+38912",
+		"download 0x08000000+2048", "upload 0x08000000+2048",
+	}
+	if strings.Join(log.calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(log.calls, "\n"), strings.Join(want, "\n"))
+	}
+	if res.Written != len(app) || res.Verified != len(app) || res.Sectors[0].Written != 0x4000 {
+		t.Errorf("result: written %d, verified %d, sector 0 written %d", res.Written, res.Verified, res.Sectors[0].Written)
+	}
+	if !bytes.Equal(x.b.Flash()[:len(app)], app) {
+		t.Error("the board does not hold the image")
+	}
+}
+
+// callLog records the engine's calls to its Device.
+type callLog struct {
+	flash.Device
+	calls []string
+}
+
+func (l *callLog) Erase(ctx context.Context, addr uint32) error {
+	l.calls = append(l.calls, fmt.Sprintf("erase 0x%08x", addr))
+	return l.Device.Erase(ctx, addr)
+}
+
+func (l *callLog) Download(ctx context.Context, addr uint32, data []byte, progress func(int)) error {
+	l.calls = append(l.calls, fmt.Sprintf("download 0x%08x+%d", addr, len(data)))
+	return l.Device.Download(ctx, addr, data, progress)
+}
+
+func (l *callLog) Upload(ctx context.Context, addr uint32, n int, progress func(int)) ([]byte, error) {
+	l.calls = append(l.calls, fmt.Sprintf("upload 0x%08x+%d", addr, n))
+	return l.Device.Upload(ctx, addr, n, progress)
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/softdfu/softdfu/sim/mcu"
 	"github.com/softdfu/softdfu/target/stm32f4"
@@ -22,19 +21,11 @@ import (
 // see it), and what the chip spends (reset pulses, crystal detection)
 // advances the board's Clock afterwards.
 
-// defaultDetectTimeout is how long the ROM looks for the crystal on boards
-// the mcu catalog does not list (AN2606: 0.79 ms in F405 ROM v3).
-const defaultDetectTimeout = 790 * time.Microsecond
-
 // newChip builds the board's chip and the run-mode library its firmware
 // uses. The request word lives in RTC backup register 0.
 func (b *Board) newChip() error {
-	hse := mcu.HSE{Hz: uint32(b.model.HSEMHz) * 1_000_000, DetectTimeout: defaultDetectTimeout, MissProbability: b.rom.HSEMissProbability}
-	if m, ok := mcu.LookupBoard(b.model.Name); ok {
-		hse.DetectTimeout = m.HSE.DetectTimeout
-	}
 	chip, err := mcu.New(mcu.Config{
-		HSE:   hse,
+		HSE:   mcu.HSE{Hz: uint32(b.model.HSEMHz) * 1_000_000, DetectTimeout: b.rom.HSEDetectTimeout, MissProbability: b.rom.HSEMissProbability},
 		Rand:  b.rng,
 		Flash: b.chipFlashWord,
 		Hooks: mcu.Hooks{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/sim/mcu"
 )
 
 // Sector is one erasable unit of main flash.
@@ -54,6 +55,12 @@ type ROMVersion struct {
 	// HSEMissProbability is the chance that the ROM misses the crystal at
 	// start and resets the chip (old ROMs with a 12 MHz crystal).
 	HSEMissProbability float64
+	// HSEDetectTimeout is how long the ROM waits for the crystal at start:
+	// 0.79 ms in the F405's ROM v3, 96 ms in v9 (AN2606 as quoted on ST's
+	// forum, 2025: "STM32F405 HSE timeout is too short to enter DFU mode";
+	// which bcdDevice is which version is UNVERIFIED: 0x2100 is taken as
+	// the old ROM).
+	HSEDetectTimeout time.Duration
 }
 
 // Part is an STM32F4 part number with everything the simulator needs,
@@ -186,7 +193,11 @@ var (
 // romVersion builds a simulated ROM from the chip database's ROM version;
 // the Set Address poll timeout is a model parameter (UNVERIFIED).
 func romVersion(r part.ROM) ROMVersion {
-	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: r.Quirks.MassErasePoll, PollCommand: time.Millisecond}
+	detect := 96 * time.Millisecond
+	if r.BCDDevice < 0x2200 {
+		detect = 790 * time.Microsecond
+	}
+	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: r.Quirks.MassErasePoll, PollCommand: time.Millisecond, HSEDetectTimeout: detect}
 }
 
 // Parts is the catalog of simulated parts, by part name. Flash maps from the
@@ -235,6 +246,30 @@ var Boards = map[string]*BoardModel{
 func featherROM(r *ROMVersion) {
 	r.HSEMissProbability = 7.0 / 12
 	r.StartsInError = true
+}
+
+// ROMVersion returns the ROM the board's chip runs, its quirks applied.
+func (m *BoardModel) ROMVersion() ROMVersion {
+	r := m.Part.ROM
+	if m.ROMQuirk != nil {
+		m.ROMQuirk(&r)
+	}
+	return r
+}
+
+// HSE returns the board's crystal as its ROM sees it at start-up.
+func (m *BoardModel) HSE() mcu.HSE {
+	r := m.ROMVersion()
+	return mcu.HSE{Hz: uint32(m.HSEMHz) * 1_000_000, DetectTimeout: r.HSEDetectTimeout, MissProbability: r.HSEMissProbability}
+}
+
+// LookupBoard returns the catalog board with that name, or an error that
+// lists the catalog's names.
+func LookupBoard(name string) (*BoardModel, error) {
+	if m := Boards[name]; m != nil {
+		return m, nil
+	}
+	return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
 }
 
 // BoardNames returns the catalog's board names, sorted.

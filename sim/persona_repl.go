@@ -352,55 +352,12 @@ func (p *parser) ident() string {
 
 var errSyntax = &pyError{"SyntaxError", "invalid syntax"}
 
+// expr evaluates one expression: an atom followed by attribute look-ups
+// and calls; out and acts collect what the calls printed and did.
 func (p *parser) expr() (v value, out string, acts []action, reset bool, perr *pyError) {
-	p.skip()
-	if p.i >= len(p.s) {
-		return v, "", nil, false, errSyntax
-	}
-	switch c := p.s[p.i]; {
-	case c == '\'' || c == '"':
-		end := strings.IndexByte(p.s[p.i+1:], c)
-		if end < 0 {
-			return v, "", nil, false, errSyntax
-		}
-		v = value{kind: "str", name: p.s[p.i+1 : p.i+1+end]}
-		p.i += end + 2
-	case c >= '0' && c <= '9' || c == '-':
-		j := p.i + 1
-		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
-			j++
-		}
-		n, err := strconv.Atoi(p.s[p.i:j])
-		if err != nil {
-			return v, "", nil, false, errSyntax
-		}
-		v = value{kind: "int", name: strconv.Itoa(n)}
-		p.i = j
-	default:
-		id := p.ident()
-		if id == "" {
-			return v, "", nil, false, errSyntax
-		}
-		switch {
-		case id == "print":
-			v = value{kind: "func", name: "print", arity: -1, fn: func(args []value) (string, []action, bool, *pyError) {
-				var parts []string
-				for _, a := range args {
-					if a.kind == "str" {
-						parts = append(parts, a.name)
-					} else {
-						parts = append(parts, a.repr())
-					}
-				}
-				return strings.Join(parts, " ") + "\r\n", nil, false, nil
-			}}
-		case id == "None":
-			v = value{kind: "none", name: "None"}
-		case p.r.names[id]:
-			v = *p.r.module(id)
-		default:
-			return v, "", nil, false, p.r.nameError(id)
-		}
+	v, perr = p.atom()
+	if perr != nil {
+		return v, "", nil, false, perr
 	}
 	for {
 		p.skip()
@@ -421,36 +378,7 @@ func (p *parser) expr() (v value, out string, acts []action, reset bool, perr *p
 			v = nv
 		case '(':
 			p.i++
-			var args []value
-			p.skip()
-			for p.i < len(p.s) && p.s[p.i] != ')' {
-				a, o, ac, rs, e := p.expr()
-				out += o
-				acts = append(acts, ac...)
-				if e != nil || rs {
-					return v, out, acts, rs, e
-				}
-				args = append(args, a)
-				p.skip()
-				switch {
-				case p.i < len(p.s) && p.s[p.i] == ',':
-					p.i++
-					p.skip()
-				case p.i < len(p.s) && p.s[p.i] != ')':
-					return v, out, acts, false, errSyntax
-				}
-			}
-			if p.i >= len(p.s) {
-				return v, out, acts, false, errSyntax
-			}
-			p.i++
-			if v.kind != "func" {
-				return v, out, acts, false, &pyError{"TypeError", fmt.Sprintf("'%s' object isn't callable", v.kind)}
-			}
-			if v.arity >= 0 && len(args) != v.arity {
-				return v, out, acts, false, &pyError{"TypeError", fmt.Sprintf("function takes %d positional arguments but %d were given", v.arity, len(args))}
-			}
-			o, ac, rs, e := v.fn(args)
+			o, ac, rs, e := p.call(v)
 			out += o
 			acts = append(acts, ac...)
 			if e != nil || rs {
@@ -461,6 +389,95 @@ func (p *parser) expr() (v value, out string, acts []action, reset bool, perr *p
 			return v, out, acts, false, nil // the caller checks what follows
 		}
 	}
+}
+
+// atom reads a string or integer literal, print, None or a module name.
+func (p *parser) atom() (value, *pyError) {
+	p.skip()
+	if p.i >= len(p.s) {
+		return value{}, errSyntax
+	}
+	switch c := p.s[p.i]; {
+	case c == '\'' || c == '"':
+		end := strings.IndexByte(p.s[p.i+1:], c)
+		if end < 0 {
+			return value{}, errSyntax
+		}
+		v := value{kind: "str", name: p.s[p.i+1 : p.i+1+end]}
+		p.i += end + 2
+		return v, nil
+	case c >= '0' && c <= '9' || c == '-':
+		j := p.i + 1
+		for j < len(p.s) && p.s[j] >= '0' && p.s[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(p.s[p.i:j])
+		if err != nil {
+			return value{}, errSyntax
+		}
+		p.i = j
+		return value{kind: "int", name: strconv.Itoa(n)}, nil
+	}
+	id := p.ident()
+	switch {
+	case id == "":
+		return value{}, errSyntax
+	case id == "print":
+		return value{kind: "func", name: "print", arity: -1, fn: pyPrint}, nil
+	case id == "None":
+		return value{kind: "none", name: "None"}, nil
+	case p.r.names[id]:
+		return *p.r.module(id), nil
+	}
+	return value{}, p.r.nameError(id)
+}
+
+// pyPrint is Python's print: strings as they are, other values by repr.
+func pyPrint(args []value) (string, []action, bool, *pyError) {
+	var parts []string
+	for _, a := range args {
+		if a.kind == "str" {
+			parts = append(parts, a.name)
+		} else {
+			parts = append(parts, a.repr())
+		}
+	}
+	return strings.Join(parts, " ") + "\r\n", nil, false, nil
+}
+
+// call reads the arguments after '(' and calls fn with them.
+func (p *parser) call(fn value) (out string, acts []action, reset bool, perr *pyError) {
+	var args []value
+	p.skip()
+	for p.i < len(p.s) && p.s[p.i] != ')' {
+		a, o, ac, rs, e := p.expr()
+		out += o
+		acts = append(acts, ac...)
+		if e != nil || rs {
+			return out, acts, rs, e
+		}
+		args = append(args, a)
+		p.skip()
+		switch {
+		case p.i < len(p.s) && p.s[p.i] == ',':
+			p.i++
+			p.skip()
+		case p.i < len(p.s) && p.s[p.i] != ')':
+			return out, acts, false, errSyntax
+		}
+	}
+	if p.i >= len(p.s) {
+		return out, acts, false, errSyntax
+	}
+	p.i++
+	if fn.kind != "func" {
+		return out, acts, false, &pyError{"TypeError", fmt.Sprintf("'%s' object isn't callable", fn.kind)}
+	}
+	if fn.arity >= 0 && len(args) != fn.arity {
+		return out, acts, false, &pyError{"TypeError", fmt.Sprintf("function takes %d positional arguments but %d were given", fn.arity, len(args))}
+	}
+	o, ac, rs, e := fn.fn(args)
+	return out + o, append(acts, ac...), rs, e
 }
 
 func (r *repl) nameError(id string) *pyError {

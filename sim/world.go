@@ -75,8 +75,8 @@ func ParseSpecs(list string) ([]Spec, error) {
 			continue
 		}
 		name, mode, _ := strings.Cut(item, ":")
-		if Boards[name] == nil {
-			return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
+		if _, err := LookupBoard(name); err != nil {
+			return nil, err
 		}
 		if mode != "" && mode != "dfu" && !knownPersona(mode) {
 			return nil, fmt.Errorf("unknown mode %q in %q: use dfu (held in the ROM bootloader) or one of %s", mode, item, strings.Join(PersonaNames(), ", "))

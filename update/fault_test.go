@@ -205,6 +205,35 @@ func TestFaultAfterSoftwareEntry(t *testing.T) {
 	}
 }
 
+// TestRetryCountsEarlierAttempts: a write cut by a disconnect and
+// finished by the retry reports what both attempts did: every byte of the
+// image written (the retry finds the first attempt's sectors unchanged),
+// the erases of the first attempt, and no sector "skipped" that the first
+// attempt wrote.
+func TestRetryCountsEarlierAttempts(t *testing.T) {
+	img := testImage()
+	w, _ := newBoard(t, []sim.Fault{{Kind: sim.FaultDisconnect, At: sim.AtWrite, N: 20}})
+	rep, err := run(t, w, img, update.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Attempts != 2 {
+		t.Fatalf("%d attempts, want 2", rep.Attempts)
+	}
+	res := rep.Result
+	if res.Written < img.Size() || res.Verified < img.Size() || res.Erased < 1 {
+		t.Errorf("result over both attempts: erased %d, wrote %d, verified %d; the image has %d bytes", res.Erased, res.Written, res.Verified, img.Size())
+	}
+	for _, s := range res.Sectors {
+		if s.Written == 0 {
+			t.Errorf("sector %d: nothing written over both attempts (%+v)", s.Index, s)
+		}
+	}
+	if s := res.Sectors[0]; !s.Erased || s.Written != 0x4000 {
+		t.Errorf("sector 0: %+v, want erased and 16384 bytes written", s)
+	}
+}
+
 // TestBusyForeverDiagnosis: a ROM that stops making progress is named as
 // stuck (dfu.ErrStuck: it refuses requests and reports dfuDNBUSY with
 // nothing pending) wherever it happens, never as a short read or a

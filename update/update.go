@@ -354,7 +354,9 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 	res, err := flash.Run(ctx, s.Conn(), plan, func(p flash.Progress) {
 		opts.emit(board.Progress{Phase: board.Phase(p.Phase.String()), Done: p.Done, Total: p.Total})
 	})
-	rep.Result = res
+	// A retry counts what earlier attempts did (their writes are part of
+	// what is on the board now).
+	rep.Result = flash.Combine(rep.Result, res)
 	if err != nil {
 		return err
 	}

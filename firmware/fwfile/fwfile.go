@@ -187,68 +187,18 @@ func load(name string, ra io.ReaderAt, size int64, whole []byte, opt LoadOptions
 	if _, err := ra.ReadAt(head, 0); err != nil {
 		return nil, err
 	}
-	// DFU suffix.
-	var sfx suffix.Suffix
-	found := false
-	body := size
-	if size >= suffix.Len {
-		tail := make([]byte, suffix.Len)
-		if _, err := ra.ReadAt(tail, size-suffix.Len); err != nil {
-			return nil, err
-		}
-		if suffix.Has(tail) {
-			if tail[11] != suffix.Len {
-				return nil, fmt.Errorf("%w: DFU suffix at byte %d has bLength %d, want 16; remove it with `dfu-suffix -D FILE`",
-					firmware.ErrUnsupported, size-suffix.Len, tail[11])
-			}
-			crc, err := dfuCRC(ra, size-4, whole)
-			if err != nil {
-				return nil, err
-			}
-			if err := suffix.CheckCRC(suffix.StoredCRC(tail), crc, int(size)); err != nil {
-				return nil, err
-			}
-			sfx, found, body = suffix.Decode(tail), true, size-suffix.Len
-			if int64(len(head)) > body {
-				head = head[:body]
-			}
-		}
+	sfx, found, body, err := readSuffix(ra, size, whole)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(head)) > body {
+		head = head[:body]
 	}
 	format, err := choose(name, head, opt, found, sfx)
 	if err != nil {
 		return nil, err
 	}
-	var img *firmware.Image
-	if isText(format) {
-		r := io.NewSectionReader(ra, 0, body)
-		if format == IHex {
-			img, err = ihex.Read(r)
-		} else {
-			img, err = srec.Read(r)
-		}
-	} else {
-		b := whole
-		if b == nil {
-			b = make([]byte, body)
-			if _, err := ra.ReadAt(b, 0); err != nil {
-				return nil, err
-			}
-		}
-		b = b[:body:body]
-		switch format {
-		case Bin:
-			img, err = firmware.FromBin(b, opt.Address)
-		case ELF:
-			img, err = elfimg.Parse(b)
-		case DfuSe:
-			if !found {
-				return nil, fmt.Errorf("%w: dfuse: the file has no DFU suffix (16 bytes ending in \"UFD\", 0x10 and a CRC): it is truncated; rebuild it", firmware.ErrInvalid)
-			}
-			img, err = dfuse.ParseBody(b, sfx)
-		case UF2:
-			img, err = uf2.Parse(b)
-		}
-	}
+	img, err := decode(format, ra, body, whole, opt, found, sfx)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +206,66 @@ func load(name string, ra io.ReaderAt, size int64, whole []byte, opt LoadOptions
 		img.Vendor, img.Product, img.Device = sfx.Vendor, sfx.Product, sfx.Device
 	}
 	return img, nil
+}
+
+// readSuffix finds and checks a DFU suffix at the end of the file; body is
+// the file's size without it.
+func readSuffix(ra io.ReaderAt, size int64, whole []byte) (sfx suffix.Suffix, found bool, body int64, err error) {
+	if size < suffix.Len {
+		return sfx, false, size, nil
+	}
+	tail := make([]byte, suffix.Len)
+	if _, err := ra.ReadAt(tail, size-suffix.Len); err != nil {
+		return sfx, false, 0, err
+	}
+	if !suffix.Has(tail) {
+		return sfx, false, size, nil
+	}
+	if tail[11] != suffix.Len {
+		return sfx, false, 0, fmt.Errorf("%w: DFU suffix at byte %d has bLength %d, want 16; remove it with `dfu-suffix -D FILE`",
+			firmware.ErrUnsupported, size-suffix.Len, tail[11])
+	}
+	crc, err := dfuCRC(ra, size-4, whole)
+	if err != nil {
+		return sfx, false, 0, err
+	}
+	if err := suffix.CheckCRC(suffix.StoredCRC(tail), crc, int(size)); err != nil {
+		return sfx, false, 0, err
+	}
+	return suffix.Decode(tail), true, size - suffix.Len, nil
+}
+
+// decode reads the first body bytes of the file as format.
+func decode(format string, ra io.ReaderAt, body int64, whole []byte, opt LoadOptions, found bool, sfx suffix.Suffix) (*firmware.Image, error) {
+	if isText(format) {
+		r := io.NewSectionReader(ra, 0, body)
+		if format == IHex {
+			return ihex.Read(r)
+		}
+		return srec.Read(r)
+	}
+	b := whole
+	if b == nil {
+		b = make([]byte, body)
+		if _, err := ra.ReadAt(b, 0); err != nil {
+			return nil, err
+		}
+	}
+	b = b[:body:body]
+	switch format {
+	case Bin:
+		return firmware.FromBin(b, opt.Address)
+	case ELF:
+		return elfimg.Parse(b)
+	case DfuSe:
+		if !found {
+			return nil, fmt.Errorf("%w: dfuse: the file has no DFU suffix (16 bytes ending in \"UFD\", 0x10 and a CRC): it is truncated; rebuild it", firmware.ErrInvalid)
+		}
+		return dfuse.ParseBody(b, sfx)
+	case UF2:
+		return uf2.Parse(b)
+	}
+	return nil, fmt.Errorf("%w: no reader for format %q", firmware.ErrUnsupported, format)
 }
 
 // dfuCRC returns the DFU CRC of the first n bytes.

@@ -6,6 +6,7 @@ package ihex
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -85,51 +86,63 @@ func (p *parser) record(line []byte) (done bool, err error) {
 	if len(line) == 0 {
 		return false, nil
 	}
+	b, err := p.decode(line)
+	if err != nil {
+		return false, err
+	}
+	return p.apply(b[3], uint64(b[1])<<8|uint64(b[2]), b[4:len(b)-1])
+}
+
+// decode checks one record's framing, hex digits, byte count and checksum
+// and returns its bytes: count, offset (2), type, data, checksum.
+func (p *parser) decode(line []byte) ([]byte, error) {
 	if line[0] != ':' {
-		return false, p.errf("starts with %q, not ':': this is not an Intel HEX record", line[0])
+		return nil, p.errf("starts with %q, not ':': this is not an Intel HEX record", line[0])
 	}
 	hex := line[1:]
 	if len(hex)%2 != 0 || len(hex) < 10 {
-		return false, p.errf("record has %d hex digits, want an even number of at least 10: the line is truncated or damaged", len(hex))
+		return nil, p.errf("record has %d hex digits, want an even number of at least 10: the line is truncated or damaged", len(hex))
 	}
 	n := len(hex) / 2
 	if n > len(p.buf) {
-		return false, p.errf("record is %d bytes long, more than the 260 a record can hold", n)
+		return nil, p.errf("record is %d bytes long, more than the 260 a record can hold", n)
 	}
 	b := p.buf[:n]
 	for i := range n {
 		hi, ok1 := unhex(hex[2*i])
 		lo, ok2 := unhex(hex[2*i+1])
 		if !ok1 || !ok2 {
-			return false, p.errf("column %d: %q is not a hex digit", 2+2*i, hex[2*i:2*i+2])
+			return nil, p.errf("column %d: %q is not a hex digit", 2+2*i, hex[2*i:2*i+2])
 		}
 		b[i] = hi<<4 | lo
 	}
-	count := int(b[0])
-	if count != n-5 {
-		return false, p.errf("byte count says %d data bytes but the record holds %d: the line is truncated or damaged", count, n-5)
+	if count := int(b[0]); count != n-5 {
+		return nil, p.errf("byte count says %d data bytes but the record holds %d: the line is truncated or damaged", count, n-5)
 	}
 	var sum byte
 	for _, c := range b {
 		sum += c
 	}
 	if sum != 0 {
-		return false, p.errf("checksum is 0x%02X but the record needs 0x%02X: the line is damaged; rebuild or re-download the file",
+		return nil, p.errf("checksum is 0x%02X but the record needs 0x%02X: the line is damaged; rebuild or re-download the file",
 			b[n-1], b[n-1]-sum)
 	}
-	offset := uint64(b[1])<<8 | uint64(b[2])
-	typ := b[3]
-	data := b[4 : n-1]
+	return b, nil
+}
+
+// apply acts on one decoded record of type typ; done reports an
+// end-of-file record.
+func (p *parser) apply(typ byte, offset uint64, data []byte) (done bool, err error) {
+	count := len(data)
 	switch typ {
 	case Data:
 		addr := p.base + offset
 		if addr+uint64(count) > 1<<32 {
 			return false, p.errf("data at 0x%X-0x%X goes past 4 GiB", addr, addr+uint64(count)-1)
 		}
-		if count == 0 {
-			return false, nil
+		if count > 0 {
+			p.b.Add(0, uint32(addr), data)
 		}
-		p.b.Add(0, uint32(addr), data)
 	case EOF:
 		if count != 0 {
 			return false, p.errf("end-of-file record carries %d data bytes, want 0", count)
@@ -149,17 +162,22 @@ func (p *parser) record(line []byte) (done bool, err error) {
 		if count != 4 {
 			return false, p.errf("record type %02X carries %d data bytes, want 4", typ, count)
 		}
-		if typ == StartSegmentAddress {
-			cs := uint32(data[0])<<8 | uint32(data[1])
-			ip := uint32(data[2])<<8 | uint32(data[3])
-			p.img.Entry = cs<<4 + ip
-		} else {
-			p.img.Entry = uint32(data[0])<<24 | uint32(data[1])<<16 | uint32(data[2])<<8 | uint32(data[3])
-		}
+		p.img.Entry = startAddress(typ, data)
 	default:
 		return false, p.errf("unknown record type %02X (Intel HEX has types 00-05)", typ)
 	}
 	return false, nil
+}
+
+// startAddress is the entry point of a start-address record: CS:IP for
+// type 03, EIP for type 05.
+func startAddress(typ byte, data []byte) uint32 {
+	if typ == StartSegmentAddress {
+		cs := uint32(data[0])<<8 | uint32(data[1])
+		ip := uint32(data[2])<<8 | uint32(data[3])
+		return cs<<4 + ip
+	}
+	return binary.BigEndian.Uint32(data)
 }
 
 // hexVal maps an ASCII hex digit to its value and anything else to 0xFF.

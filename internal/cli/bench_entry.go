@@ -2,8 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/sim"
 
 	"github.com/softdfu/softdfu/sim/mcu/entrybench"
 )
@@ -43,7 +46,7 @@ simulated time. --miss overrides the board's crystal miss probability
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Board, "board", o.Board, "board model (feather-f405, stm32f4discovery, nucleo-f446re)")
+	c.Flags().StringVar(&o.Board, "board", o.Board, "board, named as --sim names it: "+strings.Join(sim.BoardNames(), ", "))
 	c.Flags().IntVar(&o.Trials, "trials", o.Trials, "entries per method")
 	c.Flags().Float64Var(&o.MissProbability, "miss", -1, "crystal miss probability per ROM start (default: the board's)")
 	return c

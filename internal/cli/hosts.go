@@ -68,7 +68,7 @@ func (e *env) host(ctx context.Context) (usb.Host, error) {
 	return h.host, nil
 }
 
-// newWorld builds simulated boards from a --sim or --board list.
+// newWorld builds simulated boards from a --sim list.
 func (e *env) newWorld(list string) (*sim.World, error) {
 	specs, err := sim.ParseSpecs(list)
 	if err != nil {
@@ -76,7 +76,7 @@ func (e *env) newWorld(list string) (*sim.World, error) {
 	}
 	faults, err := sim.ParseFaults(e.simFault)
 	if err != nil {
-		return nil, usageError("fault spec (--sim-fault, sim --fault): %v\n%s", err, sim.FaultGrammar)
+		return nil, usageError("fault spec (--sim-fault): %v\n%s", err, sim.FaultGrammar)
 	}
 	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
 	if e.verbose {
@@ -164,3 +164,6 @@ func demoImage(w *sim.World) (*firmware.Image, string) {
 		Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
 	}}}, part.Name
 }
+
+// simBoards names the simulated boards of the catalog.
+func simBoards() string { return strings.Join(sim.BoardNames(), ", ") }

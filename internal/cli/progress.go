@@ -201,7 +201,8 @@ func (t *tracker) planned(p *flash.Plan) {
 // update reports done of total in the current phase.
 func (t *tracker) update(phase board.Phase, done, total int) {
 	t.mu.Lock()
-	if phase != t.phase {
+	started := phase != t.phase
+	if started {
 		t.phase, t.step, t.start = phase, 0, time.Now()
 	}
 	t.done, t.total = done, total
@@ -222,6 +223,11 @@ func (t *tracker) update(phase board.Phase, done, total int) {
 	t.mu.Unlock()
 	switch t.mode {
 	case progressJSON:
+		if started {
+			// A phase the job reports only by its progress (erase,
+			// write, verify inside the flash engine) starts here.
+			t.e.emit(event{Event: "phase", Board: t.board, Phase: string(phase), Message: phaseMessage[phase]})
+		}
 		if show {
 			t.e.emit(event{Event: "progress", Board: t.board, Phase: string(phase), Done: ptr(done), Total: ptr(total), Unit: unit})
 		}

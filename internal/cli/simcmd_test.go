@@ -58,18 +58,20 @@ func runSim(t *testing.T, args ...string) (string, error) {
 	return out.String() + errOut.String(), err
 }
 
-// TestSimServesRealTime: softdfu sim serves in real time unless --speed
-// says otherwise, whatever the client (real tools must see real times).
+// TestSimServesRealTime: softdfu sim serves in real time unless
+// --sim-speed says otherwise, whatever the client (real tools must see real
+// times); --speed is another name of --sim-speed.
 func TestSimServesRealTime(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{nil, "in real time (--speed 1)"},
-		{[]string{"--speed", "10"}, "at 10 times real time (--speed 10)"},
-		{[]string{"--speed", "0"}, "with instant simulated time (--speed 0)"},
+		{nil, "in real time (--sim-speed 1)"},
+		{[]string{"--sim-speed", "10"}, "at 10 times real time (--sim-speed 10)"},
+		{[]string{"--sim-speed", "0"}, "with instant simulated time (--sim-speed 0)"},
+		{[]string{"--speed", "0"}, "with instant simulated time (--sim-speed 0)"},
 	} {
-		out, err := runSim(t, append([]string{"--board", "nucleo-f446re:dfu"}, c.args...)...)
+		out, err := runSim(t, append([]string{"--sim", "nucleo-f446re:dfu"}, c.args...)...)
 		if err != nil {
 			t.Errorf("sim %v: %v", c.args, err)
 		}
@@ -77,10 +79,32 @@ func TestSimServesRealTime(t *testing.T) {
 			t.Errorf("sim %v said:\n%s\nwant %q", c.args, out, c.want)
 		}
 	}
-	for _, args := range [][]string{{"--speed", "-1"}, {"--sim-speed", "0"}} {
-		out, err := runSim(t, append([]string{"--board", "nucleo-f446re:dfu"}, args...)...)
-		if err == nil || !strings.Contains(err.Error(), "--speed") {
-			t.Errorf("sim %v: err %v, want a usage error naming --speed; it said:\n%s", args, err, out)
+	out, err := runSim(t, "--sim", "nucleo-f446re:dfu", "--sim-speed", "-1")
+	if err == nil || !strings.Contains(err.Error(), "--sim-speed") {
+		t.Errorf("sim --sim-speed -1: err %v, want a usage error naming --sim-speed; it said:\n%s", err, out)
+	}
+}
+
+// TestSimFlagSpelling: sim takes its boards, speed and faults in the same
+// flags as every other command (--sim, --sim-speed, --sim-fault), and the
+// old names (--board, --speed, --fault) as other names of them.
+func TestSimFlagSpelling(t *testing.T) {
+	for _, args := range [][]string{
+		{"--sim", "feather-f405,discovery-f407:dfu", "--sim-fault", "stall@leave"},
+		{"--board", "feather-f405,discovery-f407:dfu", "--fault", "stall@leave"},
+	} {
+		out, err := runSim(t, args...)
+		if err != nil || !strings.Contains(out, "1-1: feather-f405") || !strings.Contains(out, "1-2: discovery-f407") {
+			t.Errorf("sim %v: %v; said:\n%s", args, err, out)
 		}
+	}
+	for _, args := range [][]string{{"--sim", "nucleo-f446re", "--sim-fault", "explode@write"}, {"--board", "nucleo-f446re", "--fault", "explode@write"}} {
+		if out, err := runSim(t, args...); err == nil || !strings.Contains(err.Error(), "explode") {
+			t.Errorf("sim %v: %v, want the bad fault refused; said:\n%s", args, err, out)
+		}
+	}
+	out, err := runSim(t)
+	if err == nil || !strings.Contains(err.Error(), "--sim BOARD") || !strings.Contains(err.Error(), "discovery-f407") {
+		t.Errorf("sim without boards: %v; said:\n%s", err, out)
 	}
 }

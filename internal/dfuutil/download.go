@@ -25,7 +25,7 @@ func (r *runner) download(ctx context.Context, conn *dfu.Conn, root found) error
 			return fail(ExUsage, "The read unprotect command will erase the flash memoryand can only be used with force\n")
 		}
 		if err := conn.ReadUnprotect(ctx); err != nil {
-			return fail(ExIOErr, "%v", err)
+			return libErr(err)
 		}
 		r.printf("Device disconnects, erases flash and resets now\n")
 		return nil
@@ -36,7 +36,7 @@ func (r *runner) download(ctx context.Context, conn *dfu.Conn, root found) error
 		}
 		r.printf("Performing mass erase, this can take a moment\n")
 		if err := conn.MassErase(ctx); err != nil {
-			return fail(ExIOErr, "%v", err)
+			return libErr(err)
 		}
 	}
 	var err error
@@ -64,7 +64,7 @@ func (r *runner) download(ctx context.Context, conn *dfu.Conn, root found) error
 	}
 	if !d.WillReset {
 		if err := conn.Recover(ctx); err != nil {
-			return fail(ExIOErr, "%v", err)
+			return libErr(err)
 		}
 	}
 	if d.Leave {
@@ -132,7 +132,7 @@ func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image)
 	}
 	survey, err := flash.TakeSurvey(ctx, conn, img, nil)
 	if err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	plan, err := flash.NewPlan(img, survey, &opts)
 	if err != nil {
@@ -160,7 +160,7 @@ func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image)
 		}
 	})
 	if err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	for _, ph := range []flash.Phase{flash.PhaseErase, flash.PhaseWrite} {
 		if bars[ph] == nil {
@@ -186,7 +186,7 @@ func (r *runner) raw(ctx context.Context, conn *dfu.Conn, addr uint32, data []by
 	if strings.HasPrefix(l.Name, "@Option") {
 		reset, err := conn.WriteOptionBytes(ctx, addr, data)
 		if err != nil {
-			return fail(ExIOErr, "%v", err)
+			return libErr(err)
 		}
 		if reset {
 			r.printf("The device resets to load the new option bytes\n")
@@ -196,13 +196,13 @@ func (r *runner) raw(ctx context.Context, conn *dfu.Conn, addr uint32, data []by
 	for _, s := range l.Touched(addr, uint64(len(data))) {
 		if s.Flags&dfu.Erasable != 0 {
 			if err := conn.Erase(ctx, s.Address); err != nil {
-				return fail(ExIOErr, "%v", err)
+				return libErr(err)
 			}
 		}
 	}
 	bar := newBar(r.out, "Download")
 	if err := conn.Download(ctx, addr, data, func(done int) { bar.update(done, len(data)) }); err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	bar.finish(len(data))
 	return nil
@@ -222,6 +222,12 @@ func (r *runner) dfuseFile(ctx context.Context, conn *dfu.Conn) error {
 		}
 	}
 	r.printf("File contains %d element(s), %d bytes, for alternate setting 0\n", len(img.Segments), img.Size())
+	if conn.Alt() != 0 {
+		r.printf("Setting Alternate Interface #0 ...\n")
+		if err := conn.SelectAlt(ctx, 0); err != nil {
+			return fail(ExIOErr, "Cannot set alternate interface: %v", err)
+		}
+	}
 	if err := r.flash(ctx, conn, img); err != nil {
 		return err
 	}
@@ -257,7 +263,7 @@ func (r *runner) followApp(ctx context.Context) error {
 	app, err := board.WaitApp(ctx, r.host, *r.left, r.leftClock, 3*time.Second, nil)
 	switch {
 	case err != nil:
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	case app != nil:
 		r.printf("softdfu: the board left DFU mode and runs its application (%s on %s)\n", app.ID(), app.Path)
 	default:

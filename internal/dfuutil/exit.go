@@ -1,6 +1,10 @@
 package dfuutil
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/softdfu/softdfu/board"
+)
 
 // dfu-util's exit codes, from BSD sysexits.h.
 const (
@@ -26,4 +30,25 @@ func (e *exitError) Error() string { return e.msg }
 
 func fail(code int, format string, a ...any) *exitError {
 	return &exitError{code: code, msg: fmt.Sprintf(format, a...)}
+}
+
+// sysexit maps a library error to dfu-util's exit code by its kind (package
+// board sorts errors): bad requests 64, bad inputs 65, an interrupt 130
+// (a shell's code for SIGINT, which ends dfu-util), anything that went
+// wrong on USB or on the board 74.
+func sysexit(err error) int {
+	switch board.KindOf(err) {
+	case board.Usage, board.Guard:
+		return ExUsage
+	case board.Input:
+		return ExDataErr
+	case board.Interrupted:
+		return 130
+	}
+	return ExIOErr
+}
+
+// libErr wraps a library error for the report, with its sysexits code.
+func libErr(err error) *exitError {
+	return &exitError{code: sysexit(err), msg: err.Error()}
 }

@@ -90,12 +90,9 @@ func (e *Env) report(err error) int {
 			fmt.Fprintf(e.Stderr, "dfu-util: %s\n", xe.msg)
 		}
 		return xe.code
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(e.Stderr, "dfu-util: interrupted")
-		return ExIOErr
 	}
 	fmt.Fprintf(e.Stderr, "dfu-util: %v\n", err)
-	return ExIOErr
+	return sysexit(err)
 }
 
 // host picks where boards are found.

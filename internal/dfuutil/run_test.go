@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/firmware/dfuse"
 	"github.com/softdfu/softdfu/sim"
 )
 
@@ -143,5 +145,52 @@ func TestErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("%q: exit %d, stderr %q, want %d and %q\n%s", c.args, code, errs, c.code, c.msg, out)
 		}
+	}
+}
+
+func TestEnterApplications(t *testing.T) {
+	for _, spec := range []string{"feather-f405", "feather-f405:micropython", "feather-f405:runtime"} {
+		w := world(t, spec)
+		code, out, errs := run(t, w, nil, "-e")
+		if code != 0 {
+			t.Errorf("%s: -e exit %d\n%s%s", spec, code, out, errs)
+			continue
+		}
+		if st := w.Boards()[0].State(); st.Run != sim.RunROM {
+			t.Errorf("%s: after -e the board runs %v", spec, st.Run)
+		}
+		w = world(t, spec)
+		code, out, errs = run(t, w, map[string]string{EnvClassic: "1"}, "-e")
+		wantCode := ExIOErr
+		if strings.HasSuffix(spec, ":runtime") {
+			wantCode = 0 // a DFU run-time interface is detached in classic mode too
+		}
+		if code != wantCode {
+			t.Errorf("%s: classic -e exit %d, want %d\n%s%s", spec, code, wantCode, out, errs)
+		}
+	}
+	w := world(t, "feather-f405:runtime")
+	_, out, _ := run(t, w, nil, "-l")
+	if !strings.Contains(out, "Found Runtime: [") {
+		t.Errorf("-l does not show the run-time interface:\n%s", out)
+	}
+}
+
+func TestDfuSeFileWithoutAlt(t *testing.T) {
+	w := world(t, "discovery-f407:dfu")
+	b := w.Boards()[0]
+	app := sim.AppImage(b.Part(), "circuitpython", 20*1024)
+	d, err := dfuse.Marshal(&firmware.Image{Segments: []firmware.Segment{{Address: 0x08000000, Data: app}}}, dfuse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(t.TempDir(), "app.dfu")
+	os.WriteFile(name, d, 0o644)
+	code, out, errs := run(t, w, nil, "-D", name)
+	if code != 0 || !strings.Contains(out, "Multiple alternate interfaces for DfuSe file") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if !bytes.Equal(b.Flash()[:len(app)], app) {
+		t.Error("the board does not hold the .dfu file's element")
 	}
 }

@@ -3,6 +3,7 @@ package dfuutil
 import (
 	"context"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 )
@@ -61,7 +62,7 @@ func (r *runner) detach(ctx context.Context, app found) (found, error) {
 	}
 	res, err := enter.Enter(ctx, r.host, app.info, enter.Options{})
 	if err != nil {
-		return found{}, fail(ExIOErr, "%v", err)
+		return found{}, libErr(err)
 	}
 	r.printf("Device will detach and reattach...\n")
 	if r.a.Mode == ModeDetach {
@@ -85,37 +86,24 @@ func (r *runner) detach(ctx context.Context, app found) (found, error) {
 	return list[0], nil
 }
 
-// session opens the DFU-mode interface, brings it to dfuIDLE as dfu-util
-// does, and runs the upload, download, command or detach.
+// session opens the DFU-mode interface with the board layer (claimed,
+// brought to dfuIDLE: dfuERROR cleared, unfinished transfers aborted) and
+// runs the upload, download, command or detach.
 func (r *runner) session(ctx context.Context, root found) error {
-	dev, err := r.host.Open(ctx, root.info)
-	if err != nil {
-		return fail(ExIOErr, "Cannot open device: %v", err)
-	}
-	defer func() { dev.Close() }()
 	r.printf("Claiming USB DFU Interface...\n")
 	r.printf("Setting Alternate Interface #%d ...\n", root.Alt)
-	conn, err := dfu.Open(ctx, dev, uint8(root.Interface.Interface), uint8(root.Alt), &dfu.Options{})
+	s, err := board.Open(ctx, r.host, root.info, &board.Options{Alt: uint8(root.Alt), AbortManifest: true})
 	if err != nil {
-		return fail(ExIOErr, "Cannot claim interface - %v", err)
+		return fail(sysexit(err), "Cannot claim interface - %v", err)
 	}
+	defer s.Close()
+	conn := s.Conn()
 	r.printf("Determining device status...\n")
 	st, err := conn.GetStatus(ctx)
 	if err != nil {
 		return fail(ExIOErr, "error get_status: %v", err)
 	}
 	r.printf("%s", statusLine(st))
-	switch st.State {
-	case dfu.StateAppIdle, dfu.StateAppDetach:
-		return fail(ExProtocol, "Device still in Run-Time Mode!")
-	case dfu.StateError:
-		r.printf("Clearing status\n")
-	case dfu.StateDnloadIdle, dfu.StateUploadIdle:
-		r.printf("Aborting previous incomplete transfer\n")
-	}
-	if err := conn.Recover(ctx); err != nil {
-		return fail(ExIOErr, "%v", err)
-	}
 	r.printf("DFU mode device DFU version %04x\n", root.DFUVersion)
 	dfuse := root.DFUVersion == dfu.VersionDfuSe
 	if !dfuse && r.a.DfuSeGiven {

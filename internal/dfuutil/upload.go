@@ -61,17 +61,17 @@ func (r *runner) upload(ctx context.Context, conn *dfu.Conn) error {
 		data, err = r.uploadHere(ctx, conn, limit)
 	}
 	if err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	if _, err := r.upfile.Write(data); err != nil {
 		return fail(ExIOErr, "Could not write %d bytes to file %s: %v", len(data), r.a.File, err)
 	}
 	if err := r.upfile.Close(); err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	r.upfile = nil
 	if err := conn.Recover(ctx); err != nil {
-		return fail(ExIOErr, "%v", err)
+		return libErr(err)
 	}
 	if d.Leave {
 		return r.leave(ctx, conn)

@@ -88,6 +88,19 @@ func (c *Chip) Write32(addr, v uint32) {
 		c.busFault("write", addr, "unaligned word access")
 		return
 	}
+	if c.writeMemory(addr, v) || c.writeRCC(addr, v) || c.writeSystem(addr, v) {
+		return
+	}
+	if _, ok := c.regs[addr]; ok {
+		c.regs[addr] = v
+		return
+	}
+	c.busFault("write", addr, "not modelled")
+}
+
+// writeMemory handles a store to RAM, flash, system memory, the OTG core
+// and the RTC; it reports whether addr is one of them.
+func (c *Chip) writeMemory(addr, v uint32) bool {
 	switch {
 	case addr < aliasSize && c.regs[syscfgMEMRMP]&memModeMask == memModeSRAM && addr < sramSize:
 		c.ram[sramBase+addr] = v
@@ -102,35 +115,61 @@ func (c *Chip) Write32(addr, v uint32) {
 		if !c.writeRTC(addr, v) {
 			c.busFault("write", addr, "not modelled")
 		}
-	case addr == rccCR:
+	default:
+		return false
+	}
+	return true
+}
+
+// writeRCC handles a store to the reset and clock control registers; it
+// reports whether addr is one of them.
+func (c *Chip) writeRCC(addr, v uint32) bool {
+	switch addr {
+	case rccCR:
 		c.writeCR(v)
-	case addr == rccPLLCFGR:
+	case rccPLLCFGR:
 		if c.regs[rccCR]&crPLLON == 0 { // RM0090: write only with the PLL off
 			c.regs[addr] = v
 		}
-	case addr == rccCFGR:
+	case rccCFGR:
 		c.writeCFGR(v)
-	case addr == rccCIR:
+	case rccCIR:
 		c.regs[addr] = v & cirIEMask // flag-clear bits are write-1-to-clear, not stored
-	case addr == rccAHB2RSTR:
+	case rccAHB2RSTR:
 		c.regs[addr] = v
 		if v&ahb2OTGFS != 0 {
 			for a, rv := range otgResetValues {
 				c.regs[a] = rv
 			}
 		}
-	case addr == rccCSR:
-		if v&csrRMVF != 0 {
-			c.csr &^= csrFlags
-		}
-		c.csr = c.csr&^csrLSION | v&csrLSION
-		if c.csr&csrLSION != 0 {
-			c.csr |= csrLSIRDY
-		} else {
-			c.csr &^= csrLSIRDY
-		}
-	case addr == rccBDCR:
+	case rccCSR:
+		c.writeCSR(v)
+	case rccBDCR:
 		c.writeBDCR(v)
+	default:
+		return false
+	}
+	return true
+}
+
+// writeCSR handles RCC_CSR: RMVF clears the reset flags, LSION starts the
+// LSI (ready at once in the model).
+func (c *Chip) writeCSR(v uint32) {
+	if v&csrRMVF != 0 {
+		c.csr &^= csrFlags
+	}
+	c.csr = c.csr&^csrLSION | v&csrLSION
+	if c.csr&csrLSION != 0 {
+		c.csr |= csrLSIRDY
+	} else {
+		c.csr &^= csrLSIRDY
+	}
+}
+
+// writeSystem handles a store to PWR, the watchdog, SYSCFG, the NVIC and
+// the SCB; it reports whether addr is one of them.
+func (c *Chip) writeSystem(addr, v uint32) bool {
+	switch {
 	case addr == pwrCR:
 		if c.regs[rccAPB1ENR]&apb1PWREN != 0 {
 			c.regs[addr] = v
@@ -152,21 +191,24 @@ func (c *Chip) Write32(addr, v uint32) {
 	case addr >= nvicICPR && addr < nvicICPR+32:
 		c.nvicPend[(addr-nvicICPR)/4] &^= v
 	case addr == scbAIRCR:
-		if v&0xFFFF0000 != aircrVECTKEY {
-			return // PM0214: writes without VECTKEY are ignored
-		}
-		c.regs[addr] = v & aircrPRIGROUPMask
-		if v&aircrSYSRESETREQ != 0 {
-			c.pending = action{kind: actReset, flags: csrSFTRSTF | csrPINRSTF}
-		}
+		c.writeAIRCR(v)
 	case addr == scbVTOR:
 		c.regs[addr] = v & 0xFFFFFE00
 	default:
-		if _, ok := c.regs[addr]; ok {
-			c.regs[addr] = v
-			return
-		}
-		c.busFault("write", addr, "not modelled")
+		return false
+	}
+	return true
+}
+
+// writeAIRCR handles SCB_AIRCR: ignored without VECTKEY (PM0214);
+// SYSRESETREQ resets the chip.
+func (c *Chip) writeAIRCR(v uint32) {
+	if v&0xFFFF0000 != aircrVECTKEY {
+		return
+	}
+	c.regs[scbAIRCR] = v & aircrPRIGROUPMask
+	if v&aircrSYSRESETREQ != 0 {
+		c.pending = action{kind: actReset, flags: csrSFTRSTF | csrPINRSTF}
 	}
 }
 

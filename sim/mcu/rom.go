@@ -25,39 +25,8 @@ type HSE struct {
 	MissProbability float64
 }
 
-// Board names a board's part and crystal model.
-type Board struct {
-	Name string
-	Part string
-	HSE  HSE
-}
-
-// FeatherF405MissProbability is the default miss rate of the Feather
-// STM32F405's ROM v3 on its 12 MHz crystal: 7 in 12 (the field report's
-// 5/12 successes).
-const FeatherF405MissProbability = 7.0 / 12.0
-
-// boards: only feather-f405's miss rate comes from a measurement; the
-// others (8 MHz, newer or well-margined ROMs) are modelled as never
-// missing (UNVERIFIED).
-var boards = []Board{
-	{"feather-f405", "STM32F405RG", HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: FeatherF405MissProbability}},
-	{"stm32f4discovery", "STM32F407VG", HSE{Hz: 8_000_000, DetectTimeout: 790 * time.Microsecond}},
-	{"nucleo-f446re", "STM32F446RE", HSE{Hz: 8_000_000, DetectTimeout: 96 * time.Millisecond}},
-}
-
-// LookupBoard returns the named board's model.
-func LookupBoard(name string) (Board, bool) {
-	for _, b := range boards {
-		if b.Name == name {
-			return b, true
-		}
-	}
-	return Board{}, false
-}
-
-// Boards lists the boards with a crystal model.
-func Boards() []Board { return append([]Board(nil), boards...) }
+// The boards and their crystals are in one catalog, sim.Boards
+// (sim.BoardModel.HSE builds a board's HSE).
 
 // hseMiss spends the ROM's HSE detection time and reports a miss.
 func (c *Chip) hseMiss() bool {

@@ -3,6 +3,7 @@ package stm32f4_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/softdfu/softdfu/sim/mcu"
 	"github.com/softdfu/softdfu/target/stm32f4"
@@ -12,10 +13,11 @@ import (
 // reset handler calls EarlyStartup first; the running program then asks
 // for the bootloader the CircuitPython way.
 func Example() {
-	board, _ := mcu.LookupBoard("feather-f405")
+	// The Feather's 12 MHz crystal, which its old ROM misses 7 times in 12.
+	hse := mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: 7.0 / 12}
 	var dev *stm32f4.Device
 	chip, _ := mcu.New(mcu.Config{
-		HSE:  board.HSE,
+		HSE:  hse,
 		Rand: rand.New(rand.NewPCG(4, 0)),
 		Hooks: mcu.Hooks{AppStart: func(c *mcu.Chip, _ mcu.StartCause) {
 			// Reset handler.

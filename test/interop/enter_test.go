@@ -23,7 +23,7 @@ func TestEnterThroughTTY(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	t.Setenv(EnvServer, "{softdfu} sim --listen {addr} --board feather-f405")
+	t.Setenv(EnvServer, "{softdfu} sim --listen {addr} --sim feather-f405")
 	startServerCommand(t, ctx, fmt.Sprintf("127.0.0.1:%d", port), "")
 	guest := attachScript(port) + fmt.Sprintf(`
 reattach() { while true; do usbip --tcp-port %[1]d attach -r 10.0.2.2 -b 1-1 >/dev/null 2>&1; sleep 0.3; done; }

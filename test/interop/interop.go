@@ -187,5 +187,5 @@ func ServerCommand() string {
 	if s := os.Getenv(EnvServer); s != "" {
 		return s
 	}
-	return "{softdfu} sim --listen {addr} --control {control} --board discovery-f407:dfu"
+	return "{softdfu} sim --listen {addr} --control {control} --sim discovery-f407:dfu"
 }

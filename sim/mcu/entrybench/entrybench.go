@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/sim/mcu"
 	"github.com/softdfu/softdfu/target/stm32f4"
 )
@@ -24,7 +25,7 @@ const (
 
 // Options configure Run.
 type Options struct {
-	// Board names the board model (mcu.LookupBoard); "" means
+	// Board names the board (a sim.Boards name, as --sim takes); "" means
 	// "feather-f405".
 	Board string
 	// Trials per method; 0 means 1000.
@@ -86,13 +87,9 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if o.Board == "" {
 		o.Board = "feather-f405"
 	}
-	board, ok := mcu.LookupBoard(o.Board)
-	if !ok {
-		names := ""
-		for _, b := range mcu.Boards() {
-			names += " " + b.Name
-		}
-		return nil, fmt.Errorf("entrybench: unknown board %q; known:%s", o.Board, names)
+	board, err := sim.LookupBoard(o.Board)
+	if err != nil {
+		return nil, fmt.Errorf("entrybench: %w", err)
 	}
 	if o.Trials == 0 {
 		o.Trials = 1000
@@ -100,7 +97,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if o.Trials < 0 {
 		return nil, fmt.Errorf("entrybench: trials %d must be positive", o.Trials)
 	}
-	hse := board.HSE
+	hse := board.HSE()
 	if o.Watchdog < 0 || o.Watchdog > 32*time.Second || o.Hold < 0 {
 		return nil, fmt.Errorf("entrybench: watchdog %v must be in 0..32s and hold %v not negative", o.Watchdog, o.Hold)
 	}

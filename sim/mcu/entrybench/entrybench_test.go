@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/softdfu/softdfu/sim"
 )
 
 // TestFeatherF405 checks the statistical outcome with a fixed seed: the
@@ -101,7 +103,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		mod  func(o *Options)
 		want string
 	}{
-		{"unknown board", func(o *Options) { o.Board = "pyboard" }, `unknown board "pyboard"; known: feather-f405`},
+		{"unknown board", func(o *Options) { o.Board = "pyboard" }, `unknown board "pyboard": known boards are blackpill-f401`},
 		{"negative trials", func(o *Options) { o.Trials = -1 }, "must be positive"},
 		{"probability over 1", func(o *Options) { o.MissProbability = 2 }, "over 1"},
 		{"bad store", func(o *Options) { o.Store = "flash" }, `store "flash"`},
@@ -130,5 +132,27 @@ func BenchmarkEntry1000(b *testing.B) {
 		if _, err := Run(context.Background(), DefaultOptions()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEveryCatalogBoard: the bench takes every board name --sim takes (one
+// catalog, sim.Boards), and only those.
+func TestEveryCatalogBoard(t *testing.T) {
+	for _, name := range sim.BoardNames() {
+		o := DefaultOptions()
+		o.Board, o.Trials = name, 3
+		res, err := Run(context.Background(), o)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(res) != 2 || res[1].Successes != 3 {
+			t.Errorf("%s: %+v, want the reliable method to succeed 3/3", name, res)
+		}
+	}
+	o := DefaultOptions()
+	o.Board = "stm32f4discovery" // the old second catalog's name
+	if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "discovery-f407") {
+		t.Errorf("stm32f4discovery: %v, want an error listing the catalog (discovery-f407)", err)
 	}
 }
