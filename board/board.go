@@ -49,6 +49,8 @@ type Board struct {
 	Address int      `json:"address"`
 	Alts    []string `json:"alt_settings,omitempty"`
 	Ports   []string `json:"ports,omitempty"`
+	// Problem says why the backend cannot open the board, and what to do.
+	Problem string `json:"problem,omitempty"`
 
 	// Info is the device as the host enumerated it.
 	Info usb.DeviceInfo `json:"-"`
@@ -85,7 +87,7 @@ func Describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) Board {
 	d := info.Descriptors
 	b := Board{
 		Path: info.Path, Host: info.Host, ID: info.ID(), Mode: ModeOf(d), Serial: d.Serial(),
-		Product: d.ProductName(), Maker: d.Manufacturer(), Address: info.Address, Ports: info.Ports, Info: info,
+		Product: d.ProductName(), Maker: d.Manufacturer(), Address: info.Address, Ports: info.Ports, Problem: info.Problem, Info: info,
 	}
 	if b.Mode != DFU || len(d.Configs) == 0 {
 		return b

@@ -13,6 +13,7 @@ package optionbytes
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -102,9 +103,18 @@ func (x Block) Describe() string {
 	fmt.Fprintf(&b, "\nUSER 0x%02x: nRST_STDBY=%d nRST_STOP=%d WDG_SW=%d (%s watchdog) BOR %s\n",
 		x.User, x.User>>7&1, x.User>>6&1, x.User>>5&1, map[byte]string{0: "hardware", 1: "software"}[x.User>>5&1], x.BORLevel())
 	if p := x.Protected(); len(p) > 0 {
-		fmt.Fprintf(&b, "nWRP 0x%04x: write-protected sectors %v", x.NWRP, p)
+		fmt.Fprintf(&b, "nWRP 0x%04x: write-protected sectors %s", x.NWRP, joinInts(p))
 	} else {
 		fmt.Fprintf(&b, "nWRP 0x%04x: no sector write-protected", x.NWRP)
 	}
 	return b.String()
+}
+
+// joinInts writes numbers as "0, 1, 5".
+func joinInts(n []int) string {
+	s := make([]string, len(n))
+	for i, v := range n {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ", ")
 }

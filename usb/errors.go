@@ -15,6 +15,9 @@ var (
 	ErrBusy = errors.New("usb: device or interface busy")
 	// ErrTimeout: the device did not complete the transfer in time.
 	ErrTimeout = errors.New("usb: transfer timed out")
+	// ErrNoDriver: the operating system has bound a driver to the device
+	// that this backend cannot talk through (Windows: not WinUSB).
+	ErrNoDriver = errors.New("usb: the device's driver does not let this program open it")
 	// ErrNotFound: no device matches.
 	ErrNotFound = errors.New("usb: no such device")
 )

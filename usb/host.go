@@ -24,6 +24,10 @@ type DeviceInfo struct {
 	// Ports lists operating-system paths that belong to the device, such
 	// as the /dev/ttyACM* of a CDC-ACM interface.
 	Ports []string
+	// Problem, when not empty, says why this host cannot open the device
+	// and what to do about it (for example: the driver bound to it is not
+	// one the backend can use). Lists show it; Open fails with it.
+	Problem string
 }
 
 // ID formats vendor and product as "0483:df11".

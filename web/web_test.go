@@ -3,10 +3,12 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,5 +81,28 @@ func TestExport(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, web.EngineName+".gz")); err == nil {
 		t.Error("the export holds the compressed engine too")
+	}
+}
+
+// TestEngineLinksNoHostBackend keeps the native USB backends, the serial
+// library, the simulator and the CLI out of the WebAssembly engine.
+func TestEngineLinksNoHostBackend(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "./engine")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		t.Skip("no go command here")
+	}
+	if err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go list -deps ./engine: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, bad := range []string{"go.bug.st/serial", "golang.org/x/sys", "github.com/spf13/cobra",
+			"github.com/softdfu/softdfu/usb/usbfs", "github.com/softdfu/softdfu/usb/usbip",
+			"github.com/softdfu/softdfu/sim", "github.com/softdfu/softdfu/internal/"} {
+			if dep == bad || strings.HasPrefix(dep, bad+"/") || strings.HasSuffix(bad, "/") && strings.HasPrefix(dep, bad) {
+				t.Errorf("the engine links %s", dep)
+			}
+		}
 	}
 }

@@ -36,6 +36,9 @@ func (e *env) listCommand() *cobra.Command {
 			w := newTable(e.stdout, "PATH", "ID", "MODE", "SERIAL", "PRODUCT")
 			for _, b := range bs {
 				w.row(b.Path, b.ID, string(b.Mode), b.Serial, b.Product)
+				if b.Problem != "" {
+					w.note("cannot open: " + b.Problem)
+				}
 				for i, a := range b.Alts {
 					w.note(fmt.Sprintf("alt %d: %s", i, strings.TrimSpace(a)))
 				}

@@ -20,7 +20,7 @@ it goes to the flash base 0x08000000. The output is written atomically: a
 failed conversion leaves no partial file.`,
 		Args: exactArgs(2, "an input and an output file"),
 		RunE: func(c *cobra.Command, args []string) error {
-			img, err := e.loadImage(args[0], address, inFormat)
+			img, err := e.loadImage(args[0], address, inFormat, "taking it as starting at")
 			if err != nil {
 				return err
 			}

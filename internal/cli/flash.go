@@ -66,7 +66,7 @@ still fails, it says what the board holds. Recovery is always possible:
 hold BOOT0 high, press reset and run the same command again.`,
 		Args: exactArgs(1, "one firmware file"),
 		RunE: func(c *cobra.Command, args []string) error {
-			img, err := e.loadImage(args[0], f.address, f.format)
+			img, err := e.loadImage(args[0], f.address, f.format, "writing it at")
 			if err != nil {
 				return err
 			}
@@ -106,7 +106,10 @@ func parseAddress(flag, s string) (uint32, error) {
 }
 
 // loadImage reads and checks a firmware file.
-func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
+// A raw binary without an address is placed at the flash base, and the
+// message says what the command does with it there (verb: "writing it at",
+// "comparing it with the board at", ...).
+func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, error) {
 	opt := fwfile.LoadOptions{Format: format}
 	if address != "" {
 		a, err := parseAddress("address", address)
@@ -118,11 +121,14 @@ func (e *env) loadImage(path, address, format string) (*firmware.Image, error) {
 	isBin := format == "bin" || (format == "" && strings.EqualFold(filepath.Ext(path), ".bin"))
 	if isBin && address == "" {
 		opt.Address, opt.AddressSet = part.FlashBase, true
-		e.say("%s: raw binary without --address: writing it at the flash base 0x%08x", path, uint32(part.FlashBase))
 	}
 	img, err := fwfile.Load(path, opt)
 	if err != nil {
 		return nil, inputError(err)
+	}
+	if isBin && address == "" {
+		// Said once the file is read: a missing file is placed nowhere.
+		e.say("%s: raw binary without --address: %s the flash base 0x%08x", path, verb, uint32(part.FlashBase))
 	}
 	if address != "" && img.Format != fwfile.Bin {
 		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, img.Format)

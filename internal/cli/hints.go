@@ -29,7 +29,7 @@ func says(s string) func(error) bool {
 var hints = []hint{
 	{is(usb.ErrPermission), "install the udev rule with: sudo softdfu udev-rules --install"},
 	{is(usbfs.ErrNotLinux), "--sim BOARD uses simulated boards, --usbip HOST:PORT boards exported by a USB/IP server"},
-	{is(usbfs.ErrNoBus), "--usbip HOST:PORT uses boards on another machine, --sim BOARD simulated ones"},
+	{is(usbfs.ErrNoBus), "use --usbip HOST:PORT for boards on another machine, or --sim BOARD for simulated ones"},
 	{says("name the format"), "--format FORMAT names the format (softdfu convert --help lists them)"},
 	{says("name its format"), "--format FORMAT names the format (softdfu convert --help lists them)"},
 	{says("load address"), "--address ADDR gives a raw binary's load address"},

@@ -11,7 +11,6 @@ import (
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
-	"github.com/softdfu/softdfu/usb/usbfs"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
@@ -59,7 +58,7 @@ func (e *env) host(ctx context.Context) (usb.Host, error) {
 		}
 		h.host, h.closer = host, closer
 	default:
-		host, err := nativeHost()
+		host, err := e.nativeHost()
 		if err != nil {
 			return nil, err
 		}
@@ -111,12 +110,6 @@ func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
 		return nil, nil, usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", addr)
 	}
 	return usbip.NewHost(addr), nil, nil
-}
-
-// nativeHost is the operating system's USB: usbfs on Linux. Elsewhere it
-// answers usbfs.ErrNotLinux, which says to use --sim or --usbip.
-func nativeHost() (usb.Host, error) {
-	return &usbfs.Host{}, nil
 }
 
 // listBoards prints the board catalog.

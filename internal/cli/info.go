@@ -114,7 +114,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 			if len(o.Protects) == 0 {
 				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.block.NWRP)
 			} else {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %v\n", o.block.NWRP, o.Protects)
+				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %s\n", o.block.NWRP, strings.TrimPrefix(indexText(o.Protects), "sector "))
 			}
 			continue
 		}
@@ -149,7 +149,7 @@ func optionInfo(ob *board.OptionBytes) []optInfo {
 }
 
 func (e *env) fileInfo(path, address, format string) error {
-	img, err := e.loadImage(path, address, format)
+	img, err := e.loadImage(path, address, format, "taking it as starting at")
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func TestProtectedBoards(t *testing.T) {
 		{"erase a write-protected sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0-1"}, ExitVerify,
 			"sector 1 at 0x08004000 is not blank after erase (0x"},
 		{"erase another sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0,2"}, ExitOK, ""},
-		{"read a read-protected board", 0xbb, 0xffff, []string{"read", "--length", "4K", "/dev/null/x.bin"}, ExitDevice,
+		{"read a read-protected board", 0xbb, 0xffff, []string{"read", "--length", "4K", "OUT"}, ExitDevice,
 			"the board is read-protected: softdfu unprotect --yes removes it"},
 		{"verify a read-protected board", 0xbb, 0xffff, []string{"verify", "--address", "0x08000000", "FILE"}, ExitDevice, "it cannot be verified"},
 		{"erase a read-protected board", 0xbb, 0xffff, []string{"erase", "--sector", "0"}, ExitDevice, "errVENDOR"},
@@ -63,8 +63,11 @@ func TestProtectedBoards(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, a := range tt.args {
-				if a == "FILE" {
+				switch a {
+				case "FILE":
 					tt.args[i] = file
+				case "OUT":
+					tt.args[i] = filepath.Join(t.TempDir(), "x.bin")
 				}
 			}
 			ob := b.OptionBytes(0)

@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/sim"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -21,6 +24,7 @@ type env struct {
 
 	sim      string  // --sim BOARD[,BOARD...]
 	usbip    string  // --usbip HOST:PORT
+	backend  string  // --backend (backend.go)
 	json     bool    // --json
 	verbose  bool    // -v
 	simSpeed float64 // --sim-speed
@@ -44,6 +48,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageError("%s (see softdfu --help)", strings.TrimSpace(err.Error()))
+	}
 	defer e.hosts.close()
 	if e.pcapFile != nil {
 		defer e.pcapFile.Close()
@@ -78,6 +85,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.sim, "sim", "", "use in-process simulated boards: `BOARD[:MODE][,...]` (softdfu sim --list-boards)")
 	pf.StringVar(&e.usbip, "usbip", os.Getenv("SOFTDFU_USBIP"), "use boards exported by a USB/IP server at `HOST:PORT` (env SOFTDFU_USBIP)")
+	e.backendFlag(pf)
 	pf.BoolVar(&e.json, "json", false, "machine-readable output: one JSON document, or JSON Lines events for long commands")
 	pf.BoolVarP(&e.verbose, "verbose", "v", false, "print a transcript of every DFU request on stderr")
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
@@ -85,8 +93,9 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")
 	pf.StringVar(&e.simPcap, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError("%v (see softdfu %s --help)", err, c.Name())
+		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error { return checkSim(c) }
 	root.AddCommand(
 		e.listCommand(),
 		e.flashCommand(),
@@ -111,14 +120,39 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	return root
 }
 
-// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage.
+// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage. A
+// --sim that names no board (empty, or a file given where the board name
+// goes: --sim app.bin) is reported as that, not as a missing argument.
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
+		if err := checkSim(c); err != nil {
+			return err
+		}
 		if len(args) != n {
-			return usageError("%s takes %s (see softdfu %s --help)", c.Name(), what, c.Name())
+			return usageError("%s takes %s (see %s --help)", c.Name(), what, c.CommandPath())
 		}
 		return nil
 	}
+}
+
+// checkSim refuses a --sim flag given without a valid board list, before
+// anything else is checked: --sim= would otherwise mean "no simulation"
+// and fall back to real USB.
+func checkSim(c *cobra.Command) error {
+	f := c.Flags().Lookup("sim")
+	if f == nil || !f.Changed {
+		return nil
+	}
+	if strings.TrimSpace(f.Value.String()) == "" {
+		return usageError("--sim needs a board name: one of %s (BOARD:dfu holds it in the ROM bootloader; see softdfu sim --list-boards)", strings.Join(sim.BoardNames(), ", "))
+	}
+	if _, err := sim.ParseSpecs(f.Value.String()); err != nil {
+		if v := f.Value.String(); strings.ContainsAny(v, "./\\") {
+			return usageError("--sim %q: --sim wants board names, not files: %v", v, err)
+		}
+		return usageError("--sim: %v", err)
+	}
+	return nil
 }
 
 func exitCodesTopic() *cobra.Command {

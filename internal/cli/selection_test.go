@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/usbfs"
 )
 
 // lateHost shows no device for its first polls, like a board plugged in
@@ -148,4 +150,14 @@ func FuzzFlagValues(f *testing.F) {
 		}
 		board.ParseUID(s)
 	})
+}
+
+// TestNoBusHint: with no USB bus the command line adds where else boards
+// come from, once, as a hint.
+func TestNoBusHint(t *testing.T) {
+	err := fmt.Errorf("listing boards: %w", usbfs.ErrNoBus)
+	msg := message(err)
+	if !strings.Contains(msg, "\nhint: use --usbip HOST:PORT") || !strings.Contains(msg, "--sim BOARD") {
+		t.Errorf("message %q: want the --usbip/--sim hint", msg)
+	}
 }

@@ -25,7 +25,7 @@ the flash base 0x08000000.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
 			file := args[0]
-			img, err := e.loadImage(file, address, format)
+			img, err := e.loadImage(file, address, format, "comparing it with the board at")
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package usbfs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/softdfu/softdfu/usb"
@@ -21,10 +20,6 @@ const (
 
 // ErrNotLinux is what Host answers on systems other than Linux.
 var ErrNotLinux = errors.New("native USB is Linux-only for now; use simulated boards or a USB/IP server")
-
-// ErrNoBus reports a system that shows no USB bus (no sysfs USB devices
-// directory). It wraps usb.ErrNotFound.
-var ErrNoBus = fmt.Errorf("usbfs: this system shows no USB bus: %w", usb.ErrNotFound)
 
 // Host is the usbfs backend. The zero value uses the system's paths; tests
 // point the fields at fixture trees.

@@ -36,7 +36,7 @@ type sysDevice struct {
 func scan(ctx context.Context, root, ttyDir string) ([]sysDevice, error) {
 	ents, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w (%s does not exist: a container or VM without USB?): use boards on another machine over USB/IP, or simulated boards", ErrNoBus, root)
+		return nil, &noBusError{root}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("usbfs: listing USB devices in %s: %w", root, err)
@@ -279,3 +279,17 @@ func parseDescriptors(b []byte) (usb.Descriptors, error) {
 	}
 	return ds, nil
 }
+
+// ErrNoBus: the system has no USB bus at all (a container or a VM without
+// USB); it is also usb.ErrNotFound.
+var ErrNoBus = errors.New("usbfs: no USB bus")
+
+// noBusError is ErrNoBus with the sysfs path that is missing.
+type noBusError struct{ root string }
+
+func (e *noBusError) Error() string {
+	return fmt.Sprintf("usbfs: this system shows no USB bus (%s does not exist: a container or VM without USB?)", e.root)
+}
+
+// Is makes the error ErrNoBus and usb.ErrNotFound.
+func (e *noBusError) Is(target error) bool { return target == ErrNoBus || target == usb.ErrNotFound }

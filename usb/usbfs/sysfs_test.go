@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/usb"
@@ -286,4 +287,17 @@ func FuzzParseDescriptors(f *testing.F) {
 			t.Fatalf("configurations cover %d of %d bytes", n, len(b))
 		}
 	})
+}
+
+// TestNoBus: a system without /sys/bus/usb says so in library terms (no
+// command-line flags; a front end adds its hint) and is ErrNoBus and
+// usb.ErrNotFound.
+func TestNoBus(t *testing.T) {
+	_, err := scan(context.Background(), filepath.Join(t.TempDir(), "no-such-dir"), "")
+	if !errors.Is(err, ErrNoBus) || !errors.Is(err, usb.ErrNotFound) {
+		t.Fatalf("err %v, want ErrNoBus and usb.ErrNotFound", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "shows no USB bus") || strings.Contains(msg, "--") || strings.Contains(msg, "no such device") {
+		t.Errorf("message %q: want the missing bus, no flag names, no trailing sentinel text", msg)
+	}
 }
