@@ -9,9 +9,11 @@ import (
 // Chip identifies the chip behind a DFU device from its device descriptor
 // (VID:PID, bcdDevice) and the layout of its internal flash, in the chip
 // database (package part). For a layout the database does not know, ok is
-// false and the chip is what part.Identify assumes for it.
-func Chip(d usb.DeviceDescriptor, l dfu.Layout) (c *part.Chip, ok bool) {
-	return part.Identify(part.Device{Vendor: d.Vendor, Product: d.Product, BCDDevice: d.Device, Flash: Units(l)})
+// false and the chip is what part.Identify assumes for it. altNames are
+// the device's alternate-setting strings where known: the option-byte one
+// tells an STM32F722 from an STM32F411 with the same sectors.
+func Chip(d usb.DeviceDescriptor, l dfu.Layout, altNames ...string) (c *part.Chip, ok bool) {
+	return part.Identify(part.Device{Vendor: d.Vendor, Product: d.Product, BCDDevice: d.Device, AltNames: altNames, Flash: Units(l)})
 }
 
 // Units returns the sectors or pages of a layout as the chip database's

@@ -22,7 +22,9 @@ type OptionBytes struct {
 // Protected returns the sectors among secs (of chip's internal flash)
 // whose write protection is set.
 func (o *OptionBytes) Protected(chip *part.Chip, secs []dfu.Sector) []dfu.Sector {
-	if o == nil {
+	if o == nil || !chip.Family.Options.F4Codec {
+		// Only STM32F4-style nWRP bits are decoded; the other families'
+		// write protection is not modelled (docs/FAMILIES.md).
 		return nil
 	}
 	var out []dfu.Sector

@@ -38,6 +38,7 @@ type Session struct {
 	closed bool
 	clock  usb.Clock  // the board's, kept when the session closes
 	flash  dfu.Layout // internal flash, once alternate setting 0 was selected
+	other  []string   // the other alternate settings' strings seen so far
 }
 
 // Open opens the board described by info on host, claims its DFU
@@ -84,6 +85,8 @@ func (s *Session) start(ctx context.Context) error {
 func (s *Session) noteFlash() {
 	if s.conn.Alt() == 0 {
 		s.flash = s.conn.Layout()
+	} else {
+		s.other = append(s.other, s.conn.AltName())
 	}
 }
 
@@ -91,7 +94,7 @@ func (s *Session) noteFlash() {
 // device descriptor and the flash layout; known is false for a layout the
 // database does not know.
 func (s *Session) Chip() (chip *part.Chip, known bool) {
-	return Chip(s.Board.Descriptors.Device, s.flash)
+	return Chip(s.Board.Descriptors.Device, s.flash, s.other...)
 }
 
 // Conn is the DFU engine of the session.
@@ -138,7 +141,8 @@ func (s *Session) SelectAlt(ctx context.Context, name string) (dfu.Layout, error
 			return dfu.Layout{}, fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
 		}
 		l, err := dfu.ParseLayout(str)
-		if err != nil || !strings.HasPrefix(l.Name, name) {
+		// Case and a plural s aside: Artery's ROM says "Option byte".
+		if err != nil || !strings.HasPrefix(strings.ToLower(l.Name), strings.ToLower(strings.TrimSuffix(name, "s"))) {
 			continue
 		}
 		if err := s.conn.SelectAlt(ctx, a.Alternate); err != nil {

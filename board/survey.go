@@ -41,18 +41,19 @@ type Description struct {
 // is written.
 func (s *Session) Describe(ctx context.Context) (*Description, error) {
 	d := &Description{Board: s.Board, Functional: s.conn.Functional(), Flash: s.Layout()}
-	d.Chip, d.Known = s.Chip()
+	var names []string
 	for _, a := range s.itf.Alts {
 		name, err := usb.ReadString(ctx, s.dev, a.StringIndex)
 		if err != nil {
 			return nil, fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
 		}
 		alt := Alt{Number: a.Alternate, Name: name}
+		names = append(names, name)
 		if l, err := dfu.ParseLayout(name); err == nil {
 			alt.Layout = &l
 		}
 		d.Alts = append(d.Alts, alt)
-		if alt.Layout != nil && strings.HasPrefix(alt.Layout.Name, "Option Bytes") && d.OptionBytes == nil {
+		if alt.Layout != nil && strings.HasPrefix(strings.ToLower(alt.Layout.Name), "option byte") && d.OptionBytes == nil {
 			if err := s.conn.SelectAlt(ctx, a.Alternate); err != nil {
 				return nil, err
 			}
@@ -61,5 +62,7 @@ func (s *Session) Describe(ctx context.Context) (*Description, error) {
 			}
 		}
 	}
+	// The option-byte string tells apart chips with the same sectors.
+	d.Chip, d.Known = Chip(s.Board.Descriptors.Device, d.Flash, names...)
 	return d, nil
 }

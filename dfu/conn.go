@@ -22,8 +22,15 @@ type Options struct {
 	// as Set Address (default 1 s).
 	ProgramTimeout time.Duration
 	// StallRetries is how many STALLed GETSTATUS requests in a row are
-	// retried (some ROMs stall early polls); default 3, negative for none.
+	// retried, each after the last poll timeout the device reported (some
+	// ROMs report too short a one and stall polls while busy); default 3,
+	// negative for none.
 	StallRetries int
+	// ClearStuckBusy ends an erase that still answers dfuDNBUSY once its
+	// poll timeout has passed twice with two CLRSTATUS (the first answers
+	// dfuERROR, the second leaves dfuIDLE) and takes the erase as done, as
+	// a device whose ROM stays busy needs (STM32H743 rev V).
+	ClearStuckBusy bool
 	// Log, when set, receives one line per request and its answer (a -v
 	// transcript).
 	Log func(line string)
@@ -69,10 +76,61 @@ type Conn struct {
 	layout    Layout
 	opts      Options
 	state     State
-	known     bool // state is the device's state
+	known     bool          // state is the device's state
+	lastPoll  time.Duration // the last bwPollTimeout the device reported
+	erasing   bool          // poll is waiting for an erase
 	transfers int
 	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
 	ptrKnown  bool
+	nextUp    uint16 // the block after the last full UPLOAD block (0: none)
+	status    [StatusLen]byte
+	bound     [2]boundCtx // bounded's contexts: requests, polls
+	block     blockOp     // the block being moved, for messages
+}
+
+// boundCtx is a context with a deadline, shared by consecutive requests.
+type boundCtx struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	d      time.Duration
+	until  time.Time
+}
+
+// bounded returns ctx bounded to about d from now (between 3/4 d and d):
+// one context with a deadline serves the requests of the next d/4, so a
+// request does not allocate a context and a timer of its own. slot keeps
+// requests (0) and polls (1) apart.
+func (c *Conn) bounded(ctx context.Context, slot int, d time.Duration) context.Context {
+	b := &c.bound[slot]
+	now := time.Now()
+	if b.parent == ctx && b.d == d && b.until.Sub(now) >= d*3/4 {
+		return b.ctx
+	}
+	if b.cancel != nil {
+		b.cancel() // no request uses it any more (a Conn is not concurrent)
+	}
+	// The last one ends by its deadline, d after its last use.
+	b.ctx, b.cancel = context.WithDeadline(ctx, now.Add(d))
+	b.parent, b.d, b.until = ctx, d, now.Add(d)
+	return b.ctx
+}
+
+// opName is a fixed operation name for poll.
+type opName string
+
+func (o opName) String() string { return string(o) }
+
+// blockOp names a data block for messages, built only when needed.
+type blockOp struct {
+	verb  string // "write" or "read"
+	block uint16
+	n     int
+	addr  uint32
+}
+
+func (b *blockOp) String() string {
+	return fmt.Sprintf("%s block %d (%d bytes at 0x%08x)", b.verb, b.block, b.n, b.addr)
 }
 
 // Open claims DFU interface iface of dev, selects alternate setting alt and
@@ -226,9 +284,7 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		// only the status stage while its flash is busy): bound it, so a
 		// backend can use its cheapest blocking call. GETSTATUS gets the
 		// deadline of the operation it polls, from poll.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
-		defer cancel()
+		ctx = c.bounded(ctx, 0, requestTimeout)
 	}
 	n, err := c.dev.Control(ctx, s, data)
 	if err != nil {
@@ -269,11 +325,11 @@ func hexHead(b []byte) string {
 // GetStatus sends GETSTATUS and returns the device's answer. A STALLed
 // request is retried up to Options.StallRetries times.
 func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
-	buf := make([]byte, StatusLen)
+	buf := c.status[:]
 	for try := 0; ; try++ {
 		n, err := c.control(ctx, ReqGetStatus, 0, buf, true)
 		if errors.Is(err, usb.ErrStall) && try < c.opts.StallRetries {
-			if err := c.opts.Clock.Sleep(ctx, stallPause); err != nil {
+			if err := c.opts.Clock.Sleep(ctx, max(stallPause, c.lastPoll)); err != nil {
 				return Status{}, err
 			}
 			continue
@@ -287,7 +343,7 @@ func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
 			c.known = false
 			return st, err
 		}
-		c.state, c.known = st.State, true
+		c.state, c.known, c.lastPoll = st.State, true, st.PollTimeout
 		return st, nil
 	}
 }
@@ -358,7 +414,7 @@ func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) err
 // UploadBlock sends one UPLOAD request for len(buf) bytes with block
 // number block and returns the number of bytes the device sent.
 func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, error) {
-	c.known = false
+	c.known, c.nextUp = false, 0
 	if block < firstDataBlock {
 		c.ptrKnown = false // Get Commands, or a block the ROM refuses
 	}
@@ -367,6 +423,9 @@ func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, 
 		return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)
 	}
 	c.state, c.known = StateUploadIdle, true
+	if block >= firstDataBlock && n == int(c.iface.Functional.TransferSize) && n == len(buf) {
+		c.nextUp = block + 1
+	}
 	return n, nil
 }
 
@@ -434,15 +493,18 @@ func (c *Conn) ready(ctx context.Context, upload bool) error {
 // poll sends GETSTATUS until the device leaves dfuDNBUSY (sleeping the
 // poll timeout it asks for in between) or limit passes in the device's
 // clock. Anything but dfuDNLOAD-IDLE/OK is a *StatusError.
-func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status, error) {
+func (c *Conn) poll(ctx context.Context, opName fmt.Stringer, limit time.Duration) (Status, error) {
 	start := c.opts.Clock.Now()
+	busy := 0
 	for {
 		// The ROM may hold this status stage for as long as the flash
 		// operation takes: give the request the operation's whole limit
 		// (and a little more for the transport), never a short timeout.
-		rctx, cancel := context.WithTimeout(ctx, limit+time.Second/2)
-		st, err := c.GetStatus(rctx)
-		cancel()
+		st, err := c.GetStatus(c.bounded(ctx, 1, limit+time.Second/2))
+		op := ""
+		if err != nil || st.State != StateDnloadIdle || st.Status != OK {
+			op = opName.String()
+		}
 		if errors.Is(err, usb.ErrTimeout) && ctx.Err() == nil && c.opts.Clock.Now().Sub(start) < limit {
 			// A backend's own transfer timeout while the ROM holds the
 			// status stage of a long erase: ask again until the deadline.
@@ -457,6 +519,12 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 				return st, nil
 			}
 		case StateDnbusy, StateDnloadSync:
+			if st.State == StateDnbusy {
+				busy++
+			}
+			if busy > 2 && c.erasing && c.opts.ClearStuckBusy {
+				return c.clearStuck(ctx, op)
+			}
 			elapsed := c.opts.Clock.Now().Sub(start)
 			if elapsed >= limit {
 				return st, &StatusError{Op: op, State: st.State, Status: st.Status, Err: fmt.Errorf("%w after %v", ErrStillBusy, elapsed)}
@@ -468,4 +536,27 @@ func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status
 		}
 		return st, &StatusError{Op: op, State: st.State, Status: st.Status}
 	}
+}
+
+// SetClearStuckBusy turns Options.ClearStuckBusy on or off for this
+// connection, for a host that learns which device it has after opening it.
+func (c *Conn) SetClearStuckBusy(on bool) { c.opts.ClearStuckBusy = on }
+
+// clearStuck ends an erase whose device stays in dfuDNBUSY
+// (Options.ClearStuckBusy): CLRSTATUS twice, then the device must be in
+// dfuIDLE.
+func (c *Conn) clearStuck(ctx context.Context, op string) (Status, error) {
+	for range 2 {
+		if err := c.ClearStatus(ctx); err != nil {
+			return Status{}, fmt.Errorf("dfu: %s: clearing a device stuck in dfuDNBUSY: %w", op, err)
+		}
+	}
+	st, err := c.GetStatus(ctx)
+	if err != nil {
+		return st, fmt.Errorf("dfu: %s: %w", op, err)
+	}
+	if st.State != StateIdle || st.Status != OK {
+		return st, &StatusError{Op: op + " (after clearing dfuDNBUSY)", State: st.State, Status: st.Status}
+	}
+	return st, nil
 }

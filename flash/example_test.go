@@ -53,11 +53,12 @@ func Example() {
 	// #    ADDRESS     SIZE    PLAN         IMAGE BYTES  OUTSIDE THE IMAGE
 	// 0    0x08000000  16K     erase+write  16384        -
 	// 1    0x08004000  16K     write        3616         -
-	// 2-3  0x08008000  2x16K   untouched    -            -
+	// 2-3  0x08008000  2*16K   untouched    -            -
 	// 4    0x08010000  64K     untouched    -            -
-	// 5-7  0x08020000  3x128K  untouched    -            -
+	// 5-7  0x08020000  3*128K  untouched    -            -
 	// erase 1 sector(s) (16K), write 20000 bytes (10 blocks of 2048), 0 sector(s) unchanged, verify 20000 bytes; estimated time 0s
 	//   run 0x08000000-0x08004e1f (20000 bytes)
+	//   erase 0: 0x08000040 holds 0x11, the image 0x82: programming only clears bits
 	// erased 1 sector(s), wrote 20000 bytes, verified 20000 bytes
 	// application
 }

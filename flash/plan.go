@@ -81,6 +81,9 @@ type SectorPlan struct {
 	// programming cannot turn into the image's, unknown content, or
 	// a rewrite asked for. Empty for the other actions.
 	Reason string
+	// Surveyed counts the bytes of the sector the survey read (fewer than
+	// its size when the first block proved the erase).
+	Surveyed int
 }
 
 // Span is a contiguous range to write: one Set Address, then consecutive
@@ -131,6 +134,16 @@ type Options struct {
 	TransferSize int
 	// Timing, when set, gives the plan an estimated duration.
 	Timing *Timing
+	// WriteUnit is the chip's flash word in bytes (part.Chip.WriteUnit;
+	// 32 on STM32H7). Above 4, every run starts and ends on a flash word,
+	// padded with the bytes the sector will hold, and a sector whose
+	// words the image touches is programmed without an erase only where
+	// those words are blank: a flash word is programmed once after an
+	// erase.
+	WriteUnit int
+	// EraseUnit names the erase unit in the plan's text: "sector"
+	// (default) or "page".
+	EraseUnit string
 }
 
 // maxGap is the largest gap between two runs that a plan fills (with the
@@ -160,6 +173,8 @@ type Plan struct {
 	TransferSize int
 	// Estimate is the expected duration from Options.Timing (0 without).
 	Estimate time.Duration
+	// Unit names the erase unit: "sector" or "page".
+	Unit string
 }
 
 // NewPlan validates img against the survey and plans the update. It
@@ -180,7 +195,10 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 	l := survey.Layout
 	p := &Plan{
 		Layout: l, Verify: !o.NoVerify, Protected: survey.Protected,
-		ImageBytes: im.Size(), Segments: len(im.Segments), TransferSize: o.TransferSize,
+		ImageBytes: im.Size(), Segments: len(im.Segments), TransferSize: o.TransferSize, Unit: o.EraseUnit,
+	}
+	if p.Unit == "" {
+		p.Unit = "sector"
 	}
 	if survey.Protected {
 		p.Notes = append(p.Notes, "the flash is read-protected: its content is unknown, so every touched sector is erased and its bytes outside the image are lost")
@@ -197,7 +215,7 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 		}
 		if f != nil {
 			final[s.Index] = f
-			pieces = append(pieces, sp.pieces(f)...)
+			pieces = append(pieces, alignSpans(sp.pieces(f), s.Address, f, o.WriteUnit)...)
 		}
 		if sp.Action.Erases() && sp.unknown {
 			unknown++
@@ -263,6 +281,17 @@ func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
 	return si
 }
 
+// covers reports whether the image has every byte of the sector from
+// offset from on.
+func (si sectorImage) covers(from int) bool {
+	for _, m := range si.mask[from:] {
+		if !m {
+			return false
+		}
+	}
+	return true
+}
+
 // mustErase returns why content cur cannot become the image's bytes
 // without an erase ("" when it can: flash programming only clears bits),
 // naming the first byte that needs one.
@@ -293,6 +322,7 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 	}
 	cur, known := survey.Content[s.Address]
 	reason, proven := survey.Erase[s.Address]
+	sp.Surveyed = len(cur)
 	switch {
 	case survey.Protected:
 		known, sp.Reason = false, "read protection: the content is unknown"
@@ -306,6 +336,9 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 		sp.Reason = "rewrite asked for"
 	default:
 		sp.Reason = si.mustErase(s.Address, cur)
+		if sp.Reason == "" && o.WriteUnit > 4 {
+			sp.Reason = si.wordsUsed(s.Address, cur, o.WriteUnit)
+		}
 	}
 	sp.unknown = !known
 	if sp.Reason == "" {
@@ -533,4 +566,45 @@ func DatasheetTiming(f *part.Family) *Timing {
 		t.SectorErase[size] = d[0]
 	}
 	return t
+}
+
+// wordsUsed returns why the image's flash words of a sector cannot be
+// programmed without an erase ("" when they can): a flash word of w bytes
+// that the image changes must be blank, since it is programmed once after
+// an erase.
+func (si sectorImage) wordsUsed(base uint32, cur []byte, w int) string {
+	for lo := 0; lo < len(cur); lo += w {
+		hi := min(lo+w, len(cur))
+		changes, blank := false, true
+		for i := lo; i < hi; i++ {
+			changes = changes || (si.mask[i] && cur[i] != si.want[i])
+			blank = blank && cur[i] == 0xff
+		}
+		if changes && !blank {
+			return fmt.Sprintf("the %d-byte flash word at 0x%08x is programmed already: a flash word is programmed once after an erase", w, base+uint32(lo))
+		}
+	}
+	return ""
+}
+
+// alignSpans widens the spans of one sector at base (final content f, in
+// address order) to whole flash words of w bytes, with the bytes the
+// sector will hold, and joins spans that then share a word, so that no
+// word is written twice; w of 4 or less leaves them as they are. The
+// sector's size is a multiple of w.
+func alignSpans(spans []Span, base uint32, f []byte, w int) []Span {
+	if w <= 4 {
+		return spans
+	}
+	var out []Span
+	for _, s := range spans {
+		lo := int(s.Address-base) / w * w
+		hi := min((int(s.End()-uint64(base))+w-1)/w*w, len(f))
+		if n := len(out); n > 0 && uint64(base)+uint64(lo) <= out[n-1].End() {
+			lo = int(out[n-1].Address - base)
+			out = out[:n-1]
+		}
+		out = append(out, Span{Address: base + uint32(lo), Data: f[lo:hi]})
+	}
+	return out
 }

@@ -38,6 +38,9 @@ func (p *Plan) String() string {
 	for _, r := range p.Runs {
 		fmt.Fprintf(&b, "  run 0x%08x-0x%08x (%d bytes)\n", r.Address, r.End()-1, len(r.Data))
 	}
+	for _, s := range p.Erased() {
+		fmt.Fprintf(&b, "  erase %d: %s\n", s.Index, s.Reason)
+	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
@@ -67,13 +70,20 @@ func (p *Plan) Totals() string {
 	if p.Verify {
 		verify = fmt.Sprintf("verify %d bytes", p.WriteBytes())
 	}
-	return fmt.Sprintf("erase %d sector(s) (%s), write %d bytes (%d blocks of %d), %d sector(s) unchanged, %s; estimated time %v",
-		len(es), Size(erased), p.WriteBytes(), p.Blocks(), p.TransferSize, unchanged, verify, p.Estimate.Round(time.Millisecond))
+	unit := p.Unit
+	if unit == "" {
+		unit = "sector"
+	}
+	return fmt.Sprintf("erase %d %s(s) (%s), write %d bytes (%d blocks of %d), %d %s(s) unchanged, %s; estimated time %v",
+		len(es), unit, Size(erased), p.WriteBytes(), p.Blocks(), p.TransferSize, unchanged, unit, verify, p.Estimate.Round(time.Millisecond))
 }
 
 // Map prints the plan's sectors (and, with res, what was done to each):
 // one line per touched sector, runs of untouched sectors of one size
-// folded into one line, "-" for an empty cell.
+// folded into one line ("5-7  0x08020000  3*128K  untouched", the
+// notation of DfuSe layouts), as are runs of collapseRun or more equal
+// touched units that keep and lose nothing (page maps); "-" for an empty
+// cell.
 func (p *Plan) Map(res *Result) string {
 	done := map[int]SectorResult{}
 	if res != nil {
@@ -101,6 +111,13 @@ func (p *Plan) Map(res *Result) string {
 // the row folds in.
 func (p *Plan) mapRow(i int, withDone bool, done map[int]SectorResult) ([]string, int) {
 	s := p.Sectors[i]
+	if j := p.sameRun(i); j-i >= collapseRun && s.Action != Untouched && !withDone {
+		img := 0
+		for _, x := range p.Sectors[i:j] {
+			img += x.ImageBytes
+		}
+		return []string{fmt.Sprintf("%d-%d", s.Index, p.Sectors[j-1].Index), fmt.Sprintf("0x%08x", s.Address), fmt.Sprintf("%d*%s", j-i, Size(s.Size)), s.Action.Word(), fmt.Sprint(img), "-"}, j - i - 1
+	}
 	cell := func(c string) string {
 		if c == "" {
 			return "-"
@@ -115,7 +132,7 @@ func (p *Plan) mapRow(i int, withDone bool, done map[int]SectorResult) ([]string
 		idx, size := fmt.Sprint(s.Index), Size(s.Size)
 		if j > i {
 			idx = fmt.Sprintf("%d-%d", s.Index, p.Sectors[j].Index)
-			size = fmt.Sprintf("%dx%s", j-i+1, Size(s.Size))
+			size = fmt.Sprintf("%d*%s", j-i+1, Size(s.Size))
 		}
 		row := []string{idx, fmt.Sprintf("0x%08x", s.Address), size, "untouched", "-", "-"}
 		if withDone {
@@ -153,4 +170,24 @@ func doneText(p SectorPlan, r SectorResult) string {
 		return "not done"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// collapseRun is the shortest run of equal touched units printed as one
+// line: more than an STM32F4 bank has of one size, so sector maps print in
+// full and page maps of hundreds of pages read in a few lines.
+const collapseRun = 8
+
+// sameRun returns the end of the run of units from i that print as one
+// line: the same action and size, nothing kept or lost.
+func (p *Plan) sameRun(i int) int {
+	s := p.Sectors[i]
+	j := i
+	for j < len(p.Sectors) {
+		x := p.Sectors[j]
+		if x.Action != s.Action || x.Size != s.Size || x.Kept != 0 || x.Lost != 0 {
+			break
+		}
+		j++
+	}
+	return max(j, i+1)
 }

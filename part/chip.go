@@ -38,10 +38,9 @@ func (u Unit) End() uint64 { return uint64(u.Address) + uint64(u.Size) }
 // that do not change the memories: "STM32F405xG") and its RAM.
 type Variant struct {
 	Name string
-	// SRAM is the contiguous SRAM at 0x20000000.
-	SRAM Range
-	// CCM is the core-coupled RAM at 0x10000000 (Size 0: none).
-	CCM Range
+	// RAM lists the RAM an initial stack pointer may point into; the
+	// first is the SRAM an application's stack usually starts from.
+	RAM []Range
 }
 
 // Chip is one flash layout of a family, as a host tells it apart over DFU,
@@ -57,9 +56,19 @@ type Chip struct {
 	OptionBlocks []uint32
 	// Variants are the part numbers with this layout.
 	Variants []Variant
-	// SRAM and CCM are the largest of the variants', so that a guard
-	// never refuses an image that boots on one of them.
-	SRAM, CCM Range
+	// RAM is every RAM of the variants, each the largest among them, so
+	// that a guard never refuses an image that boots on one of them.
+	RAM []Range
+	// Reserved are flash ranges the ROM refuses to erase or write (the
+	// STM32WB radio firmware): a host never touches them.
+	Reserved []Range
+	// WriteUnit is the flash programming granularity in bytes (32 on
+	// STM32H7): a host pads writes to it.
+	WriteUnit int
+	// ROMStrings are the alternate-setting strings the ROM shows, in
+	// order, with %c where the ROM version's type letter of small areas
+	// goes (see Family.ROM); empty when no public source shows them.
+	ROMStrings []string
 }
 
 // FlashRange returns the range of internal flash.
@@ -109,10 +118,34 @@ func (c *Chip) WRPBit(addr uint32) (block, bit int) {
 }
 
 // StackOK reports whether msp is a valid initial stack pointer: in
-// (start, end] of SRAM or CCM RAM, the end included (a linker's _estack).
+// (start, end] of one of the chip's RAMs, the end included (a linker's
+// _estack).
 func (c *Chip) StackOK(msp uint32) bool {
-	in := func(r Range) bool { return r.Size > 0 && msp > r.Start && uint64(msp) <= r.End() }
-	return in(c.SRAM) || in(c.CCM)
+	for _, r := range c.RAM {
+		if r.Size > 0 && msp > r.Start && uint64(msp) <= r.End() {
+			return true
+		}
+	}
+	return false
+}
+
+// DescribeRAM lists the chip's RAM for messages: "SRAM (0x20000000,
+// 0x20020000] or CCM RAM (0x10000000, 0x10010000]".
+func (c *Chip) DescribeRAM() string {
+	var s []string
+	for i, r := range c.RAM {
+		name := "RAM"
+		switch {
+		case i == 0:
+			name = "SRAM"
+		case r.Start == 0x10000000:
+			name = "CCM RAM"
+		case r.Start == 0:
+			name = "ITCM RAM"
+		}
+		s = append(s, fmt.Sprintf("%s (0x%08x, 0x%08x]", name, r.Start, r.End()))
+	}
+	return strings.Join(s, " or ")
 }
 
 // BootOK returns why a vector table (initial stack pointer msp, reset
@@ -120,11 +153,7 @@ func (c *Chip) StackOK(msp uint32) bool {
 func (c *Chip) BootOK(msp, reset uint32) []string {
 	var why []string
 	if !c.StackOK(msp) {
-		ccm := ""
-		if c.CCM.Size > 0 {
-			ccm = fmt.Sprintf(" or CCM RAM (0x%08x, 0x%08x]", c.CCM.Start, c.CCM.End())
-		}
-		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in SRAM (0x%08x, 0x%08x]%s of %s", msp, c.SRAM.Start, c.SRAM.End(), ccm, c.Name))
+		why = append(why, fmt.Sprintf("initial stack pointer 0x%08x is not in %s of %s", msp, c.DescribeRAM(), c.Name))
 	}
 	if reset&1 == 0 {
 		why = append(why, fmt.Sprintf("reset vector 0x%08x is even (not a Thumb address)", reset))
@@ -133,6 +162,27 @@ func (c *Chip) BootOK(msp, reset uint32) []string {
 		why = append(why, fmt.Sprintf("reset vector 0x%08x points outside flash", reset))
 	}
 	return why
+}
+
+// IsReserved reports whether any of the n bytes from addr lie in a range
+// the ROM refuses (Reserved).
+func (c *Chip) IsReserved(addr uint32, n uint64) bool {
+	for _, r := range c.Reserved {
+		if uint64(addr) < r.End() && uint64(r.Start) < uint64(addr)+n {
+			return true
+		}
+	}
+	return false
+}
+
+// ROMString returns the chip's alternate-setting strings as ROM version
+// rom shows them.
+func (c *Chip) ROMString(rom ROM) []string {
+	out := make([]string, len(c.ROMStrings))
+	for i, s := range c.ROMStrings {
+		out[i] = strings.ReplaceAll(s, "%c", string(rom.SmallType()))
+	}
+	return out
 }
 
 // Variant returns the chip's variant that a part number names
@@ -168,7 +218,8 @@ type group struct {
 	newBank bool
 }
 
-// units builds erase units from groups, starting at FlashBase.
+// units builds erase units from groups, starting at FlashBase; a bank
+// boundary where newBank is set.
 func units(groups ...group) []Unit {
 	var out []Unit
 	addr, bank, index := uint32(FlashBase), 0, 0
@@ -184,3 +235,42 @@ func units(groups ...group) []Unit {
 	}
 	return out
 }
+
+// newChip builds a chip from its variants, taking for RAM at each start
+// address the largest the variants have.
+func newChip(name string, f *Family, flash []Unit, options []uint32, vs ...Variant) *Chip {
+	c := &Chip{Name: name, Family: f, Flash: flash, OptionBlocks: options, Variants: vs, WriteUnit: f.WriteUnit}
+	c.RAM = mergeRAM(vs)
+	return c
+}
+
+func mergeRAM(vs []Variant) []Range {
+	var out []Range
+	for _, v := range vs {
+		for _, r := range v.RAM {
+			found := false
+			for i := range out {
+				if out[i].Start == r.Start {
+					out[i].Size = max(out[i].Size, r.Size)
+					found = true
+				}
+			}
+			if !found {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// pages returns count equal erase units of kib KiB in banks equal banks.
+func pages(count int, kib uint32, banks int) []Unit {
+	var g []group
+	for b := range banks {
+		g = append(g, group{count / banks, kib, b > 0})
+	}
+	return units(g...)
+}
+
+// ram returns a RAM range of k KiB at start.
+func ram(start, k uint32) Range { return Range{start, k << 10} }

@@ -26,20 +26,77 @@ type Timing struct {
 }
 
 // Quirks are the ways a ROM bootloader departs from what DfuSe leads a
-// host to expect.
+// host to expect. Each is named after what the ROM does.
 type Quirks struct {
 	// MassErasePoll, when not zero, is the bwPollTimeout the ROM reports
 	// for a mass erase however long the erase takes; a host waits up to
 	// the datasheet time instead (dfu-util dfuse.c replaces a reported
 	// 100 ms by 35 s, ChangeLog 0.9).
 	MassErasePoll time.Duration
+	// StallsWhilePolled: the ROM reports too short a poll timeout and
+	// stalls GETSTATUS while it is still busy; a host retries the poll
+	// after the last poll timeout (dfu-util dfuse.c, "some STM32L4
+	// bootloaders", ChangeLog 0.10).
+	StallsWhilePolled bool
+	// StaysBusy: after an erase the ROM stays in dfuDNBUSY past its poll
+	// timeout; CLRSTATUS answers dfuERROR/errUNKNOWN and a second one
+	// dfuIDLE with the erase done (STM32H743 rev V; betaflight-configurator
+	// webusbdfu.js, after STM32CubeProgrammer).
+	StaysBusy bool
+	// LeavesWithoutStatus: the ROM starts the application on the
+	// zero-length DNLOAD of a leave without answering a GETSTATUS
+	// (dfu-util quirks.c QUIRK_DFUSE_LEAVE for 28e9:0189).
+	LeavesWithoutStatus bool
+	// UTF8Serial: the serial-number string descriptor holds UTF-8 bytes,
+	// not UTF-16LE (dfu-util quirks.c QUIRK_UTF8_SERIAL for 28e9:0189).
+	UTF8Serial bool
+	// NoMassErase: the ROM refuses a mass erase (STM32WB: the radio
+	// firmware must survive; pyOCD #811).
+	NoMassErase bool
+	// WrongTypeLetters: the layout string marks flash units read-only
+	// ('a') that the ROM erases and writes; a host treats every unit of
+	// internal flash as erasable and writable (AT32F43x: the string shows
+	// its first 32 KB as 'a' while flight-controller firmware for it starts
+	// at 0x08000000 and Betaflight's flasher writes there, ignoring the
+	// type letters; what the ROM does is UNVERIFIED beyond that).
+	WrongTypeLetters bool
+	// SharedSerial: every board's ROM reports the same serial number, so
+	// boards are told apart by port path only (Artery "AT32").
+	SharedSerial bool
+}
+
+// merge returns q with every quirk of o added.
+func (q Quirks) merge(o Quirks) Quirks {
+	if o.MassErasePoll != 0 {
+		q.MassErasePoll = o.MassErasePoll
+	}
+	q.StallsWhilePolled = q.StallsWhilePolled || o.StallsWhilePolled
+	q.StaysBusy = q.StaysBusy || o.StaysBusy
+	q.LeavesWithoutStatus = q.LeavesWithoutStatus || o.LeavesWithoutStatus
+	q.UTF8Serial = q.UTF8Serial || o.UTF8Serial
+	q.NoMassErase = q.NoMassErase || o.NoMassErase
+	q.WrongTypeLetters = q.WrongTypeLetters || o.WrongTypeLetters
+	q.SharedSerial = q.SharedSerial || o.SharedSerial
+	return q
 }
 
 // ROM is one version of a family's ROM bootloader as a host sees it.
 type ROM struct {
 	// BCDDevice is the bcdDevice of the ROM's device descriptor.
 	BCDDevice uint16
-	Quirks    Quirks
+	// Letter is the type letter the ROM gives its small areas (option
+	// bytes, OTP): 'g' on the STM32F4 ROM 0x2100, 'e' on 0x2200 (published
+	// dfu-util -l logs); 0 means 'e'.
+	Letter byte
+	Quirks Quirks
+}
+
+// SmallType returns the ROM's type letter for small areas.
+func (r ROM) SmallType() byte {
+	if r.Letter == 0 {
+		return 'e'
+	}
+	return r.Letter
 }
 
 // SerialRule is how a ROM derives its USB serial number.
@@ -49,6 +106,8 @@ type SerialRule int
 const (
 	// SerialUIDSum is ST's rule: see ROMSerial.
 	SerialUIDSum SerialRule = iota
+	// SerialFixed: every chip reports Family.FixedSerial.
+	SerialFixed
 )
 
 // RDP is where a family keeps its read-protection byte and how it encodes
@@ -57,8 +116,44 @@ type RDP struct {
 	// Offset is the RDP byte's offset in the first option-byte block.
 	Offset uint32
 	// Level0 is the value for no protection; Level2 the permanent level
-	// (any other value is level 1).
+	// (any other value is level 1). Level2 0 means the family has none.
 	Level0, Level2 byte
+}
+
+// Level returns the read-protection level that RDP byte v means.
+func (r RDP) Level(v byte) int {
+	switch {
+	case v == r.Level0:
+		return 0
+	case r.Level2 != 0 && v == r.Level2:
+		return 2
+	}
+	return 1
+}
+
+// Options describes a family's option bytes as the ROM shows them.
+type Options struct {
+	// Size is the size of one block on the option-byte alternate setting.
+	Size uint32
+	RDP  RDP
+	// F4Codec is true when a block is laid out like an STM32F4's
+	// (package optionbytes decodes and encodes it: USER, RDP, nWRP bits
+	// per sector); false when softdfu shows only the RDP level and
+	// refuses to change the block.
+	F4Codec bool
+	// WRPBits is the number of nWRP bits in one block (F4Codec only).
+	WRPBits int
+}
+
+// Entry is how firmware reaches the ROM bootloader from software (AN2606).
+type Entry struct {
+	// SystemMemory is the ROM's address: initial stack pointer, then
+	// reset vector.
+	SystemMemory uint32
+	// Remap is true when the firmware maps system memory at 0 (SYSCFG
+	// MEMRMP) before jumping; false when it branches there directly
+	// (STM32F7, STM32H7).
+	Remap bool
 }
 
 // Family is what a line of chips shares.
@@ -67,38 +162,62 @@ type Family struct {
 	Name string
 	// USB lists the USB IDs of the family's ROM bootloader in DFU mode.
 	USB []USBID
-	// ROMs lists the known ROM versions.
-	ROMs []ROM
-	// SystemMemory is the ROM bootloader's address: initial stack
-	// pointer, then reset vector.
-	SystemMemory uint32
+	// Manufacturer and Product are the ROM's USB strings ("" for ST's:
+	// "STMicroelectronics", "STM32  BOOTLOADER").
+	Manufacturer, Product string
+	// ROMs lists the known ROM versions; Quirks are those of every one.
+	ROMs   []ROM
+	Quirks Quirks
+	// Entry says where the ROM is and how software enters it.
+	Entry Entry
 	// UID is the address of the 96-bit unique ID.
 	UID uint32
-	// OTP is the one-time-programmable data area; OTPLock its lock bytes.
+	// OTP is the one-time-programmable data area; OTPLock its lock bytes
+	// (Size 0: the ROM shows none).
 	OTP, OTPLock Range
-	// WRPBits is the number of nWRP bits in one option-byte block.
-	WRPBits int
-	RDP     RDP
-	Serial  SerialRule
-	// Timing is at the usual supply (x32 parallelism on STM32F4);
+	Options      Options
+	Serial       SerialRule
+	// FixedSerial is the serial of every chip under SerialFixed.
+	FixedSerial string
+	// EraseUnit names the family's erase unit: "sector" or "page".
+	EraseUnit string
+	// WriteUnit is the programming granularity in bytes: 32 on STM32H7,
+	// 8 on the families that program double words (UNVERIFIED whether
+	// their ROMs pad a shorter write), 4 otherwise.
+	WriteUnit int
+	// Timing is at the usual supply (x32 parallelism on STM32F2/F4/F7);
 	// LowVoltage at the lowest supply the datasheet lists (x8).
 	Timing, LowVoltage Timing
+	// Sources name the public documents the facts come from.
+	Sources string
 }
 
-// ROM returns the family's ROM version with bcdDevice bcd; an unknown
-// version has no quirks.
+// ROMStrings returns the ROM's manufacturer and product strings.
+func (f *Family) ROMStrings() (manufacturer, product string) {
+	if f.Manufacturer == "" {
+		return "STMicroelectronics", "STM32  BOOTLOADER"
+	}
+	return f.Manufacturer, f.Product
+}
+
+// ROM returns the family's ROM version with bcdDevice bcd, with the
+// family's quirks added; an unknown version has the family's quirks only.
 func (f *Family) ROM(bcd uint16) ROM {
 	for _, r := range f.ROMs {
 		if r.BCDDevice == bcd {
+			r.Quirks = f.Quirks.merge(r.Quirks)
 			return r
 		}
 	}
-	return ROM{BCDDevice: bcd}
+	return ROM{BCDDevice: bcd, Quirks: f.Quirks}
 }
 
 // ROMSerial returns the serial number the family's ROM bootloader reports
 // for a chip with unique ID uid (12 bytes in memory order).
 func (f *Family) ROMSerial(uid [12]byte) string {
+	if f.Serial == SerialFixed {
+		return f.FixedSerial
+	}
 	return ROMSerial(uid)
 }
 
@@ -130,7 +249,10 @@ func (c *Chip) CheckOptionWrite(addr uint32, data []byte, allowLevel2 bool) erro
 	if allowLevel2 || len(c.OptionBlocks) == 0 {
 		return nil
 	}
-	rdp := c.Family.RDP
+	rdp := c.Family.Options.RDP
+	if rdp.Level2 == 0 {
+		return nil
+	}
 	off := int64(c.OptionBlocks[0]) + int64(rdp.Offset) - int64(addr)
 	if off >= 0 && off < int64(len(data)) && data[off] == rdp.Level2 {
 		return fmt.Errorf("%w (RDP byte 0x%02x at 0x%08x)", ErrRDPLevel2, rdp.Level2, c.OptionBlocks[0]+rdp.Offset)

@@ -1,12 +1,17 @@
 package part
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Families lists every family in the database.
-var Families = []*Family{STM32F4}
+var Families = []*Family{STM32F4, STM32F2, STM32F7, STM32H7, STM32L4, STM32G0, STM32G4, STM32WB, AT32F43x, GD32F4, APM32F4}
 
 // chips lists every chip in the database.
-var chips = slices.Concat(stm32f4Chips)
+var chips = slices.Concat(stm32f4Chips, stm32f2Chips, stm32f7Chips, stm32h7Chips, stm32l4Chips,
+	stm32g0Chips, stm32g4Chips, stm32wbChips, at32Chips, gd32Chips, apm32Chips)
 
 // Chips returns every chip in the database.
 func Chips() []*Chip { return slices.Clone(chips) }
@@ -16,7 +21,8 @@ type Device struct {
 	// Vendor, Product and BCDDevice are from the device descriptor; zero
 	// Vendor and Product match any family.
 	Vendor, Product, BCDDevice uint16
-	// AltNames are the iInterface strings of the DFU alternate settings.
+	// AltNames are the iInterface strings of the DFU alternate settings;
+	// none matches any option-byte address.
 	AltNames []string
 	// Flash lists the erase units of the internal-flash layout (the
 	// addresses and sizes; Bank and Index are ignored).
@@ -26,19 +32,67 @@ type Device struct {
 // Unknown is the family Identify assumes for a device it does not know.
 var Unknown = STM32F4
 
-// Identify returns the chip behind d. For a layout the database does not
-// know, ok is false and the chip is built from what d shows: its erase
-// units, banks assumed where a 16 KB sector follows a larger one (as on
-// STM32F4), and the largest STM32F4 memories (320 KB SRAM, 64 KB CCM) so
-// that guards refuse only what cannot boot on any STM32F4.
+// Identify returns the chip behind d: the one whose USB ID, flash units
+// and option-byte address (the first address of an alternate setting
+// whose name holds "Option") d shows. Where several chips match (an
+// STM32F205xG and an STM32F405xG show the same), the result names them
+// all and has the largest RAM of each, so that a guard refuses only what
+// boots on none of them.
+//
+// For a layout the database does not know, ok is false and the chip is
+// built from what d shows: its erase units, banks assumed where a 16 KB
+// sector follows a larger one (as on STM32F4), and the largest STM32F4
+// memories (320 KB SRAM, 64 KB CCM).
 func Identify(d Device) (c *Chip, ok bool) {
-	shape := Shape(d.Flash)
+	shape, opt := Shape(d.Flash), optionAddress(d.AltNames)
+	var found []*Chip
 	for _, c := range chips {
-		if c.Shape() == shape && c.Flash[0].Address == firstAddress(d.Flash) && usbMatches(c.Family, d) {
-			return c, true
+		if c.Shape() == shape && c.Flash[0].Address == firstAddress(d.Flash) && usbMatches(c.Family, d) &&
+			(opt == 0 || len(c.OptionBlocks) == 0 || c.OptionBlocks[0] == opt) {
+			found = append(found, c)
 		}
 	}
-	return unknownChip(d.Flash), false
+	switch len(found) {
+	case 0:
+		return unknownChip(d.Flash), false
+	case 1:
+		return found[0], true
+	}
+	return merged(found), true
+}
+
+// merged is one chip standing for several that look the same.
+func merged(cs []*Chip) *Chip {
+	m := *cs[0]
+	var names []string
+	var vs []Variant
+	for _, c := range cs {
+		names = append(names, c.Name)
+		vs = append(vs, c.Variants...)
+	}
+	m.Name = strings.Join(names, " or ")
+	m.Variants = vs
+	m.RAM = mergeRAM(vs)
+	return &m
+}
+
+// optionAddress returns the first address of the option-byte alternate
+// setting among names, or 0.
+func optionAddress(names []string) uint32 {
+	for _, n := range names {
+		at := strings.Index(n, "/0x")
+		if at < 0 || !strings.Contains(strings.ToLower(n[:at]), "option") {
+			continue
+		}
+		rest := n[at+3:]
+		if end := strings.IndexByte(rest, '/'); end >= 0 {
+			rest = rest[:end]
+		}
+		if v, err := strconv.ParseUint(rest, 16, 32); err == nil {
+			return uint32(v)
+		}
+	}
+	return 0
 }
 
 func firstAddress(u []Unit) uint32 {
@@ -70,7 +124,8 @@ func unknownChip(shown []Unit) *Chip {
 	if bank > 0 {
 		opts = append(opts, f4Options2)
 	}
-	return &Chip{Name: "unknown " + Unknown.Name, Family: Unknown, Flash: flash, OptionBlocks: opts, SRAM: sram(320), CCM: ccm64}
+	return &Chip{Name: "unknown " + Unknown.Name, Family: Unknown, Flash: flash, OptionBlocks: opts,
+		RAM: []Range{sram(320), ccm64}, WriteUnit: Unknown.WriteUnit}
 }
 
 // Lookup returns the chip and variant of a part number such as
@@ -99,3 +154,14 @@ func ROMIDs() []USBID {
 
 // IsROM reports whether vid:pid is a known ROM bootloader in DFU mode.
 func IsROM(vid, pid uint16) bool { return slices.Contains(ROMIDs(), USBID{vid, pid}) }
+
+// FamilyOf returns the families whose ROM shows vid:pid.
+func FamilyOf(vid, pid uint16) []*Family {
+	var out []*Family
+	for _, f := range Families {
+		if slices.Contains(f.USB, USBID{vid, pid}) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

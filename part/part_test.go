@@ -30,19 +30,20 @@ func TestIdentify(t *testing.T) {
 		ok     bool
 		stack  map[uint32]bool
 	}{
-		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "STM32F405/407/415/417 (1 MB)", true,
+		// An STM32F2 shows the same as an STM32F4 of its flash size.
+		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "STM32F405/407/415/417 (1 MB) or STM32F205/207xG (1 MB)", true,
 			map[uint32]bool{0x20020000: true, 0x20020004: false, 0x20000000: false, 0x10010000: true, 0x10000000: false, 0x08000000: false}},
 		// 256 KB: F401xC has 64 KB of SRAM, F411xC and F446xC 128 KB; the
 		// guard must accept an image for any of them.
-		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,01*128Kg", "STM32F401xC, STM32F411xC or STM32F446xC (256 KB)", true,
+		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,01*128Kg", "STM32F401xC, STM32F411xC or STM32F446xC (256 KB) or STM32F205xC (256 KB)", true,
 			map[uint32]bool{0x20010000: true, 0x20020000: true, 0x20020004: false, 0x10001000: false}},
-		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg", "STM32F401xE, STM32F411xE or STM32F446xE (512 KB)", true,
+		{"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg", "STM32F401xE, STM32F411xE or STM32F446xE (512 KB) or STM32F205/207xE (512 KB)", true,
 			map[uint32]bool{0x20020000: true, 0x20020001: false}},
 		{"@Internal Flash  /0x08000000/02*016Kg", "unknown STM32F4", false,
 			map[uint32]bool{0x20050000: true, 0x20050004: false, 0x10010000: true}},
 	}
 	for _, tc := range tests {
-		c, ok := part.Identify(part.Device{Flash: shown(t, tc.layout)})
+		c, ok := part.Identify(part.Device{Vendor: 0x0483, Product: 0xdf11, AltNames: []string{tc.layout, f4Options}, Flash: shown(t, tc.layout)})
 		if c.Name != tc.name || ok != tc.ok {
 			t.Errorf("%s: got %q %v, want %q %v", tc.layout, c.Name, ok, tc.name, tc.ok)
 		}
@@ -53,6 +54,8 @@ func TestIdentify(t *testing.T) {
 		}
 	}
 }
+
+const f4Options = "@Option Bytes  /0x1FFFC000/01*016 e"
 
 func TestIdentifyUSB(t *testing.T) {
 	f := shown(t, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
@@ -99,7 +102,7 @@ func TestWRPBit(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	c, v, ok := part.Lookup("STM32F401CC")
-	if !ok || v.SRAM.Size != 64<<10 || c.SRAM.Size != 128<<10 || c.Family != part.STM32F4 {
+	if !ok || v.RAM[0].Size != 64<<10 || c.RAM[0].Size != 128<<10 || c.Family != part.STM32F4 {
 		t.Errorf("STM32F401CC: %v %+v %+v", ok, v, c)
 	}
 	if _, _, ok := part.Lookup("STM32F999ZZ"); ok {

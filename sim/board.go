@@ -155,19 +155,23 @@ func (b *Board) WriteFlash(addr uint32, data []byte) error {
 	return nil
 }
 
-// OptionBytes returns a copy of option block i (0 = bank 1 at 0x1FFFC000).
+// OptionBytes returns a copy of the first 16 bytes of option block i (0 =
+// bank 1; the whole block on STM32F2/F4).
 func (b *Board) OptionBytes(i int) [OptionBlockSz]byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.mem.options[i]
+	var v [OptionBlockSz]byte
+	copy(v[:], b.mem.options[i])
+	return v
 }
 
-// SetOptionBytes replaces option block i directly, as a debug probe would.
-// It takes effect at the next reset, as on the chip.
+// SetOptionBytes replaces the first 16 bytes of option block i directly,
+// as a debug probe would. It takes effect at the next reset, as on the
+// chip.
 func (b *Board) SetOptionBytes(i int, v [OptionBlockSz]byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.mem.options[i] = v
+	copy(b.mem.options[i], v[:])
 }
 
 // RDPLevel returns the read-protection level 0, 1 or 2.
@@ -237,6 +241,11 @@ func (b *Board) checkVectors(addr uint32) string {
 func stackOK(p *Part, msp uint32) bool {
 	in := func(r Region) bool {
 		return r.Size > 0 && msp > r.Start && uint64(msp) <= r.End()
+	}
+	for _, r := range p.RAM {
+		if in(r) {
+			return true
+		}
 	}
 	return in(p.SRAM) || in(p.CCM)
 }

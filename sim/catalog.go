@@ -52,6 +52,17 @@ type ROMVersion struct {
 	// StartsInError makes the first GETSTATUS after the ROM starts answer
 	// dfuERROR/errFIRMWARE, as some ROMs do (docs/PROTOCOL.md section 2).
 	StartsInError bool
+	// StallsWhilePolled reports too short a poll timeout for an erase
+	// and stalls GETSTATUS until the erase is done (STM32L4).
+	StallsWhilePolled bool
+	// StaysBusy keeps answering dfuDNBUSY after an erase until two
+	// CLRSTATUS (STM32H743 rev V).
+	StaysBusy bool
+	// LeavesWithoutStatus starts the application on the zero-length
+	// DNLOAD of a leave, before any GETSTATUS (GD32).
+	LeavesWithoutStatus bool
+	// NoMassErase refuses a mass erase (STM32WB).
+	NoMassErase bool
 	// HSEMissProbability is the chance that the ROM misses the crystal at
 	// start and resets the chip (old ROMs with a 12 MHz crystal).
 	HSEMissProbability float64
@@ -74,20 +85,35 @@ type Part struct {
 	Sectors   []Sector
 	SRAM      Region
 	CCM       Region // Size 0 when the part has no CCM RAM
-	// OptionBlocks lists the 16-byte option-byte blocks, bank 1 first.
+	// RAM lists every RAM an initial stack may point into.
+	RAM []Region
+	// OptionBlocks lists the option-byte blocks, bank 1 first, each
+	// OptionSize bytes with the RDP byte at RDP.Offset.
 	OptionBlocks []uint32
-	// WRPBits is the number of nWRP bits per option block.
+	OptionSize   int
+	RDP          part.RDP
+	// WRPBits is the number of nWRP bits per option block (0: the model
+	// has no write protection for this family).
 	WRPBits int
+	// Reserved are flash ranges the ROM refuses to erase or write.
+	Reserved []Region
+	// WriteUnit is the flash word: a word can be programmed once after
+	// an erase (32 bytes on STM32H7, RM0433 4.3.9: ECC per flash word).
+	WriteUnit int
+	// HasOTP is true when the ROM shows the STM32F2/F4 OTP and Device
+	// Feature alternate settings (2 and 3).
+	HasOTP bool
 	// DefaultUID is the factory UID (12 bytes, memory order) of the first
 	// board of this part; later boards get distinct ones.
 	DefaultUID [12]byte
 	ROM        ROMVersion
-	// Layout strings of the four ROM alternate settings (iInterface).
-	// Confirmed by published `dfu-util -l` logs: the F407 with bcdDevice
-	// 0x2100 ('g' letters), 512 KB F401/F411/F446 and 1 MB F405/F407 parts
-	// with 0x2200 ('e' letters), the F429 with both option banks. The
-	// 256 KB F401 string follows the same pattern (UNVERIFIED).
-	AltNames [4]string
+	// Layout strings of the ROM's alternate settings (iInterface), from
+	// the chip database. Confirmed for STM32F4 by published `dfu-util -l`
+	// logs: the F407 with bcdDevice 0x2100 ('g' letters), 512 KB
+	// F401/F411/F446 and 1 MB F405/F407 parts with 0x2200 ('e' letters),
+	// the F429 with both option banks. The 256 KB F401 string follows the
+	// same pattern (UNVERIFIED); other families: docs/FAMILIES.md.
+	AltNames []string
 }
 
 // FlashSize returns the size of main flash in bytes.
@@ -124,8 +150,8 @@ const (
 
 // Addresses of the STM32F4 memories the ROM shows, from the chip database.
 var (
-	SystemMemory = part.STM32F4.SystemMemory // ROM bootloader: initial MSP, then reset vector
-	OTPBase      = part.STM32F4.OTP.Start    // OTPDataSize data bytes, then OTPLockSize lock bytes
+	SystemMemory = part.STM32F4.Entry.SystemMemory // ROM bootloader: initial MSP, then reset vector
+	OTPBase      = part.STM32F4.OTP.Start          // OTPDataSize data bytes, then OTPLockSize lock bytes
 	UIDAddress   = part.STM32F4.UID
 )
 
@@ -133,50 +159,33 @@ var (
 // content).
 const FeatureBase = 0xFFFF0000
 
-// layoutString renders the sectors as a DfuSe layout string.
-func layoutString(name string, base uint32, secs []Sector) string {
-	var groups []string
-	for i := 0; i < len(secs); {
-		j := i
-		for j < len(secs) && secs[j].Size == secs[i].Size {
-			j++
-		}
-		groups = append(groups, fmt.Sprintf("%02d*%03dKg", j-i, secs[i].Size>>10))
-		i = j
-	}
-	return fmt.Sprintf("@%s/0x%08X/%s", name, base, strings.Join(groups, ","))
-}
-
-// newPart builds a simulated part from its entry in the chip database.
-func newPart(name string, rom ROMVersion, uid [12]byte) *Part {
+// newPart builds a simulated part from its entry in the chip database,
+// with the ROM version bcd of its family.
+func newPart(name string, bcd uint16, uid [12]byte) *Part {
 	chip, v, ok := part.Lookup(name)
 	if !ok {
 		panic("sim: part " + name + " is not in the chip database")
 	}
+	f := chip.Family
 	var secs []Sector
 	for _, u := range chip.Flash {
 		secs = append(secs, Sector{Address: u.Address, Size: u.Size, Bank: u.Bank, Bit: u.Index})
 	}
-	p := &Part{Name: name, Chip: chip, FlashBase: FlashBase, Sectors: secs, SRAM: Region(v.SRAM), CCM: Region(v.CCM),
-		ROM: rom, DefaultUID: uid, WRPBits: chip.Family.WRPBits, OptionBlocks: chip.OptionBlocks}
-	// The type letter of the small areas differs by ROM version: 'g'
-	// (read, erase, write) in the F407 log with bcdDevice 0x2100, 'e' (read,
-	// write) in every published `dfu-util -l` of a ROM with bcdDevice 0x2200
-	// (F401/F411/F446 boards, F405/F407 boards with newer ROMs, the F429
-	// with both option banks). See docs/SIMULATOR.md.
-	t := "g"
-	if rom.BCDDevice >= 0x2200 {
-		t = "e"
+	rom := f.ROM(bcd)
+	p := &Part{Name: name, Chip: chip, FlashBase: FlashBase, Sectors: secs, SRAM: Region(v.RAM[0]),
+		ROM: romVersion(rom), DefaultUID: uid, OptionBlocks: chip.OptionBlocks, OptionSize: int(f.Options.Size),
+		RDP: f.Options.RDP, WriteUnit: chip.WriteUnit, HasOTP: f.OTP.Size > 0, AltNames: chip.ROMString(rom)}
+	if f.Options.F4Codec {
+		p.WRPBits = f.Options.WRPBits
 	}
-	opt := "@Option Bytes  "
-	for _, a := range p.OptionBlocks {
-		opt += fmt.Sprintf("/0x%08X/01*016 %s", a, t)
+	for _, r := range v.RAM {
+		p.RAM = append(p.RAM, Region(r))
+		if r.Start == 0x10000000 {
+			p.CCM = Region(r)
+		}
 	}
-	p.AltNames = [4]string{
-		layoutString("Internal Flash  ", FlashBase, secs),
-		opt,
-		fmt.Sprintf("@OTP Memory /0x%08X/01*512 %s,01*016 %s", OTPBase, t, t),
-		"@Device Feature/0xFFFF0000/01*004 " + t,
+	for _, r := range chip.Reserved {
+		p.Reserved = append(p.Reserved, Region(r))
 	}
 	return p
 }
@@ -185,19 +194,23 @@ func newPart(name string, rom ROMVersion, uid [12]byte) *Part {
 // (bcdDevice 0x2100, 100 ms reported for a mass erase). Published logs show
 // F405/F407 boards with 0x2200 ROMs as well; which one the Feather F405 and
 // the F407 Discovery ship with is UNVERIFIED (docs/SIMULATOR.md).
-var (
-	romOld = romVersion(part.STM32F4.ROM(0x2100))
-	romNew = romVersion(part.STM32F4.ROM(0x2200))
+const (
+	romOld = 0x2100
+	romNew = 0x2200
 )
 
-// romVersion builds a simulated ROM from the chip database's ROM version;
-// the Set Address poll timeout is a model parameter (UNVERIFIED).
+// romVersion builds a simulated ROM from the chip database's ROM version
+// and its quirks; the Set Address poll timeout is a model parameter
+// (UNVERIFIED).
 func romVersion(r part.ROM) ROMVersion {
+	q := r.Quirks
 	detect := 96 * time.Millisecond
-	if r.BCDDevice < 0x2200 {
+	if r.BCDDevice == romOld { // the STM32F4 ROM 0x2100; every other ROM waits long
 		detect = 790 * time.Microsecond
 	}
-	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: r.Quirks.MassErasePoll, PollCommand: time.Millisecond, HSEDetectTimeout: detect}
+	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: q.MassErasePoll, PollCommand: time.Millisecond, HSEDetectTimeout: detect,
+		StallsWhilePolled: q.StallsWhilePolled, StaysBusy: q.StaysBusy, LeavesWithoutStatus: q.LeavesWithoutStatus,
+		NoMassErase: q.NoMassErase}
 }
 
 // Parts is the catalog of simulated parts, by part name. Flash maps from the
@@ -209,6 +222,18 @@ var Parts = map[string]*Part{
 	"STM32F411CE": newPart("STM32F411CE", romNew, uid(0x00440026, 0x3039510c, 0x33383439)),
 	"STM32F429ZI": newPart("STM32F429ZI", romNew, uid(0x0030002a, 0x3236470f, 0x33363531)),
 	"STM32F446RE": newPart("STM32F446RE", romNew, uid(0x00370044, 0x3436510a, 0x30383237)),
+	// The other families (docs/FAMILIES.md); made-up UIDs.
+	"STM32F207ZG": newPart("STM32F207ZG", romNew, uid(0x00210033, 0x3235470a, 0x31373031)),
+	"STM32F722ZE": newPart("STM32F722ZE", romNew, uid(0x00420025, 0x3338510c, 0x34303433)),
+	"STM32F767ZI": newPart("STM32F767ZI", romNew, uid(0x00470030, 0x3237510b, 0x32353636)),
+	"STM32H743ZI": newPart("STM32H743ZI", 0x0200, uid(0x001e0041, 0x3239510d, 0x38393035)),
+	"STM32L476RG": newPart("STM32L476RG", romNew, uid(0x0038002b, 0x3535470e, 0x20363146)),
+	"STM32G0B1RE": newPart("STM32G0B1RE", romNew, uid(0x00240031, 0x3231500d, 0x20373554)),
+	"STM32G431RB": newPart("STM32G431RB", romNew, uid(0x00330027, 0x3431500f, 0x20383747)),
+	"STM32WB55RG": newPart("STM32WB55RG", romNew, uid(0x00450029, 0x3333510a, 0x30313441)),
+	"AT32F437ZM":  newPart("AT32F437ZM", 0x0200, uid(0x11223344, 0x55667788, 0x99aabbcc)),
+	"GD32F405RG":  newPart("GD32F405RG", 0x0100, uid(0x20313233, 0x34353637, 0x38393a3b)),
+	"APM32F407IG": newPart("APM32F407IG", romNew, uid(0x41424344, 0x45464748, 0x494a4b4c)),
 }
 
 func uid(w0, w1, w2 uint32) [12]byte {
@@ -237,6 +262,19 @@ var Boards = map[string]*BoardModel{
 	"blackpill-f411": {Name: "blackpill-f411", Part: Parts["STM32F411CE"], HSEMHz: 25, Factory: "circuitpython"},
 	"blackpill-f401": {Name: "blackpill-f401", Part: Parts["STM32F401CC"], HSEMHz: 25, Factory: "circuitpython"},
 	"discovery-f429": {Name: "discovery-f429", Part: Parts["STM32F429ZI"], HSEMHz: 8, Factory: "circuitpython"},
+	// One board per other family, named after a real product; the
+	// Nucleo boards take 8 MHz from the ST-LINK's MCO (their user manuals).
+	"nucleo-f207zg":  {Name: "nucleo-f207zg", Part: Parts["STM32F207ZG"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f722ze":  {Name: "nucleo-f722ze", Part: Parts["STM32F722ZE"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f767zi":  {Name: "nucleo-f767zi", Part: Parts["STM32F767ZI"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-h743zi":  {Name: "nucleo-h743zi", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-l476rg":  {Name: "nucleo-l476rg", Part: Parts["STM32L476RG"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-g0b1re":  {Name: "nucleo-g0b1re", Part: Parts["STM32G0B1RE"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-g431rb":  {Name: "nucleo-g431rb", Part: Parts["STM32G431RB"], HSEMHz: 24, Factory: "micropython"},
+	"nucleo-wb55":    {Name: "nucleo-wb55", Part: Parts["STM32WB55RG"], HSEMHz: 32, Factory: "micropython"},
+	"at-start-f437":  {Name: "at-start-f437", Part: Parts["AT32F437ZM"], HSEMHz: 8, Factory: "micropython"},
+	"gd32f405-fc":    {Name: "gd32f405-fc", Part: Parts["GD32F405RG"], HSEMHz: 8, Factory: "micropython"},
+	"apm32f407-mini": {Name: "apm32f407-mini", Part: Parts["APM32F407IG"], HSEMHz: 8, Factory: "micropython"},
 }
 
 // featherROM: the F405 on the Adafruit Feather has a 12 MHz crystal that

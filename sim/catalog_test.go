@@ -19,40 +19,85 @@ type catalogWant struct {
 	sramKB, ccmK uint32
 	optBlocks    []uint32
 	bcd          uint16
-	alts         [4]string
+	alts         []string
+	// vid, pid: the ROM's USB ID (0: ST's 0483:df11).
+	vid, pid uint16
 }
 
 var catalog = []catalogWant{
-	{"nucleo-f446re", "STM32F446RE", 512, 8, 128, 0, []uint32{0x1FFFC000}, 0x2200, [4]string{
+	{"nucleo-f446re", "STM32F446RE", 512, 8, 128, 0, []uint32{0x1FFFC000}, 0x2200, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 e",
 		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
-		"@Device Feature/0xFFFF0000/01*004 e"}},
-	{"feather-f405", "STM32F405RG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x2100, [4]string{
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0, 0},
+	{"feather-f405", "STM32F405RG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x2100, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 g",
 		"@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
-		"@Device Feature/0xFFFF0000/01*004 g"}},
-	{"discovery-f407", "STM32F407VG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x2100, [4]string{
+		"@Device Feature/0xFFFF0000/01*004 g"}, 0, 0},
+	{"discovery-f407", "STM32F407VG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x2100, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 g",
 		"@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
-		"@Device Feature/0xFFFF0000/01*004 g"}},
-	{"blackpill-f411", "STM32F411CE", 512, 8, 128, 0, []uint32{0x1FFFC000}, 0x2200, [4]string{
+		"@Device Feature/0xFFFF0000/01*004 g"}, 0, 0},
+	{"blackpill-f411", "STM32F411CE", 512, 8, 128, 0, []uint32{0x1FFFC000}, 0x2200, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 e",
 		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
-		"@Device Feature/0xFFFF0000/01*004 e"}},
-	{"blackpill-f401", "STM32F401CC", 256, 6, 64, 0, []uint32{0x1FFFC000}, 0x2200, [4]string{
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0, 0},
+	{"blackpill-f401", "STM32F401CC", 256, 6, 64, 0, []uint32{0x1FFFC000}, 0x2200, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,01*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 e",
 		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
-		"@Device Feature/0xFFFF0000/01*004 e"}},
-	{"discovery-f429", "STM32F429ZI", 2048, 24, 192, 64, []uint32{0x1FFFC000, 0x1FFEC000}, 0x2200, [4]string{
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0, 0},
+	{"discovery-f429", "STM32F429ZI", 2048, 24, 192, 64, []uint32{0x1FFFC000, 0x1FFEC000}, 0x2200, []string{
 		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg",
 		"@Option Bytes  /0x1FFFC000/01*016 e/0x1FFEC000/01*016 e",
 		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
-		"@Device Feature/0xFFFF0000/01*004 e"}},
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0, 0},
+	// The other families: layout strings as published where a source
+	// shows them (betaflight-configurator webusbdfu.js: F72x, F74x, H7,
+	// G4 option bytes, AT32F437), else built the same way (UNVERIFIED,
+	// docs/FAMILIES.md); RAM from the reference manuals.
+	{"nucleo-f207zg", "STM32F207ZG", 1024, 12, 128, 0, []uint32{0x1FFFC000}, 0x2200, []string{
+		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
+		"@Option Bytes  /0x1FFFC000/01*016 e",
+		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0, 0},
+	{"nucleo-f722ze", "STM32F722ZE", 512, 8, 256, 0, []uint32{0x1FFF0000}, 0x2200, []string{
+		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,03*128Kg",
+		"@Option Bytes  /0x1FFF0000/01*032 e"}, 0, 0},
+	{"nucleo-f767zi", "STM32F767ZI", 2048, 12, 512, 0, []uint32{0x1FFF0000}, 0x2200, []string{
+		"@Internal Flash  /0x08000000/04*032Kg,01*128Kg,07*256Kg",
+		"@Option Bytes  /0x1FFF0000/01*032 e"}, 0, 0},
+	{"nucleo-h743zi", "STM32H743ZI", 2048, 16, 128, 0, []uint32{0x5200201C}, 0x0200, []string{
+		"@Internal Flash   /0x08000000/16*128Kg",
+		"@Option Bytes   /0x5200201C/01*128 e"}, 0, 0},
+	{"nucleo-l476rg", "STM32L476RG", 1024, 512, 128, 32, []uint32{0x1FFF7800, 0x1FFFF800}, 0x2200, []string{
+		"@Internal Flash   /0x08000000/512*02Kg",
+		"@Option Bytes   /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e"}, 0, 0},
+	{"nucleo-g0b1re", "STM32G0B1RE", 512, 256, 144, 0, []uint32{0x1FFF7800}, 0x2200, []string{
+		"@Internal Flash   /0x08000000/256*02Kg",
+		"@Option Bytes   /0x1FFF7800/01*128 e"}, 0, 0},
+	{"nucleo-g431rb", "STM32G431RB", 128, 64, 32, 10, []uint32{0x1FFF7800}, 0x2200, []string{
+		"@Internal Flash   /0x08000000/64*02Kg",
+		"@Option Bytes   /0x1FFF7800/01*048 e"}, 0, 0},
+	{"nucleo-wb55", "STM32WB55RG", 1024, 256, 256, 0, []uint32{0x1FFF8000}, 0x2200, []string{
+		"@Internal Flash   /0x08000000/256*04Kg",
+		"@Option Bytes   /0x1FFF8000/01*128 e"}, 0, 0},
+	{"at-start-f437", "AT32F437ZM", 4032, 1008, 512, 0, []uint32{0x1FFFC000}, 0x0200, []string{
+		"@Internal Flash   /0x08000000/08*04Ka,1000*04Kg",
+		"@Option byte   /0x1FFFC000/01*4096 g"}, 0x2e3c, 0xdf11},
+	{"gd32f405-fc", "GD32F405RG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x0100, []string{
+		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
+		"@Option Bytes  /0x1FFFC000/01*016 e",
+		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0x28e9, 0x0189},
+	{"apm32f407-mini", "APM32F407IG", 1024, 12, 128, 64, []uint32{0x1FFFC000}, 0x2200, []string{
+		"@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
+		"@Option Bytes  /0x1FFFC000/01*016 e",
+		"@OTP Memory /0x1FFF7800/01*512 e,01*016 e",
+		"@Device Feature/0xFFFF0000/01*004 e"}, 0x314b, 0x0106},
 }
 
 func TestCatalogCoversEveryBoard(t *testing.T) {
@@ -84,7 +129,7 @@ func TestCatalogParts(t *testing.T) {
 				if s.Address != addr {
 					t.Fatalf("sector %d at 0x%08x, want 0x%08x", i, s.Address, addr)
 				}
-				if s.Bank != i/12 || s.Bit != i%12 {
+				if p.WRPBits == 12 && (s.Bank != i/12 || s.Bit != i%12) {
 					t.Errorf("sector %d: nWRP bank %d bit %d, want %d %d", i, s.Bank, s.Bit, i/12, i%12)
 				}
 				addr += s.Size
@@ -120,18 +165,27 @@ func TestCatalogDescriptors(t *testing.T) {
 		t.Run(c.board, func(t *testing.T) {
 			x := open(t, c.board+":dfu", sim.Options{})
 			d := x.dev.Info().Descriptors
-			if d.Device.Vendor != 0x0483 || d.Device.Product != 0xdf11 || d.Device.Device != c.bcd {
-				t.Errorf("%04x:%04x bcdDevice %04x, want 0483:df11 %04x", d.Device.Vendor, d.Device.Product, d.Device.Device, c.bcd)
+			vid, pid := c.vid, c.pid
+			if vid == 0 {
+				vid, pid = 0x0483, 0xdf11
 			}
-			if d.ProductName() != "STM32  BOOTLOADER" {
+			if d.Device.Vendor != vid || d.Device.Product != pid || d.Device.Device != c.bcd {
+				t.Errorf("%04x:%04x bcdDevice %04x, want %04x:%04x %04x", d.Device.Vendor, d.Device.Product, d.Device.Device, vid, pid, c.bcd)
+			}
+			if c.vid == 0 && d.ProductName() != "STM32  BOOTLOADER" {
 				t.Errorf("product %q", d.ProductName())
 			}
-			if s := d.Serial(); s != sim.ROMSerial(x.b.UID()) || len(s) != 12 {
+			switch s := d.Serial(); {
+			case c.vid == 0x2e3c:
+				if s != "AT32" {
+					t.Errorf("serial %q, want AT32 (every Artery ROM)", s)
+				}
+			case s != sim.ROMSerial(x.b.UID()) || len(s) != 12:
 				t.Errorf("serial %q, want %q", s, sim.ROMSerial(x.b.UID()))
 			}
 			cfg := d.Configs[0]
-			if len(cfg.Interfaces) != 4 {
-				t.Fatalf("%d alternate settings, want 4", len(cfg.Interfaces))
+			if len(cfg.Interfaces) != len(c.alts) {
+				t.Fatalf("%d alternate settings, want %d", len(cfg.Interfaces), len(c.alts))
 			}
 			for i, itf := range cfg.Interfaces {
 				s, err := usb.ReadString(context.Background(), x.dev, itf.StringIndex)

@@ -78,7 +78,7 @@ func (x *wire) clear() {
 }
 
 func TestAltSettingRules(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		t.Run(c.board, func(t *testing.T) {
 			x := open(t, c.board+":dfu", sim.Options{})
 			x.ready()
@@ -197,7 +197,7 @@ func (x *wire) optionWrite(i int, blk []byte) {
 }
 
 func TestReadProtection(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		t.Run(c.board, func(t *testing.T) {
 			x := open(t, c.board+":dfu", sim.Options{})
 			x.ready()
@@ -272,7 +272,7 @@ func TestReadProtection(t *testing.T) {
 }
 
 func TestWriteProtection(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		t.Run(c.board, func(t *testing.T) {
 			x := open(t, c.board+":dfu", sim.Options{})
 			x.ready()
@@ -315,7 +315,7 @@ func TestWriteProtection(t *testing.T) {
 }
 
 func TestBootChecksEveryPart(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		p := sim.Boards[c.board].Part
 		sramEnd := p.SRAM.Start + p.SRAM.Size
 		type vt struct {
@@ -432,7 +432,7 @@ func TestPollTimeoutsFollowTimingTable(t *testing.T) {
 		if lv {
 			table = tableX8
 		}
-		for _, c := range catalog {
+		for _, c := range f4Model() {
 			name := c.board + "/x32"
 			if lv {
 				name = c.board + "/x8"
@@ -477,7 +477,7 @@ func TestPollTimeoutsFollowTimingTable(t *testing.T) {
 }
 
 func TestJitterBetweenTypicalAndMax(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		t.Run(c.board, func(t *testing.T) {
 			opts := sim.Options{Jitter: true, Seed: 42}
 			a, p := timings(t, c.board, opts)
@@ -518,7 +518,7 @@ func TestJitterBetweenTypicalAndMax(t *testing.T) {
 // An erase leaves the address pointer at the erased sector, as ST's DFU
 // classes do: block 2 then reads (and writes) from there.
 func TestEraseMovesAddressPointer(t *testing.T) {
-	for _, c := range catalog {
+	for _, c := range f4Model() {
 		t.Run(c.board, func(t *testing.T) {
 			x := open(t, c.board+":dfu", sim.Options{})
 			x.ready()
@@ -545,4 +545,17 @@ func TestPollProgramOption(t *testing.T) {
 	if d := got["block"].took; d < 8192*time.Microsecond || d > 8192*time.Microsecond+bus {
 		t.Errorf("block took %v", d)
 	}
+}
+
+// f4Model returns the catalog boards whose flash and option bytes follow
+// the STM32F4 model these tests check (STM32F2/F4 and the F4-like clones);
+// the other families have tests of their own (families_test.go).
+func f4Model() []catalogWant {
+	var out []catalogWant
+	for _, c := range catalog {
+		if sim.Boards[c.board].Part.WRPBits == 12 {
+			out = append(out, c)
+		}
+	}
+	return out
 }

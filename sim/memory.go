@@ -18,26 +18,18 @@ const (
 	RDPLevel2 = 0xCC
 )
 
-// rdpLevel returns the protection level of an RDP byte.
-func rdpLevel(rdp byte) int {
-	switch rdp {
-	case RDPLevel0:
-		return 0
-	case RDPLevel2:
-		return 2
-	}
-	return 1
-}
-
 // memory is the chip's non-volatile state: main flash, option bytes, OTP
 // and the device-feature words. It has the physics of flash (erase sets a
 // sector to 0xFF, programming only clears bits) and knows nothing of USB.
 type memory struct {
 	part    *Part
 	flash   []byte
-	options [][OptionBlockSz]byte // one block per entry of part.OptionBlocks
-	otp     [OTPDataSize + OTPLockSize]byte
-	feature [FeatureSize]byte
+	options [][]byte // one block of part.OptionSize per entry of part.OptionBlocks
+	// programmed marks the flash words programmed since their erase, on
+	// parts whose flash word can be programmed only once (WriteUnit > 4).
+	programmed map[uint32]bool
+	otp        [OTPDataSize + OTPLockSize]byte
+	feature    [FeatureSize]byte
 }
 
 // defaultOptions returns factory option bytes (RM0090 tables 15-17):
@@ -48,13 +40,27 @@ type memory struct {
 // bits 27:16, RDP and USER in bits 15:0) read from real F4 chips. The
 // bytes RM0090 calls reserved ([63:16] of each double word) read as 0xFF
 // here: UNVERIFIED.
-func defaultOptions() [OptionBlockSz]byte {
-	var b [OptionBlockSz]byte
+//
+// Other families: every byte 0xFF but the RDP byte at level 0, and on
+// Artery parts its complement after it (UNVERIFIED factory values).
+func defaultOptions(p *Part) []byte {
+	n := p.OptionSize
+	if n == 0 {
+		n = OptionBlockSz
+	}
+	b := make([]byte, n)
 	for i := range b {
 		b[i] = 0xFF
 	}
-	b[0], b[1] = 0xEF, RDPLevel0
-	b[8], b[9] = 0xFF, 0x0F
+	if p.WRPBits > 0 {
+		b[0], b[1] = 0xEF, RDPLevel0
+		b[8], b[9] = 0xFF, 0x0F
+		return b
+	}
+	b[p.RDP.Offset] = p.RDP.Level0
+	if p.RDP.Level0 == 0xA5 {
+		b[p.RDP.Offset+1] = 0x5A
+	}
 	return b
 }
 
@@ -67,7 +73,7 @@ func newMemory(p *Part) *memory {
 		// Bank 2's block (F42x/F43x) has no RDP or USER: RM0090 marks its
 		// first double word reserved; it repeats bank 1's values here
 		// (UNVERIFIED).
-		m.options = append(m.options, defaultOptions())
+		m.options = append(m.options, defaultOptions(p))
 	}
 	for i := range m.otp {
 		m.otp[i] = 0xFF
@@ -79,10 +85,10 @@ func newMemory(p *Part) *memory {
 }
 
 // rdp returns the read-protection byte.
-func (m *memory) rdp() byte { return m.options[0][1] }
+func (m *memory) rdp() byte { return m.options[0][m.part.rdpOffset()] }
 
 // RDPLevel returns the read-protection level 0, 1 or 2.
-func (m *memory) rdpLevel() int { return rdpLevel(m.rdp()) }
+func (m *memory) rdpLevel() int { return m.part.rdpLevel(m.rdp()) }
 
 // nwrp returns the 16-bit nWRP field of option block b.
 func (m *memory) nwrp(b int) uint16 {
@@ -92,6 +98,9 @@ func (m *memory) nwrp(b int) uint16 {
 // writeProtected reports whether sector i is write-protected.
 func (m *memory) writeProtected(i int) bool {
 	s := m.part.Sectors[i]
+	if m.part.WRPBits == 0 {
+		return false
+	}
 	return m.nwrp(s.Bank)&(1<<s.Bit) == 0
 }
 
@@ -107,9 +116,17 @@ func (m *memory) eraseSector(i int) error {
 		return errWriteProtected
 	}
 	s := m.part.Sectors[i]
+	if m.part.reserved(s.Address, uint64(s.Size)) {
+		return errOutside
+	}
 	off := s.Address - m.part.FlashBase
 	for j := range s.Size {
 		m.flash[off+j] = 0xFF
+	}
+	for a := range m.programmed {
+		if a >= s.Address && uint64(a) < uint64(s.Address)+uint64(s.Size) {
+			delete(m.programmed, a)
+		}
 	}
 	return nil
 }
@@ -125,6 +142,7 @@ func (m *memory) massErase() error {
 	for i := range m.flash {
 		m.flash[i] = 0xFF
 	}
+	m.programmed = nil
 	return nil
 }
 
@@ -132,8 +150,11 @@ func (m *memory) massErase() error {
 // new, since programming can only clear bits. Nothing is written unless
 // the whole range is inside flash and unprotected.
 func (m *memory) program(addr uint32, data []byte) error {
-	if !m.inFlash(addr, len(data)) {
+	if !m.inFlash(addr, len(data)) || m.part.reserved(addr, uint64(len(data))) {
 		return errOutside
+	}
+	if err := m.programWords(addr, len(data)); err != nil {
+		return err
 	}
 	for a := addr; uint64(a) < uint64(addr)+uint64(len(data)); {
 		i := m.part.SectorAt(a)
@@ -196,4 +217,66 @@ func (m *memory) word(addr uint32) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24, true
+}
+
+// errReprogram: a flash word programmed twice since its erase (RM0433
+// 4.3.9: the ECC of a 256-bit flash word is written once).
+var errReprogram = errors.New("flash word already programmed since its erase")
+
+// programWords checks and marks the flash words of [addr, addr+n) on parts
+// with a flash word larger than 4 bytes.
+func (m *memory) programWords(addr uint32, n int) error {
+	w := uint32(m.part.WriteUnit)
+	if w <= 4 || n == 0 {
+		return nil
+	}
+	first, last := addr&^(w-1), (addr+uint32(n)-1)&^(w-1)
+	for a := first; a <= last; a += w {
+		if m.programmed[a] {
+			return fmt.Errorf("0x%08x: %w", a, errReprogram)
+		}
+	}
+	if m.programmed == nil {
+		m.programmed = map[uint32]bool{}
+	}
+	for a := first; a <= last; a += w {
+		m.programmed[a] = true
+	}
+	return nil
+}
+
+// rdpOffset returns where the RDP byte sits in option block 0.
+func (p *Part) rdpOffset() int {
+	if p.RDP.Level0 == 0 {
+		return 1
+	}
+	return int(p.RDP.Offset)
+}
+
+// rdpLevel returns the protection level of an RDP byte (RM0090 table 16
+// on STM32F4: 0xAA level 0, 0xCC level 2, others level 1; the family's
+// values elsewhere).
+func (p *Part) rdpLevel(rdp byte) int {
+	l0, l2 := byte(RDPLevel0), byte(RDPLevel2)
+	if p.RDP.Level0 != 0 {
+		l0, l2 = p.RDP.Level0, p.RDP.Level2
+	}
+	switch {
+	case rdp == l0:
+		return 0
+	case l2 != 0 && rdp == l2:
+		return 2
+	}
+	return 1
+}
+
+// reserved reports whether any of n bytes from addr lie in a range the
+// ROM refuses.
+func (p *Part) reserved(addr uint32, n uint64) bool {
+	for _, r := range p.Reserved {
+		if uint64(addr) < r.End() && uint64(r.Start) < uint64(addr)+n {
+			return true
+		}
+	}
+	return false
 }

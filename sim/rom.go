@@ -11,14 +11,6 @@ import (
 	"github.com/softdfu/softdfu/usb"
 )
 
-// ROM bootloader USB identity (docs/PROTOCOL.md section 3).
-const (
-	romVendor       = 0x0483
-	romProduct      = 0xdf11
-	romManufacturer = "STMicroelectronics"
-	romProductName  = "STM32  BOOTLOADER"
-)
-
 // USBTiming models full-speed USB on endpoint 0 (docs/PROTOCOL.md section 4;
 // UNVERIFIED, a parameter): each control transfer costs one frame plus its
 // data at PerByte.
@@ -41,13 +33,18 @@ var romFunctionalDescriptor = []byte{9, usb.DescDFUFunctional, 0x0B, 255, 0, 0x0
 var romCommands = []byte{dfuseCmdGetCommands, dfuseCmdSetAddress, dfuseCmdErase, dfuseCmdUnprotect}
 
 // romDescriptors builds the ROM's descriptor set for a board.
+// Its USB identity comes from the chip database (ST's: docs/PROTOCOL.md
+// section 3).
 func romDescriptors(b *Board) *usb.Descriptors {
+	f := b.part.Chip.Family
+	id := f.USB[0]
+	manufacturer, product := f.ROMStrings()
 	d := &usb.Descriptors{
 		Device: usb.DeviceDescriptor{
-			USB: 0x0200, MaxPacketSize0: 64, Vendor: romVendor, Product: romProduct, Device: b.rom.BCDDevice,
+			USB: 0x0200, MaxPacketSize0: 64, Vendor: id.Vendor, Product: id.Product, Device: b.rom.BCDDevice,
 			ManufacturerIndex: 1, ProductIndex: 2, SerialIndex: 3, NumConfigurations: 1,
 		},
-		Strings: map[uint8]string{1: romManufacturer, 2: romProductName, 3: b.ROMSerial()},
+		Strings: map[uint8]string{1: manufacturer, 2: product, 3: b.ROMSerial()},
 	}
 	cfg := usb.ConfigDescriptor{Value: 1, Attributes: 0xC0, MaxPower: 50}
 	for alt, name := range b.part.AltNames {
@@ -95,7 +92,12 @@ type rom struct {
 	// (simulated time) and then takes busyState/busyStatus.
 	busyUntil  time.Duration
 	busyStatus uint8
-	after      func() // runs when the operation completes (reset after option bytes)
+	// stall: GETSTATUS stalls until busyUntil instead of waiting
+	// (StallsWhilePolled); stuck: an erase that stays in dfuDNBUSY until
+	// CLRSTATUS (StaysBusy); reported is that operation's poll timeout.
+	stall, stuck2 bool
+	reported      time.Duration
+	after         func() // runs when the operation completes (reset after option bytes)
 	// afterAnswer runs once the current answer has gone out (a leave on a
 	// board configured to answer the manifest GETSTATUS before it goes).
 	afterAnswer func()
@@ -153,8 +155,16 @@ func (r *rom) Control(ctx context.Context, s usb.Setup, out []byte) ([]byte, err
 		return nil, usb.ErrGone
 	}
 	clock := r.b.clock
-	// A busy flash holds the bus: nothing is answered before it is done.
-	// The wait is slept together with the answer's transfer time below.
+	// A busy flash holds the bus: nothing is answered before it is done,
+	// except on a ROM that stalls GETSTATUS while busy (STM32L4). The wait
+	// is slept together with the answer's transfer time below.
+	if now := clock.Elapsed(); now < r.busyUntil && r.stall && s.Request == reqGetStatus && s.Type() == usb.TypeClass {
+		r.b.record(s, out, nil, usb.ErrStall)
+		if err := clock.Sleep(ctx, r.b.usb.Cost(0)); err != nil {
+			return nil, err
+		}
+		return nil, usb.ErrStall
+	}
 	if now := clock.Elapsed(); now < r.busyUntil {
 		clock.skip(r.busyUntil - now)
 	}
@@ -277,8 +287,9 @@ func (r *rom) class(s usb.Setup, out []byte) ([]byte, error) {
 			return nil, nil
 		}
 		// ST's DFU code answers CLRSTATUS outside dfuERROR by entering
-		// dfuERROR/errUNKNOWN (docs/PROTOCOL.md section 2).
-		r.state, r.status = stateError, errUnknown
+		// dfuERROR/errUNKNOWN (docs/PROTOCOL.md section 2); that also ends
+		// an erase stuck in dfuDNBUSY (StaysBusy).
+		r.state, r.status, r.stuck2 = stateError, errUnknown, false
 		return nil, nil
 	case reqAbort:
 		switch r.state {
@@ -301,8 +312,13 @@ func (r *rom) dnload(s usb.Setup, out []byte) ([]byte, error) {
 		return r.fail(errStalledPkt)
 	}
 	if len(out) == 0 {
-		// Zero-length DNLOAD: end of download, leave on the next GETSTATUS.
+		// Zero-length DNLOAD: end of download, leave on the next GETSTATUS
+		// (or at once, on a ROM that leaves without one: GD32).
 		r.state = stateManifestSync
+		if r.b.rom.LeavesWithoutStatus {
+			ptr := r.ptr
+			r.afterAnswer = func() { r.b.leave(ptr) }
+		}
 		return nil, nil
 	}
 	if len(out) > transferSize || s.Value == 1 {
@@ -353,12 +369,25 @@ func (r *rom) getStatus() ([]byte, error) {
 		// ROM reports, hold the bus for as long as the flash really takes.
 		r.pending = false
 		op := r.b.execute(r, r.pendingBlk, r.pendingData)
+		erase := r.pendingBlk == 0 && len(r.pendingData) == 5 && r.pendingData[0] == dfuseCmdErase
+		if erase && r.b.rom.StallsWhilePolled {
+			// Too short a poll timeout, then stalls until done (STM32L4).
+			op.reported = op.duration / 2
+		}
+		r.stall = erase && r.b.rom.StallsWhilePolled
+		r.stuck2 = erase && r.b.rom.StaysBusy && op.status == statusOK
+		r.reported = op.reported
 		r.busyUntil = r.b.clock.Elapsed() + r.b.usb.Cost(6) + op.duration
 		r.busyStatus = op.status
 		r.after = op.after
 		r.state = stateDnbusy
 		return status6(statusOK, op.reported, stateDnbusy), nil
 	case stateDnbusy:
+		if r.stuck2 {
+			// The erase is done but the ROM still says busy (STM32H743
+			// rev V): only CLRSTATUS gets it out.
+			return status6(statusOK, r.reported, stateDnbusy), nil
+		}
 		if r.busyStatus != statusOK {
 			r.state, r.status = stateError, r.busyStatus
 			return status6(r.status, 0, r.state), nil

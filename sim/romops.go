@@ -35,6 +35,10 @@ func (b *Board) execute(r *rom, blk uint16, data []byte) operation {
 	case 1:
 		op = b.writeOptions(addr, data)
 	case 2:
+		if !b.part.HasOTP {
+			op.status = errTarget
+			break
+		}
 		off := int(int64(addr) - int64(OTPBase))
 		if b.mem.rdpLevel() != 0 {
 			op.status = errVendor
@@ -44,7 +48,7 @@ func (b *Board) execute(r *rom, blk uint16, data []byte) operation {
 			op.status = errWrite
 		}
 	case 3:
-		if addr != FeatureBase || len(data) > FeatureSize {
+		if !b.part.HasOTP || addr != FeatureBase || len(data) > FeatureSize {
 			op.status = errTarget
 		} else {
 			copy(b.mem.feature[:], data)
@@ -73,8 +77,8 @@ func (b *Board) command(r *rom, data []byte) operation {
 		if op.reported == 0 {
 			op.reported = time.Duration(b.part.FlashSize()) * b.timing().MassErasePerMB[0] / (1 << 20)
 		}
-		if r.alt != 0 {
-			op.status = errTarget
+		if r.alt != 0 || b.rom.NoMassErase {
+			op.status, op.duration = errTarget, cmdTime
 		} else if b.mem.rdpLevel() != 0 {
 			op.status, op.duration = errVendor, cmdTime
 		} else if b.mem.massErase() != nil {
@@ -96,6 +100,10 @@ func (b *Board) command(r *rom, data []byte) operation {
 		op.reported = b.timing().Erase[size][0]
 		if b.mem.rdpLevel() != 0 {
 			op.status, op.duration = errVendor, cmdTime
+		} else if b.part.reserved(b.part.Sectors[i].Address, uint64(size)) {
+			// STM32WB: the radio firmware's pages ("Operation exceeds
+			// memory limits", STM32CubeWB #41).
+			op.status, op.duration = errTarget, cmdTime
 		} else if b.mem.eraseSector(i) != nil {
 			// Erasing a write-protected sector reports no error and
 			// erases nothing (docs/PROTOCOL.md section 3).
@@ -120,12 +128,12 @@ func (b *Board) command(r *rom, data []byte) operation {
 // flash first (RM0090 3.7.3), whatever the write protection. Call with b.mu
 // held.
 func (b *Board) setRDP(v byte) {
-	if b.mem.rdpLevel() == 1 && rdpLevel(v) == 0 {
+	if b.mem.rdpLevel() == 1 && b.part.rdpLevel(v) == 0 {
 		for i := range b.mem.flash {
 			b.mem.flash[i] = 0xFF
 		}
 	}
-	b.mem.options[0][1] = v
+	b.mem.options[0][b.part.rdpOffset()] = v
 }
 
 // writeOptions programs an option-byte block. The chip resets afterwards.
@@ -133,7 +141,7 @@ func (b *Board) writeOptions(addr uint32, data []byte) operation {
 	op := operation{duration: b.eraseTime(16 << 10), reported: b.timing().Erase[16<<10][0]}
 	i := b.mem.optionBlock(addr)
 	switch {
-	case i < 0 || len(data) != OptionBlockSz:
+	case i < 0 || len(data) != len(b.mem.options[i]):
 		op.status = errTarget
 		return op
 	case b.mem.rdpLevel() == 2:
@@ -141,10 +149,10 @@ func (b *Board) writeOptions(addr uint32, data []byte) operation {
 		op.status = errVendor
 		return op
 	}
-	var blk [OptionBlockSz]byte
-	copy(blk[:], data)
-	rdp := blk[1]
-	blk[1] = b.mem.options[i][1]
+	blk := append([]byte(nil), data...)
+	off := b.part.rdpOffset()
+	rdp := blk[off]
+	blk[off] = b.mem.options[i][off]
 	b.mem.options[i] = blk
 	if i == 0 {
 		b.setRDP(rdp)
@@ -162,15 +170,15 @@ func (b *Board) validAddress(alt uint8, addr uint32) bool {
 	case 0:
 		return b.part.Flash().Contains(addr)
 	case 1:
-		for _, a := range b.part.OptionBlocks {
-			if addr >= a && addr < a+OptionBlockSz {
+		for i, a := range b.part.OptionBlocks {
+			if addr >= a && addr-a < uint32(len(b.mem.options[i])) {
 				return true
 			}
 		}
 	case 2:
-		return addr >= OTPBase && addr < OTPBase+OTPDataSize+OTPLockSize
+		return b.part.HasOTP && addr >= OTPBase && addr < OTPBase+OTPDataSize+OTPLockSize
 	case 3:
-		return addr >= FeatureBase && addr < FeatureBase+FeatureSize
+		return b.part.HasOTP && addr >= FeatureBase && addr < FeatureBase+FeatureSize
 	}
 	return false
 }
@@ -191,7 +199,7 @@ func (b *Board) readAlt(alt uint8, addr uint32, n int) ([]byte, uint8) {
 		return data, statusOK
 	case 1:
 		for i, a := range b.part.OptionBlocks {
-			if addr >= a && uint64(addr)+uint64(n) <= uint64(a)+OptionBlockSz {
+			if addr >= a && uint64(addr)+uint64(n) <= uint64(a)+uint64(len(b.mem.options[i])) {
 				blk := b.mem.options[i]
 				return append([]byte(nil), blk[addr-a:addr-a+uint32(n)]...), statusOK
 			}

@@ -40,7 +40,9 @@ type Options struct {
 	// (default: the flash base, 0x08000000).
 	Jump *uint32
 	// AppTimeout is how long to wait for the application to appear on USB
-	// after leaving (default 5 s).
+	// after leaving. 0: up to 5 s, but only board.AppEnumeration once the
+	// bootloader left the port and nothing new appeared (firmware without
+	// USB); with ExpectApp, 5 s.
 	AppTimeout time.Duration
 	// ExpectApp makes a board that shows no USB device after leaving a
 	// failure (for firmware that is known to enumerate).
@@ -207,6 +209,7 @@ type job struct {
 	rep     *Report
 	clock   usb.Clock
 	chip    *part.Chip    // the chip the database identified
+	dev     *chipDevice   // the session's engine, with the chip's quirks
 	before  *flash.Survey // the first survey: the board as it was
 	backed  bool          // the backup was taken
 	changed bool          // an erase or a write was sent
@@ -246,10 +249,7 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 	if err != nil || survey == nil {
 		return err
 	}
-	fopts := opts.Flash
-	if opts.Estimate && fopts.Timing == nil {
-		fopts.Timing = flash.DatasheetTiming(j.chip.Family)
-	}
+	fopts := j.flashOptions()
 	plan, err := flash.NewPlan(j.img, survey, &fopts)
 	if err != nil {
 		return err
@@ -278,16 +278,18 @@ func (j *job) once(ctx context.Context, info usb.DeviceInfo) error {
 // the write protection.
 func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBytes) (*flash.Survey, error) {
 	opts := j.opts
-	l := s.Layout()
 	// Validate the image against the layout before reading or writing
 	// anything: a plan over unknown content checks everything a real plan
 	// checks.
-	chip, known := board.Chip(s.Board.Descriptors.Device, l)
+	chip, known := s.Chip()
 	j.chip = chip
-	if err := j.guard(checkPart(s.Board, l, chip, known)); err != nil {
+	if err := j.guard(checkPart(s.Board, s.Layout(), chip, known)); err != nil {
 		return nil, err
 	}
-	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &opts.Flash)
+	j.dev = newChipDevice(s, chip)
+	l := j.dev.Layout()
+	fopts := j.flashOptions()
+	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &fopts)
 	if err != nil {
 		return nil, &ImageError{err}
 	}
@@ -304,7 +306,7 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 			return nil, unprotect(ctx, s, chip, prot, wp)
 		}
 	}
-	survey, err := flash.TakeSurvey(ctx, s.Conn(), j.img, func(done, total int) {
+	survey, err := flash.TakeSurvey(ctx, j.dev, j.img, func(done, total int) {
 		opts.emit(board.Progress{Phase: board.Surveying, Done: done, Total: total})
 	})
 	if err != nil {
@@ -351,7 +353,7 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 		j.changed = true
 	}
 	j.verified = false
-	res, err := flash.Run(ctx, s.Conn(), plan, func(p flash.Progress) {
+	res, err := flash.Run(ctx, j.dev, plan, func(p flash.Progress) {
 		opts.emit(board.Progress{Phase: board.Phase(p.Phase.String()), Done: p.Done, Total: p.Total})
 	})
 	// A retry counts what earlier attempts did (their writes are part of
@@ -371,7 +373,11 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 		return err
 	}
 	rep.Left = true
-	app, err := s.Confirm(ctx, opts.AppTimeout, opts.Events)
+	wait := opts.AppTimeout
+	if wait <= 0 && opts.ExpectApp {
+		wait = 5 * time.Second // expected: give it the whole time
+	}
+	app, err := s.Confirm(ctx, wait, opts.Events)
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,9 @@ type Options struct {
 	Softdfu string
 	// KVM boots with -accel kvm instead of TCG.
 	KVM bool
+	// CPUs is the guest's CPU count (default 1; more run under
+	// multi-threaded TCG).
+	CPUs int
 	// Timeout kills the VM after this long; 0 means 5 minutes.
 	Timeout time.Duration
 	// CacheDir overrides the cache directory
@@ -90,6 +93,9 @@ func (o Options) env() []string {
 	env := os.Environ()
 	if o.CacheDir != "" {
 		env = append(env, "SOFTDFU_INTEROP_CACHE="+o.CacheDir)
+	}
+	if o.CPUs > 1 {
+		env = append(env, fmt.Sprintf("SOFTDFU_INTEROP_SMP=%d", o.CPUs))
 	}
 	if o.KVM {
 		env = append(env, "SOFTDFU_INTEROP_KVM=1")
@@ -166,10 +172,14 @@ func Run(ctx context.Context, guest string, o Options) (*Result, error) {
 
 // BuildSoftdfu builds a static softdfu binary (CGO_ENABLED=0) into dir and
 // returns its path.
-func BuildSoftdfu(ctx context.Context, dir string) (string, error) {
+//
+// Build tags may be given: "libusb" compiles in the libusb backend, which
+// makes the binary dynamically linked (vm.sh then copies its libraries and
+// the libusb it loads into the guest).
+func BuildSoftdfu(ctx context.Context, dir string, tags ...string) (string, error) {
 	root := RepoRoot()
 	out := filepath.Join(dir, "softdfu")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/softdfu")
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags="+strings.Join(tags, ","), "-o", out, "./cmd/softdfu")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

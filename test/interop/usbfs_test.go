@@ -25,7 +25,28 @@ func TestSoftdfuUSBFS(t *testing.T) {
 	port, ctrl := freePort(t), freePort(t)
 	startServerCommand(t, ctx, fmt.Sprintf("127.0.0.1:%d", port), fmt.Sprintf("127.0.0.1:%d", ctrl))
 	app := sim.AppImage(sim.Boards["discovery-f407"].Part, "runtime", 40000)
-	guest := attachScript(port) + fmt.Sprintf(`
+	guest := softdfuScript(port, ctrl, len(app))
+	res, err := Run(ctx, guest, Options{Files: map[string][]byte{"app.bin": app}, Softdfu: bin, Timeout: 8 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("VM run took %v; guest output:\n%s", res.Elapsed, res.Output)
+	for _, want := range []string{
+		"0483:df11  dfu", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
+		"verified 40000 bytes", "stays in the ROM bootloader", "NOLEAVE rc=0",
+		"READ rc=0", "READBACK MATCHES",
+		"application started: 0483:df12", "FLASH rc=0",
+	} {
+		if !strings.Contains(res.Output, want) {
+			t.Errorf("guest output lacks %q", want)
+		}
+	}
+}
+
+// softdfuScript is the guest script of the softdfu checks: attach the
+// board, list, flash --no-leave, read back, flash and leave.
+func softdfuScript(port, ctrl, n int) string {
+	return attachScript(port) + fmt.Sprintf(`
 button() { echo "$1" | nc -w 3 10.0.2.2 %[1]d; }
 # A board that re-enumerates over USB/IP must be imported again: keep
 # attaching in the background, as a user's script would.
@@ -47,20 +68,5 @@ softdfu flash --app-timeout 20s app.bin
 echo "FLASH rc=$?"
 kill %%1
 echo "--- end"
-`, ctrl, port, len(app))
-	res, err := Run(ctx, guest, Options{Files: map[string][]byte{"app.bin": app}, Softdfu: bin, Timeout: 8 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("VM run took %v; guest output:\n%s", res.Elapsed, res.Output)
-	for _, want := range []string{
-		"0483:df11  dfu", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
-		"verified 40000 bytes", "stays in the ROM bootloader", "NOLEAVE rc=0",
-		"READ rc=0", "READBACK MATCHES",
-		"application started: 0483:df12", "FLASH rc=0",
-	} {
-		if !strings.Contains(res.Output, want) {
-			t.Errorf("guest output lacks %q", want)
-		}
-	}
+`, ctrl, port, n)
 }

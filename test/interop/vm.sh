@@ -107,6 +107,21 @@ copy_with_libs() { # copy_with_libs ROOT BINARY...
 	done
 }
 
+# copy_dynamic ROOT BINARY: for a dynamically linked softdfu (built with
+# -tags libusb), the loader and libraries it needs and the libusb-1.0 (from
+# Debian's libusb-1.0-0) it opens at run time, with that one's libraries.
+copy_dynamic() {
+	local root=$1 bin=$2 lib l
+	ldd "$bin" >/dev/null 2>&1 || return 0 # static: nothing to bring
+	lib=$(/sbin/ldconfig -p | awk '/libusb-1\.0\.so\.0 .*x86-64/ {print $NF; exit}')
+	[ -n "$lib" ] || { log "libusb-1.0.so.0 not found: install libusb-1.0-0"; exit 1; }
+	for l in $(ldd "$bin" "$lib" 2>/dev/null | grep -o '/[^ :]*' | sort -u) "$lib"; do
+		[ "$l" = "$bin" ] && continue
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+
 # extract_vmlinux prints the ELF kernel inside a bzImage (xz, zstd or gzip).
 extract_vmlinux() {
 	local magic off tool
@@ -124,7 +139,7 @@ extract_vmlinux() {
 # base_cpio names the cached initramfs after what goes into it: change the
 # module list and a new one is built.
 base_modules="usbcore usbip-core vhci-hcd virtio_pci virtio_net cdc-acm"
-base_cpio="$cache/base-$(echo "$base_modules" | md5sum | cut -c1-8).cpio"
+base_cpio="$cache/base-$(echo "$base_modules $(command -v strace)" | md5sum | cut -c1-8).cpio"
 
 build_initramfs() {
 	local base="$base_cpio"
@@ -140,6 +155,8 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	copy_with_libs "$root" "$(command -v dfu-util)" "$(command -v usbip || echo /usr/sbin/usbip)"
+	# strace, when the host has it, for per-request measurements.
+	if command -v strace >/dev/null; then copy_with_libs "$root" "$(command -v strace)"; fi
 	local n=0 m mods=()
 	resolve_modules $base_modules
 	for m in "${mods[@]}"; do
@@ -193,6 +210,7 @@ run() {
 	for f in "$@"; do cp "$f" "$work/root/data/"; done
 	if [ -n "${SOFTDFU_INTEROP_SOFTDFU:-}" ]; then
 		cp "$SOFTDFU_INTEROP_SOFTDFU" "$work/root/usr/bin/softdfu"
+		copy_dynamic "$work/root" "$SOFTDFU_INTEROP_SOFTDFU"
 	fi
 	(cd "$work/root" && find . -mindepth 1 | busybox cpio -o -H newc 2>/dev/null) >"$work/extra.cpio"
 	cat "$base_cpio" "$work/extra.cpio" >"$work/initrd.cpio"
@@ -203,7 +221,7 @@ run() {
 	local accel=tcg cpu=max
 	if [ "${SOFTDFU_INTEROP_KVM:-0}" = 1 ]; then accel=kvm; cpu=host; fi
 	timeout --foreground -k 5 "${SOFTDFU_INTEROP_TIMEOUT:-300}" \
-		qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 1 -m 512 \
+		qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "${SOFTDFU_INTEROP_SMP:-1}" -m 512 \
 		-nographic -no-reboot -serial mon:stdio -monitor none \
 		-kernel "$kernel" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \

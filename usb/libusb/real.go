@@ -10,6 +10,7 @@ package libusb
 
 import (
 	"fmt"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -19,24 +20,48 @@ import (
 // dynlib is libusb loaded at run time: its functions' addresses and the
 // system's way of calling a C function (cdecl; libusb's LIBUSB_CALL is
 // WINAPI, the same on 64-bit Windows).
+//
+// Every device list comes from a fresh libusb_context (libusb_init), which
+// scans the system's devices, and the context ends (libusb_exit) when the
+// list is freed and the handles opened from it are closed. A long-lived
+// context would see new devices only through hotplug events, which a
+// libusb built for udev gets from udevd alone: without one (a container,
+// a small VM) a board that re-enumerated would never show up.
 type dynlib struct {
 	fn   map[string]uintptr
 	call func(fn uintptr, args ...uintptr) uintptr
-	ctx  uintptr // the libusb_context of libusb_init
+
+	mu   sync.Mutex
+	devs map[uintptr]*libctx // devices of live lists
+	hs   map[uintptr]*libctx // open handles
+}
+
+// libctx is a libusb_context and the number of lists and handles using it.
+type libctx struct {
+	p    uintptr
+	refs int
+}
+
+// unref drops one use of c, ending it with the last; l.mu is held.
+func (l *dynlib) unref(c *libctx) {
+	c.refs--
+	if c.refs == 0 {
+		l.call(l.fn["libusb_exit"], c.p)
+	}
 }
 
 // functions lists every libusb function the backend calls.
 var functions = []string{
-	"libusb_init", "libusb_get_device_list", "libusb_free_device_list", "libusb_get_device_descriptor",
+	"libusb_init", "libusb_exit", "libusb_get_device_list", "libusb_free_device_list", "libusb_get_device_descriptor",
 	"libusb_get_bus_number", "libusb_get_port_numbers", "libusb_get_device_address", "libusb_open", "libusb_close",
 	"libusb_control_transfer", "libusb_set_auto_detach_kernel_driver", "libusb_claim_interface",
 	"libusb_release_interface", "libusb_set_interface_alt_setting", "libusb_bulk_transfer", "libusb_interrupt_transfer",
 }
 
-// newDynlib resolves the functions with sym and initialises a context
-// (libusb_init).
+// newDynlib resolves the functions with sym and checks that libusb_init
+// works.
 func newDynlib(sym func(string) (uintptr, error), call func(uintptr, ...uintptr) uintptr) (*dynlib, error) {
-	l := &dynlib{fn: map[string]uintptr{}, call: call}
+	l := &dynlib{fn: map[string]uintptr{}, call: call, devs: map[uintptr]*libctx{}, hs: map[uintptr]*libctx{}}
 	for _, name := range functions {
 		p, err := sym(name)
 		if err != nil || p == 0 {
@@ -48,7 +73,7 @@ func newDynlib(sym func(string) (uintptr, error), call func(uintptr, ...uintptr)
 	if r := l.int("libusb_init", uintptr(unsafe.Pointer(&ctx))); r < 0 {
 		return nil, fmt.Errorf("libusb: libusb_init: %w", code(r))
 	}
-	l.ctx = ctx
+	l.call(l.fn["libusb_exit"], ctx)
 	return l, nil
 }
 
@@ -58,13 +83,32 @@ func (l *dynlib) int(name string, args ...uintptr) int {
 }
 
 func (l *dynlib) devices() ([]uintptr, func(), error) {
+	var p uintptr
+	if r := l.int("libusb_init", uintptr(unsafe.Pointer(&p))); r < 0 {
+		return nil, nil, fmt.Errorf("libusb_init: %w", code(r))
+	}
+	c := &libctx{p: p, refs: 1}
 	var list *uintptr // libusb_device **, filled by libusb
-	n := int(l.call(l.fn["libusb_get_device_list"], l.ctx, uintptr(unsafe.Pointer(&list))))
+	n := int(int64(l.call(l.fn["libusb_get_device_list"], p, uintptr(unsafe.Pointer(&list)))))
 	if n < 0 {
+		l.call(l.fn["libusb_exit"], p)
 		return nil, nil, code(n)
 	}
 	devs := append([]uintptr(nil), unsafe.Slice(list, n)...)
-	free := func() { l.call(l.fn["libusb_free_device_list"], uintptr(unsafe.Pointer(list)), 1) }
+	l.mu.Lock()
+	for _, d := range devs {
+		l.devs[d] = c
+	}
+	l.mu.Unlock()
+	free := func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, d := range devs {
+			delete(l.devs, d)
+		}
+		l.call(l.fn["libusb_free_device_list"], uintptr(unsafe.Pointer(list)), 1)
+		l.unref(c)
+	}
 	return devs, free, nil
 }
 
@@ -95,10 +139,24 @@ func (l *dynlib) open(dev uintptr) (uintptr, error) {
 	if r := l.int("libusb_open", dev, uintptr(unsafe.Pointer(&h))); r < 0 {
 		return 0, code(r)
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.devs[dev]; c != nil {
+		c.refs++
+		l.hs[h] = c
+	}
 	return h, nil
 }
 
-func (l *dynlib) close(h uintptr) { l.call(l.fn["libusb_close"], h) }
+func (l *dynlib) close(h uintptr) {
+	l.call(l.fn["libusb_close"], h)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if c := l.hs[h]; c != nil {
+		delete(l.hs, h)
+		l.unref(c)
+	}
+}
 
 func ms(t time.Duration) uintptr { return uintptr(max(t.Milliseconds(), 1)) }
 

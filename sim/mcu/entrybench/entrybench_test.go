@@ -103,7 +103,7 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		mod  func(o *Options)
 		want string
 	}{
-		{"unknown board", func(o *Options) { o.Board = "pyboard" }, `unknown board "pyboard": known boards are blackpill-f401`},
+		{"unknown board", func(o *Options) { o.Board = "pyboard" }, `unknown board "pyboard": known boards are apm32f407-mini, at-start-f437, blackpill-f401`},
 		{"negative trials", func(o *Options) { o.Trials = -1 }, "must be positive"},
 		{"probability over 1", func(o *Options) { o.MissProbability = 2 }, "over 1"},
 		{"bad store", func(o *Options) { o.Store = "flash" }, `store "flash"`},

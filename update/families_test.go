@@ -1,0 +1,86 @@
+package update_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/update"
+)
+
+// familyBoards is one simulated board per family beyond the STM32F4
+// (docs/FAMILIES.md).
+var familyBoards = []string{"nucleo-f207zg", "nucleo-f722ze", "nucleo-f767zi", "nucleo-h743zi", "nucleo-l476rg",
+	"nucleo-g0b1re", "nucleo-g431rb", "nucleo-wb55", "at-start-f437", "gd32f405-fc", "apm32f407-mini"}
+
+// TestFamiliesFlashVerifyLeave flashes an application on every family's
+// board in process, verifies it, leaves the ROM and sees the application
+// come back; then a second run with one byte changed writes one erase
+// unit.
+func TestFamiliesFlashVerifyLeave(t *testing.T) {
+	for _, name := range familyBoards {
+		t.Run(name, func(t *testing.T) {
+			w, err := sim.New([]sim.Spec{{Board: name, Mode: "dfu"}}, sim.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := w.Boards()[0]
+			p := b.Part()
+			app := sim.AppImage(p, "micropython", 40000)
+			rep := runFamily(t, w, app, update.Options{ExpectApp: true, Estimate: true})
+			if st := b.State(); st.Run != sim.RunApp || st.Persona != "micropython" || rep.App == nil {
+				t.Fatalf("after the update the board runs %+v (app %v), want the application", st, rep.App)
+			}
+			if !bytes.Equal(b.Flash()[:len(app)], app) {
+				t.Fatal("flash does not hold the image")
+			}
+			if rep.Result == nil || rep.Result.Verified < len(app) {
+				t.Fatalf("result %+v", rep.Result)
+			}
+			// One byte changed far from the vector table: one erase unit.
+			b.SetBoot0(true)
+			b.Reset()
+			app[30000] ^= 0x5A
+			rep = runFamily(t, w, app, update.Options{ExpectApp: true})
+			if n := len(rep.Plan.Erased()); n != 1 {
+				t.Errorf("a one-byte change erased %d units, want 1:\n%s", n, rep.Plan)
+			}
+			b.SetBoot0(false)
+		})
+	}
+}
+
+func runFamily(t *testing.T, w *sim.World, app []byte, opts update.Options) *update.Report {
+	t.Helper()
+	devs, err := w.Devices(context.Background())
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("devices %v %v", devs, err)
+	}
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: sim.FlashBase, Data: app}}}
+	rep, err := update.Run(context.Background(), w, devs[0], img, opts)
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	return rep
+}
+
+// TestPagePlanMap: a dry run on a page-erase part prints a readable map,
+// the runs of untouched pages on one line each.
+func TestPagePlanMap(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-g431rb", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := sim.AppImage(w.Boards()[0].Part(), "micropython", 5000)
+	rep := runFamily(t, w, app, update.Options{DryRun: true})
+	s := rep.Plan.String()
+	if lines := strings.Count(s, "\n"); lines > 12 {
+		t.Errorf("the map of 64 pages takes %d lines:\n%s", lines, s)
+	}
+	if !strings.Contains(s, "3-63") || !strings.Contains(s, "61*2K") || !strings.Contains(s, "page(s)") {
+		t.Errorf("map:\n%s", s)
+	}
+}
