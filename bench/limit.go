@@ -59,7 +59,9 @@ const transferSize = 2048
 //     on dual-bank parts), a Set Address (DNLOAD and two GETSTATUS) on
 //     alternate setting 1 and one 16-byte UPLOAD (after which the survey
 //     needs a Set Address of its own);
-//   - the survey: UPLOADs of at most 2048 bytes;
+//   - the survey: UPLOADs of at most 2048 bytes, an ABORT between two
+//     ranges that do not follow each other (continuing an upload at
+//     another block number is not settled by public sources);
 //   - one ABORT back to dfuIDLE before the first download;
 //   - per erased sector, an Erase command: DNLOAD (5 bytes) and two
 //     GETSTATUS, plus the sector's erase time;
@@ -105,7 +107,10 @@ func Limit(p *flash.Plan, survey []Range, t sim.USBTiming) Minimum {
 		}
 		ptr = 0xFFFFFFFF // pointing at the option bytes: flash needs a Set Address
 	}
-	for _, r := range survey {
+	for i, r := range survey {
+		if i > 0 {
+			xfer(0) // ABORT: a new upload from another block
+		}
 		read(r)
 	}
 	if len(survey) > 0 {

@@ -96,6 +96,11 @@ type OptionWrite struct {
 // NoReset: the board did not reset after an option-byte write.
 type NoReset struct{}
 
+// NoApp: after leaving, the bootloader left the board's port and no
+// other USB device appeared within After (the firmware has no USB, or
+// starts it later than that).
+type NoApp struct{ After time.Duration }
+
 // Waiting: a selection waits for a board to appear.
 type Waiting struct {
 	What string
@@ -113,6 +118,12 @@ func (LeavingUnchanged) event()  {}
 func (OptionWrite) event()       {}
 func (NoReset) event()           {}
 func (Waiting) event()           {}
+func (NoApp) event()             {}
+
+// String says what happened, in library terms.
+func (e NoApp) String() string {
+	return fmt.Sprintf("the bootloader left the bus and no USB device appeared within %v: the firmware has no USB, or starts it later (a longer application timeout waits for it)", e.After)
+}
 
 // emit passes ev to events when it is set.
 func emit(events func(Event), ev Event) {

@@ -27,6 +27,20 @@ type Seen struct {
 // the ROM after a software entry, for the application after a leave, for
 // a board to come back after a reset.
 func Wait(ctx context.Context, host usb.Host, clock usb.Clock, timeout time.Duration, match func(usb.DeviceInfo) bool) (*Seen, error) {
+	return Watch(ctx, host, clock, timeout, func(devs []usb.DeviceInfo, _ time.Time) (*usb.DeviceInfo, bool) {
+		for _, d := range devs {
+			if match(d) {
+				return &d, true
+			}
+		}
+		return nil, false
+	})
+}
+
+// Watch is Wait with a look at each whole listing: see gets the devices
+// and the clock time of the listing, and ends the wait by returning true,
+// with the device found or nil (Watch then returns nil, nil).
+func Watch(ctx context.Context, host usb.Host, clock usb.Clock, timeout time.Duration, see func(devs []usb.DeviceInfo, now time.Time) (*usb.DeviceInfo, bool)) (*Seen, error) {
 	if clock == nil {
 		clock = usb.ClockOf(host)
 	}
@@ -36,10 +50,11 @@ func Wait(ctx context.Context, host usb.Host, clock usb.Clock, timeout time.Dura
 		if err != nil && ctx.Err() != nil {
 			return nil, err
 		}
-		for _, d := range devs {
-			if match(d) {
-				return &Seen{Device: d, All: devs}, nil
+		if d, done := see(devs, clock.Now()); done {
+			if d == nil {
+				return nil, nil
 			}
+			return &Seen{Device: *d, All: devs}, nil
 		}
 		if !clock.Now().Before(deadline) {
 			return nil, nil
@@ -56,19 +71,51 @@ func OnPort(path string, want func(usb.DeviceInfo) bool) func(usb.DeviceInfo) bo
 	return func(d usb.DeviceInfo) bool { return d.Path == path && (want == nil || want(d)) }
 }
 
+// AppEnumeration is how long WaitApp, without a timeout of its own,
+// waits for a new device once the bootloader has left the board's port: a
+// device that attaches within it has been reset, started its firmware and
+// been enumerated by the host (softdfu's choice: an STM32 application
+// with USB shows up within a few hundred ms of the jump, CircuitPython in
+// about a second).
+const AppEnumeration = 1500 * time.Millisecond
+
 // WaitApp waits until a device other than a DFU-mode one appears on the
-// board's port (the application), for at most timeout (default 5 s) of
-// clock time. It returns nil, nil when none appeared: firmware without
-// USB is normal. Devices the backend could not read (over USB/IP: imported
-// by someone else) do not count yet.
+// board's port (the application). With a positive timeout it waits up to
+// that long; with none, up to 5 s but no longer than AppEnumeration after
+// the bootloader left the port with nothing new on it (firmware without
+// USB costs that, not 5 s). Times are clock time. It returns nil, nil when
+// no application appeared: firmware without USB is normal. Devices the
+// backend could not read (over USB/IP: imported by someone else) do not
+// count yet.
 func WaitApp(ctx context.Context, host usb.Host, board usb.DeviceInfo, clock usb.Clock, timeout time.Duration, events func(Event)) (*usb.DeviceInfo, error) {
-	if timeout <= 0 {
+	early := timeout <= 0
+	if early {
 		timeout = 5 * time.Second
 	}
 	emit(events, PhaseStarted{Phase: WaitingForApp})
-	seen, err := Wait(ctx, host, clock, timeout, OnPort(board.Path, func(d usb.DeviceInfo) bool {
-		return len(d.Descriptors.Configs) > 0 && !InDFU(d)
-	}))
+	var empty time.Time // since when the port shows nothing
+	seen, err := Watch(ctx, host, clock, timeout, func(devs []usb.DeviceInfo, now time.Time) (*usb.DeviceInfo, bool) {
+		onPort := false
+		for _, d := range devs {
+			if d.Path != board.Path {
+				continue
+			}
+			onPort = true
+			if len(d.Descriptors.Configs) > 0 && !InDFU(d) {
+				return &d, true
+			}
+		}
+		switch {
+		case onPort || !early:
+			empty = time.Time{}
+		case empty.IsZero():
+			empty = now
+		case now.Sub(empty) >= AppEnumeration:
+			emit(events, NoApp{After: AppEnumeration})
+			return nil, true
+		}
+		return nil, false
+	})
 	if seen == nil || err != nil {
 		return nil, err
 	}

@@ -82,6 +82,55 @@ type Conn struct {
 	transfers int
 	ptr       uint32 // the DfuSe address pointer, when ptrKnown (pointAt)
 	ptrKnown  bool
+	nextUp    uint16 // the block after the last full UPLOAD block (0: none)
+	status    [StatusLen]byte
+	bound     [2]boundCtx // bounded's contexts: requests, polls
+	block     blockOp     // the block being moved, for messages
+}
+
+// boundCtx is a context with a deadline, shared by consecutive requests.
+type boundCtx struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	d      time.Duration
+	until  time.Time
+}
+
+// bounded returns ctx bounded to about d from now (between 3/4 d and d):
+// one context with a deadline serves the requests of the next d/4, so a
+// request does not allocate a context and a timer of its own. slot keeps
+// requests (0) and polls (1) apart.
+func (c *Conn) bounded(ctx context.Context, slot int, d time.Duration) context.Context {
+	b := &c.bound[slot]
+	now := time.Now()
+	if b.parent == ctx && b.d == d && b.until.Sub(now) >= d*3/4 {
+		return b.ctx
+	}
+	if b.cancel != nil {
+		b.cancel() // no request uses it any more (a Conn is not concurrent)
+	}
+	// The last one ends by its deadline, d after its last use.
+	b.ctx, b.cancel = context.WithDeadline(ctx, now.Add(d))
+	b.parent, b.d, b.until = ctx, d, now.Add(d)
+	return b.ctx
+}
+
+// opName is a fixed operation name for poll.
+type opName string
+
+func (o opName) String() string { return string(o) }
+
+// blockOp names a data block for messages, built only when needed.
+type blockOp struct {
+	verb  string // "write" or "read"
+	block uint16
+	n     int
+	addr  uint32
+}
+
+func (b *blockOp) String() string {
+	return fmt.Sprintf("%s block %d (%d bytes at 0x%08x)", b.verb, b.block, b.n, b.addr)
 }
 
 // Open claims DFU interface iface of dev, selects alternate setting alt and
@@ -235,9 +284,7 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		// only the status stage while its flash is busy): bound it, so a
 		// backend can use its cheapest blocking call. GETSTATUS gets the
 		// deadline of the operation it polls, from poll.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
-		defer cancel()
+		ctx = c.bounded(ctx, 0, requestTimeout)
 	}
 	n, err := c.dev.Control(ctx, s, data)
 	if err != nil {
@@ -278,7 +325,7 @@ func hexHead(b []byte) string {
 // GetStatus sends GETSTATUS and returns the device's answer. A STALLed
 // request is retried up to Options.StallRetries times.
 func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
-	buf := make([]byte, StatusLen)
+	buf := c.status[:]
 	for try := 0; ; try++ {
 		n, err := c.control(ctx, ReqGetStatus, 0, buf, true)
 		if errors.Is(err, usb.ErrStall) && try < c.opts.StallRetries {
@@ -367,7 +414,7 @@ func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) err
 // UploadBlock sends one UPLOAD request for len(buf) bytes with block
 // number block and returns the number of bytes the device sent.
 func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, error) {
-	c.known = false
+	c.known, c.nextUp = false, 0
 	if block < firstDataBlock {
 		c.ptrKnown = false // Get Commands, or a block the ROM refuses
 	}
@@ -376,6 +423,9 @@ func (c *Conn) UploadBlock(ctx context.Context, block uint16, buf []byte) (int, 
 		return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)
 	}
 	c.state, c.known = StateUploadIdle, true
+	if block >= firstDataBlock && n == int(c.iface.Functional.TransferSize) && n == len(buf) {
+		c.nextUp = block + 1
+	}
 	return n, nil
 }
 
@@ -443,16 +493,18 @@ func (c *Conn) ready(ctx context.Context, upload bool) error {
 // poll sends GETSTATUS until the device leaves dfuDNBUSY (sleeping the
 // poll timeout it asks for in between) or limit passes in the device's
 // clock. Anything but dfuDNLOAD-IDLE/OK is a *StatusError.
-func (c *Conn) poll(ctx context.Context, op string, limit time.Duration) (Status, error) {
+func (c *Conn) poll(ctx context.Context, opName fmt.Stringer, limit time.Duration) (Status, error) {
 	start := c.opts.Clock.Now()
 	busy := 0
 	for {
 		// The ROM may hold this status stage for as long as the flash
 		// operation takes: give the request the operation's whole limit
 		// (and a little more for the transport), never a short timeout.
-		rctx, cancel := context.WithTimeout(ctx, limit+time.Second/2)
-		st, err := c.GetStatus(rctx)
-		cancel()
+		st, err := c.GetStatus(c.bounded(ctx, 1, limit+time.Second/2))
+		op := ""
+		if err != nil || st.State != StateDnloadIdle || st.Status != OK {
+			op = opName.String()
+		}
 		if errors.Is(err, usb.ErrTimeout) && ctx.Err() == nil && c.opts.Clock.Now().Sub(start) < limit {
 			// A backend's own transfer timeout while the ROM holds the
 			// status stage of a long erase: ask again until the deadline.

@@ -40,7 +40,7 @@ func (c *Conn) command(ctx context.Context, op string, payload []byte, limit tim
 	if err := c.DownloadBlock(ctx, 0, payload); err != nil {
 		return fmt.Errorf("dfu: %s: %w", op, err)
 	}
-	_, err := c.poll(ctx, op, limit)
+	_, err := c.poll(ctx, opName(op), limit)
 	return err
 }
 
@@ -211,11 +211,11 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 	for i := range nb {
 		chunk := data[i*xfer : min((i+1)*xfer, len(data))]
 		block := first + uint16(i)
-		op := fmt.Sprintf("write block %d (%d bytes at 0x%08x)", block, len(chunk), addr+uint32(i*xfer))
+		c.block = blockOp{verb: "write", block: block, n: len(chunk), addr: addr + uint32(i*xfer)}
 		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
-			return fmt.Errorf("dfu: %s: %w", op, err)
+			return fmt.Errorf("dfu: %s: %w", c.block.String(), err)
 		}
-		if _, err := c.poll(ctx, op, c.opts.ProgramTimeout); err != nil {
+		if _, err := c.poll(ctx, &c.block, c.opts.ProgramTimeout); err != nil {
 			c.ptrKnown = false
 			return err
 		}
@@ -227,8 +227,9 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 }
 
 // Upload reads n bytes from addr: one Set Address (none when the pointer
-// is known to reach addr, see pointAt), ABORT, then UPLOAD blocks 2, 3, ...
-// of wTransferSize bytes (the last request shorter).
+// is known to reach addr, see pointAt), ABORT (none when addr continues
+// the previous Upload), then UPLOAD blocks 2, 3, ... of wTransferSize
+// bytes (the last request shorter).
 // progress, if not nil, gets the bytes read so far after each block. Under
 // read protection the ROM refuses with dfuERROR/errVENDOR.
 func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(done int)) ([]byte, error) {
@@ -243,22 +244,25 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ready(ctx, true); err != nil {
-		return nil, err
+	// Reading on from the block after the last full one continues the
+	// upload as dfu-util does (no ABORT); anything else starts anew.
+	if !c.known || c.state != StateUploadIdle || c.nextUp != first {
+		if err := c.ready(ctx, true); err != nil {
+			return nil, err
+		}
 	}
 	xfer := int(c.iface.Functional.TransferSize)
 	out := make([]byte, n)
 	for i := range nb {
 		buf := out[i*xfer : min((i+1)*xfer, n)]
 		block := first + uint16(i)
-		op := fmt.Sprintf("read block %d (%d bytes at 0x%08x)", block, len(buf), addr+uint32(i*xfer))
 		got, err := c.UploadBlock(ctx, block, buf)
-		if err != nil {
+		if err != nil || got != len(buf) {
 			c.ptrKnown = false
-			return nil, c.explain(ctx, op, err)
-		}
-		if got != len(buf) {
-			c.ptrKnown = false
+			op := (&blockOp{verb: "read", block: block, n: len(buf), addr: addr + uint32(i*xfer)}).String()
+			if err != nil {
+				return nil, c.explain(ctx, op, err)
+			}
 			return nil, fmt.Errorf("dfu: %s: the device sent %d bytes; the memory ends early or the device misbehaves", op, got)
 		}
 		if progress != nil {

@@ -61,6 +61,7 @@ func Example() {
 	//   7  0x08060000  128K  -
 	// erase 1 sector(s) (16K), write 20000 bytes in 1 run(s) of 2048-byte blocks (10 blocks), skip 0 unchanged sector(s), verify 20000 bytes
 	//   run 0x08000000-0x08004e1f (20000 bytes)
+	//   erase 0: 0x08000040 holds 0x11, the image 0x82: programming only clears bits
 	// erased 1 sector(s), wrote 20000 bytes, verified 20000 bytes
 	// application
 }

@@ -81,6 +81,9 @@ type SectorPlan struct {
 	// programming cannot turn into the image's, unknown content, or
 	// a rewrite asked for. Empty for the other actions.
 	Reason string
+	// Surveyed counts the bytes of the sector the survey read (fewer than
+	// its size when the first block proved the erase).
+	Surveyed int
 }
 
 // Span is a contiguous range to write: one Set Address, then consecutive
@@ -278,6 +281,17 @@ func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
 	return si
 }
 
+// covers reports whether the image has every byte of the sector from
+// offset from on.
+func (si sectorImage) covers(from int) bool {
+	for _, m := range si.mask[from:] {
+		if !m {
+			return false
+		}
+	}
+	return true
+}
+
 // mustErase returns why content cur cannot become the image's bytes
 // without an erase ("" when it can: flash programming only clears bits),
 // naming the first byte that needs one.
@@ -308,6 +322,7 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 	}
 	cur, known := survey.Content[s.Address]
 	reason, proven := survey.Erase[s.Address]
+	sp.Surveyed = len(cur)
 	switch {
 	case survey.Protected:
 		known, sp.Reason = false, "read protection: the content is unknown"

@@ -92,6 +92,9 @@ func (p *Plan) String() string {
 	for _, r := range p.Runs {
 		fmt.Fprintf(&b, "  run 0x%08x-0x%08x (%d bytes)\n", r.Address, r.End()-1, len(r.Data))
 	}
+	for _, s := range es {
+		fmt.Fprintf(&b, "  erase %d: %s\n", s.Index, s.Reason)
+	}
 	if p.Estimate > 0 {
 		fmt.Fprintf(&b, "estimated time %v\n", p.Estimate.Round(time.Millisecond))
 	}

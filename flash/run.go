@@ -39,73 +39,121 @@ var _ Device = (*dfu.Conn)(nil)
 
 // TakeSurvey looks at the board behind conn (which must have alternate
 // setting 0, internal flash, selected) without changing it: its layout, and
-// the current content of every readable sector that img touches, read in
-// as few uploads as possible. When the board refuses to read
-// (dfuERROR/errVENDOR: read protection) the survey says Protected and holds
-// no content; that is not an error. progress, if not nil, gets the bytes
-// read so far and the total.
+// the current content of every readable sector that img touches. A sector
+// whose first block already proves it must be erased (a byte the image
+// needs that programming cannot make, since it only clears bits) is read
+// no further when the image covers the rest of it (nothing there to keep):
+// Survey.Erase says why, Survey.Content holds that first block. When the
+// board refuses to read (dfuERROR/errVENDOR: read protection) the survey
+// says Protected and holds no content; that is not an error. progress, if
+// not nil, gets the bytes read so far and the bytes to read (which shrinks
+// as sectors are proven).
 func TakeSurvey(ctx context.Context, conn Device, img *firmware.Image, progress func(done, total int)) (*Survey, error) {
 	l := conn.Layout()
 	if len(l.Regions) == 0 {
 		return nil, fmt.Errorf("flash: the selected alternate setting has no DfuSe memory layout: select the internal flash (alternate setting 0)")
 	}
-	sv := &Survey{Layout: l, Content: map[uint32][]byte{}}
+	sv := &Survey{Layout: l, Content: map[uint32][]byte{}, Erase: map[uint32]string{}}
 	if img == nil {
 		return sv, nil
 	}
-	// Readable touched sectors, joined into contiguous ranges.
-	touched := map[int]bool{}
+	im := &firmware.Image{}
 	for _, seg := range img.Segments {
-		if seg.Alt != 0 {
-			continue
+		if seg.Alt == 0 {
+			im.Segments = append(im.Segments, seg)
 		}
+	}
+	secs := touchedReadable(l, im)
+	sr := &surveyor{conn: conn, progress: progress, probe: probeSize(conn)}
+	for _, s := range secs {
+		sr.total += int(s.Size)
+	}
+	for _, s := range secs {
+		data, reason, err := sr.sector(ctx, s, imageIn(s, im))
+		var se *dfu.StatusError
+		if errors.As(err, &se) && se.Status == dfu.ErrVendor {
+			sv.Protected, sv.Content, sv.Erase = true, nil, nil
+			return sv, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("flash: surveying sector %d at 0x%08x: %w", s.Index, s.Address, err)
+		}
+		sv.Content[s.Address] = data
+		if reason != "" {
+			sv.Erase[s.Address] = reason
+		}
+	}
+	return sv, nil
+}
+
+// touchedReadable returns the readable sectors that im touches, in order.
+func touchedReadable(l dfu.Layout, im *firmware.Image) []dfu.Sector {
+	touched := map[int]bool{}
+	for _, seg := range im.Segments {
 		for _, s := range l.Touched(seg.Address, uint64(len(seg.Data))) {
 			touched[s.Index] = s.Flags&dfu.Readable != 0
 		}
 	}
-	type span struct {
-		addr    uint32
-		sectors []dfu.Sector
-		n       int
-	}
-	var spans []span
-	total := 0
+	var out []dfu.Sector
 	for _, s := range l.All() {
-		if !touched[s.Index] {
-			continue
+		if touched[s.Index] {
+			out = append(out, s)
 		}
-		total += int(s.Size)
-		if k := len(spans); k > 0 && uint64(spans[k-1].addr)+uint64(spans[k-1].n) == uint64(s.Address) {
-			spans[k-1].sectors = append(spans[k-1].sectors, s)
-			spans[k-1].n += int(s.Size)
-			continue
-		}
-		spans = append(spans, span{addr: s.Address, sectors: []dfu.Sector{s}, n: int(s.Size)})
 	}
-	done := 0
-	for _, sp := range spans {
-		var prog func(int)
-		if progress != nil {
-			base := done
-			prog = func(d int) { progress(base+d, total) }
-		}
-		data, err := conn.Upload(ctx, sp.addr, sp.n, prog)
-		var se *dfu.StatusError
-		if errors.As(err, &se) && se.Status == dfu.ErrVendor {
-			sv.Protected, sv.Content = true, nil
-			return sv, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("flash: surveying 0x%08x-0x%08x: %w", sp.addr, uint64(sp.addr)+uint64(sp.n)-1, err)
-		}
-		off := 0
-		for _, s := range sp.sectors {
-			sv.Content[s.Address] = data[off : off+int(s.Size)]
-			off += int(s.Size)
-		}
-		done += sp.n
+	return out
+}
+
+// probeSize is the first read of a sector: one block (wTransferSize when
+// the device tells it, else the STM32 ROM's 2048).
+func probeSize(conn Device) int {
+	if f, ok := conn.(interface{ Functional() dfu.Functional }); ok && f.Functional().TransferSize > 0 {
+		return int(f.Functional().TransferSize)
 	}
-	return sv, nil
+	return 2048
+}
+
+// surveyor reads sectors for TakeSurvey.
+type surveyor struct {
+	conn        Device
+	progress    func(done, total int)
+	probe       int
+	done, total int
+}
+
+func (sr *surveyor) read(ctx context.Context, addr uint32, n int) ([]byte, error) {
+	base := sr.done
+	data, err := sr.conn.Upload(ctx, addr, n, func(d int) {
+		if sr.progress != nil {
+			sr.progress(base+d, sr.total)
+		}
+	})
+	if err == nil {
+		sr.done += n
+	}
+	return data, err
+}
+
+// sector reads one sector, or only its first block when that proves the
+// sector must be erased and the image covers the rest (reason says why).
+func (sr *surveyor) sector(ctx context.Context, s dfu.Sector, si sectorImage) (data []byte, reason string, err error) {
+	p := min(sr.probe, int(s.Size))
+	if p == int(s.Size) || !si.covers(p) {
+		data, err = sr.read(ctx, s.Address, int(s.Size))
+		return data, "", err
+	}
+	head, err := sr.read(ctx, s.Address, p)
+	if err != nil {
+		return nil, "", err
+	}
+	if reason := si.mustErase(s.Address, head); reason != "" {
+		sr.total -= int(s.Size) - p
+		if sr.progress != nil {
+			sr.progress(sr.done, sr.total)
+		}
+		return head, reason, nil
+	}
+	rest, err := sr.read(ctx, s.Address+uint32(p), int(s.Size)-p)
+	return append(head, rest...), "", err
 }
 
 // Phase is a step of Run.

@@ -282,3 +282,42 @@ func TestBusyForeverDiagnosis(t *testing.T) {
 		})
 	}
 }
+
+// TestNoUSBFirmwareWaitsShort: firmware without USB (the blinky persona)
+// costs the application wait only board.AppEnumeration of the board's
+// clock after the bootloader left, not the 5 s of a timeout, and the
+// events say why; --expect-app (ExpectApp) still waits the whole time.
+func TestNoUSBFirmwareWaitsShort(t *testing.T) {
+	p := sim.Parts["STM32F446RE"]
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: sim.FlashBase, Data: sim.AppImage(p, "blinky", 16<<10)}}}
+	for _, expect := range []bool{false, true} {
+		w, _ := newBoard(t, nil)
+		var said []string
+		var left time.Time
+		clock := w.Boards()[0].Clock()
+		rep, err := run(t, w, img, update.Options{ExpectApp: expect, Events: func(ev board.Event) {
+			if ps, ok := ev.(board.PhaseStarted); ok && ps.Phase == board.WaitingForApp {
+				left = clock.Now()
+			}
+			if s, ok := ev.(fmt.Stringer); ok {
+				said = append(said, s.String())
+			}
+		}})
+		waited := clock.Now().Sub(left)
+		if expect {
+			if !errors.Is(err, board.ErrNoApp) || waited < 5*time.Second {
+				t.Errorf("ExpectApp: %v after %v of board time, want ErrNoApp after 5s", err, waited)
+			}
+			continue
+		}
+		if err != nil || rep.App != nil {
+			t.Fatalf("run: %v, app %v", err, rep.App)
+		}
+		if waited < board.AppEnumeration || waited >= 5*time.Second {
+			t.Errorf("waited %v of board time for an application that has no USB, want about %v", waited, board.AppEnumeration)
+		}
+		if !strings.Contains(strings.Join(said, "\n"), "no USB device appeared within 1.5s") {
+			t.Errorf("events %q do not say why the wait ended", said)
+		}
+	}
+}

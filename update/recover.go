@@ -280,9 +280,20 @@ func backup(ctx context.Context, conn *dfu.Conn, sv *flash.Survey, all bool) (*f
 		}
 	} else {
 		for _, s := range sv.Layout.All() {
-			if c, ok := sv.Content[s.Address]; ok {
-				img.Segments = append(img.Segments, firmware.Segment{Address: s.Address, Data: append([]byte(nil), c...)})
+			c, ok := sv.Content[s.Address]
+			if !ok {
+				continue
 			}
+			if len(c) < int(s.Size) {
+				// The survey stopped after the first block (it proved an
+				// erase): read the rest for the backup.
+				rest, err := conn.Upload(ctx, s.Address+uint32(len(c)), int(s.Size)-len(c), nil)
+				if err != nil {
+					return nil, fmt.Errorf("reading sector %d at 0x%08x: %w", s.Index, s.Address, err)
+				}
+				c = append(append([]byte(nil), c...), rest...)
+			}
+			img.Segments = append(img.Segments, firmware.Segment{Address: s.Address, Data: append([]byte(nil), c...)})
 		}
 	}
 	if err := img.Normalize(); err != nil {

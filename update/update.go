@@ -40,7 +40,9 @@ type Options struct {
 	// (default: the flash base, 0x08000000).
 	Jump *uint32
 	// AppTimeout is how long to wait for the application to appear on USB
-	// after leaving (default 5 s).
+	// after leaving. 0: up to 5 s, but only board.AppEnumeration once the
+	// bootloader left the port and nothing new appeared (firmware without
+	// USB); with ExpectApp, 5 s.
 	AppTimeout time.Duration
 	// ExpectApp makes a board that shows no USB device after leaving a
 	// failure (for firmware that is known to enumerate).
@@ -371,7 +373,11 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 		return err
 	}
 	rep.Left = true
-	app, err := s.Confirm(ctx, opts.AppTimeout, opts.Events)
+	wait := opts.AppTimeout
+	if wait <= 0 && opts.ExpectApp {
+		wait = 5 * time.Second // expected: give it the whole time
+	}
+	app, err := s.Confirm(ctx, wait, opts.Events)
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,15 @@ wall time with the protocol limit of each plan: the datasheet erase and
 programming time of what it changes plus the USB time of the fewest DfuSe
 requests that carry its reads and writes. One row per case:
 
-  full-1MB      1 MB image over an older build (feather-f405), every sector
-  one-sector    the same image with one 16 KB sector changed
-  app-64K       64 KB application over the factory firmware (nucleo-f446re)
+  rebuild-all   1 MB build v2 over v1, every sector changed (feather-f405)
+  factory-full  1 MB image on a board in its factory state
+  one-sector    the 1 MB image with one 16 KB sector changed
+  app-64K       64 KB application on a board in its factory state
   eight-boards  app-64K on eight boards at once
   full-2MB      2 MB image on the dual-bank discovery-f429 (peak memory)
+
+The first five are also the cases of the comparison with dfu-util in a VM
+(go run ./test/interop/bench), with the same names and starting states.
 
 RATIO is wall time over the limit, CLOCK the board's simulated time over the
 limit (the simulator keeps its own timer delays out of it; host computing

@@ -92,7 +92,7 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.BoolVar(&f.noVerify, "no-verify", false, "do not read back what was written")
 	fs.BoolVar(&f.noLeave, "no-leave", false, "stay in the bootloader after writing")
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
-	fs.DurationVar(&f.appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB after leaving")
+	fs.DurationVar(&f.appTimeout, "app-timeout", 0, "how long to wait for the application to appear on USB after leaving (default: up to 5s, but 1.5s once the bootloader is gone and nothing new appeared; 5s with --expect-app)")
 	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
 	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }

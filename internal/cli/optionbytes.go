@@ -24,6 +24,7 @@ type optFlags struct {
 	rdp, user, nwrp            string
 	protect, unprotect         string
 	yes, permanentlyLock       bool
+	risk                       riskFlags
 	resetTimeout               time.Duration
 	rdpSet, userSet, nwrpSet   bool
 	rdpVal, userVal            byte
@@ -138,7 +139,9 @@ write; softdfu follows the board on its port and shows the new values.
   --rdp 1   read protection: the flash can no longer be read over DFU
   --rdp 0   back to level 0: the chip MASS-ERASES its flash first
   --rdp 2   permanent lock, which can never be undone; refused unless
-            --permanently-lock is given as well`,
+            --permanently-lock is given as well
+
+` + riskHelp,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := f.parse(); err != nil {
@@ -159,6 +162,9 @@ write; softdfu follows the board on its port and shows the new values.
 	fs.StringVar(&f.protect, "write-protect", "", "write-protect these sectors: 0,2,4-6")
 	fs.StringVar(&f.unprotect, "write-unprotect", "", "remove write protection from these sectors: 0,2,4-6")
 	fs.BoolVar(&f.yes, "yes", false, "really write the option bytes (the chip resets)")
+	fs.BoolVar(&f.risk.freezeBoot, "freeze-boot-sector", false, "allow write-protecting the sector with the vector table: the application's start can then not be updated until it is unprotected")
+	fs.BoolVar(&f.risk.watchdog, "watchdog-always-on", false, "allow clearing WDG_SW: the watchdog runs from every reset and resets a chip whose firmware does not refresh it")
+	fs.BoolVar(&f.risk.brownout, "brownout-reset", false, "allow raising the BOR level: below its voltage the chip stays in reset")
 	fs.DurationVar(&f.resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after the write")
 	return c
 }
@@ -183,6 +189,9 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	}
 	want, err := f.apply(cur.Blocks, flashLayout, chip)
 	if err != nil {
+		return err
+	}
+	if err := checkOptionChange(cur.Blocks, want, flashLayout, chip, f.risk); err != nil {
 		return err
 	}
 	if want[0].RDP == optionbytes.RDPLevel2 {

@@ -156,6 +156,9 @@ func sectorData(p *flash.Plan, res *flash.Result) []map[string]any {
 		if s.Action != flash.Untouched {
 			m["image_bytes"], m["kept"], m["lost"] = s.ImageBytes, s.Kept, s.Lost
 		}
+		if s.Reason != "" {
+			m["erase_reason"] = s.Reason
+		}
 		if r, ok := done[s.Index]; ok && res != nil {
 			m["erased"], m["written"] = r.Erased, r.Written
 		}

@@ -28,7 +28,7 @@ func TestUSBIP(t *testing.T) {
 		return out.String(), errb.String(), code
 	}
 	out, errs, code := run("list", "--usbip", addr)
-	if code != 0 || !strings.Contains(out, "1-1   0483:df11  dfu") || !strings.Contains(out, "1-2   239a:8031  app") {
+	if code != 0 || !strings.Contains(out, "1-1   dfu   0483:df11") || !strings.Contains(out, "1-2   app   239a:8031") {
 		t.Fatalf("list (exit %d):\n%s%s", code, out, errs)
 	}
 	app := filepath.Join(t.TempDir(), "app.bin")

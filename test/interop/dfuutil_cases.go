@@ -40,6 +40,15 @@ type DropInCase struct {
 	// Want is dfu-util's expected exit code (checked so that each case
 	// tests what it says); -1 for "0 or 74" (leave).
 	Want int
+	// App starts the board in its application (BOOT0 low) instead of the
+	// ROM bootloader.
+	App bool
+	// Improves names a case where softdfu does what dfu-util cannot: its
+	// exit code is then SoftRC and the board must end in SoftRun while
+	// dfu-util leaves it in its application.
+	Improves string
+	SoftRC   int
+	SoftRun  sim.Run
 }
 
 // DropInCases are the comparison's cases.
@@ -86,6 +95,11 @@ func DropInCases() []DropInCase {
 		{Name: "mass-erase-download", Args: "-a 0 -s 0x08000000:mass-erase:force -D app.bin", Start: "random"},
 		{Name: "leave", Args: "-a 0 -s :leave", Start: "app", Leave: true, Want: -1},
 		{Name: "leave-address", Args: "-a 0 -s 0x08000000:leave", Start: "app", Leave: true, Want: -1},
+		{Name: "detach-circuitpython", Args: "-e", Start: "app", App: true, Want: 74,
+			Improves: "enters the bootloader of a board running CircuitPython", SoftRun: sim.RunROM},
+		{Name: "list-circuitpython", Args: "-l", Start: "app", App: true, ReadOnly: true},
+		{Name: "download-circuitpython", Args: "-a 0 -s 0x08000000:leave -D app.bin", Start: "app", App: true, Want: 74,
+			Improves: "enters CircuitPython's bootloader, finds every sector unchanged, leaves", SoftRun: sim.RunApp},
 	}
 }
 

@@ -67,6 +67,9 @@ type Options struct {
 	Softdfu string
 	// KVM boots with -accel kvm instead of TCG.
 	KVM bool
+	// CPUs is the guest's CPU count (default 1; more run under
+	// multi-threaded TCG).
+	CPUs int
 	// Timeout kills the VM after this long; 0 means 5 minutes.
 	Timeout time.Duration
 	// CacheDir overrides the cache directory
@@ -90,6 +93,9 @@ func (o Options) env() []string {
 	env := os.Environ()
 	if o.CacheDir != "" {
 		env = append(env, "SOFTDFU_INTEROP_CACHE="+o.CacheDir)
+	}
+	if o.CPUs > 1 {
+		env = append(env, fmt.Sprintf("SOFTDFU_INTEROP_SMP=%d", o.CPUs))
 	}
 	if o.KVM {
 		env = append(env, "SOFTDFU_INTEROP_KVM=1")

@@ -139,7 +139,7 @@ extract_vmlinux() {
 # base_cpio names the cached initramfs after what goes into it: change the
 # module list and a new one is built.
 base_modules="usbcore usbip-core vhci-hcd virtio_pci virtio_net cdc-acm"
-base_cpio="$cache/base-$(echo "$base_modules" | md5sum | cut -c1-8).cpio"
+base_cpio="$cache/base-$(echo "$base_modules $(command -v strace)" | md5sum | cut -c1-8).cpio"
 
 build_initramfs() {
 	local base="$base_cpio"
@@ -155,6 +155,8 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	copy_with_libs "$root" "$(command -v dfu-util)" "$(command -v usbip || echo /usr/sbin/usbip)"
+	# strace, when the host has it, for per-request measurements.
+	if command -v strace >/dev/null; then copy_with_libs "$root" "$(command -v strace)"; fi
 	local n=0 m mods=()
 	resolve_modules $base_modules
 	for m in "${mods[@]}"; do
@@ -219,7 +221,7 @@ run() {
 	local accel=tcg cpu=max
 	if [ "${SOFTDFU_INTEROP_KVM:-0}" = 1 ]; then accel=kvm; cpu=host; fi
 	timeout --foreground -k 5 "${SOFTDFU_INTEROP_TIMEOUT:-300}" \
-		qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 1 -m 512 \
+		qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "${SOFTDFU_INTEROP_SMP:-1}" -m 512 \
 		-nographic -no-reboot -serial mon:stdio -monitor none \
 		-kernel "$kernel" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init" \

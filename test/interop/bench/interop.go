@@ -26,8 +26,10 @@ const InteropBoard = "feather-f405"
 
 // InteropCase is one case of the comparison with dfu-util in the VM.
 type InteropCase struct {
-	// Name identifies the case in output ("full-1MB").
+	// Name identifies the case in output ("rebuild-all").
 	Name string
+	// Count is how many boards the case flashes at once (default 1).
+	Count int
 	// Before returns the flash content the board holds before the update
 	// (written from the flash base over the factory content), or nil for
 	// the board as it ships (a 16 KB application, the rest erased).
@@ -38,19 +40,17 @@ type InteropCase struct {
 	About string
 }
 
-// InteropCases returns the cases of the VM comparison, the full 1 MB image
-// first. All run on InteropBoard.
+// InteropCases returns the cases of the VM comparison: the in-process
+// bench's cases marked VM (bench.Cases), with the same names, starting
+// states and images, all on InteropBoard.
 func InteropCases() []InteropCase {
-	std := map[string]bench.Case{}
+	var out []InteropCase
 	for _, c := range bench.Cases() {
-		std[c.Name] = c
+		if c.VM && c.Board == InteropBoard {
+			out = append(out, InteropCase{Name: c.Name, Count: max(c.Count, 1), Before: c.Before, Image: c.Image, About: c.About})
+		}
 	}
-	return []InteropCase{
-		{Name: "full-1MB", Image: std["full-1MB"].Image, About: "1 MB image on a board in its factory state"},
-		{Name: "one-sector", Before: std["one-sector"].Before, Image: std["one-sector"].Image,
-			About: "the same image with one 16 KB sector changed, on a board that holds the full image"},
-		{Name: "app-64K", Image: std["app-64K"].Image, About: "64 KB application on a board in its factory state"},
-	}
+	return out
 }
 
 // InteropTool is one way of flashing the image inside the guest.
@@ -59,17 +59,20 @@ type InteropTool struct {
 	Name string
 	// Command is the guest shell command; IMAGE stands for the image file.
 	Command string
+	// All is the command for several boards at once.
+	All string
 }
 
 // InteropTools returns the tools compared, softdfu with its defaults first
-// and dfu-util last. softdfu does not wait for the application
+// and dfu-util last; for several boards softdfu flashes --all and one
+// dfu-util per board runs in parallel (-p PATH). softdfu does not wait for the application
 // (--app-timeout 1ms): dfu-util does not either, and over USB/IP the
 // application only shows up once the guest imports it again.
 func InteropTools() []InteropTool {
 	return []InteropTool{
-		{Name: "softdfu", Command: "softdfu flash --app-timeout 1ms IMAGE"},
-		{Name: "softdfu-no-verify", Command: "softdfu flash --no-verify --app-timeout 1ms IMAGE"},
-		{Name: "dfu-util", Command: "dfu-util -a 0 -s 0x08000000:leave -D IMAGE"},
+		{Name: "softdfu", Command: "softdfu flash --app-timeout 1ms IMAGE", All: "softdfu flash --all --app-timeout 1ms IMAGE"},
+		{Name: "softdfu-no-verify", Command: "softdfu flash --no-verify --app-timeout 1ms IMAGE", All: "softdfu flash --all --no-verify --app-timeout 1ms IMAGE"},
+		{Name: "dfu-util", Command: "dfu-util -a 0 -s 0x08000000:leave -D IMAGE", All: "dfu_util_all -a 0 -s 0x08000000:leave -D IMAGE"},
 	}
 }
 
@@ -87,6 +90,10 @@ type InteropOptions struct {
 	// Transcript, when set, receives the board's transcript: one line per
 	// USB request with the board's clock (sim.Options.Transcript).
 	Transcript io.Writer
+	// Strace, when set, runs every single-board flash command under
+	// strace with these options (for example "-f -c") and prints its
+	// report after the run; the times then include strace's own cost.
+	Strace string
 }
 
 // InteropRun is one tool flashing one case.
@@ -103,10 +110,17 @@ type InteropRun struct {
 	OK bool
 	// Check is what the host found on the board afterwards.
 	Check string
-	// Transfers counts the USB control requests the board received from
+	// Transfers counts the USB control requests the boards received from
 	// the start of the run to the check (enumeration by the guest's
 	// kernel included).
 	Transfers int
+	// FlashWork is the datasheet time of the erases and programming the
+	// board was asked to do (one board; the sum for several).
+	FlashWork time.Duration
+	// PerRequest is (Elapsed - FlashWork) / Transfers: what one request
+	// costs the tool through the guest's kernel and USB/IP, bus time
+	// included (single-board cases only).
+	PerRequest time.Duration
 }
 
 // InteropResult is one case: each tool's time and softdfu's speed-up.
@@ -215,8 +229,11 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	}
 	tools := InteropTools()
 	guest := interopGuest(srv.USBIPPort(), srv.ControlPort(), cases, tools)
+	if opts.Strace != "" {
+		guest = strings.Replace(guest, "\tSTRACE=\n", "\tSTRACE='strace "+opts.Strace+" -o st.txt'\n", 1)
+	}
 	fmt.Fprintf(logw, "booting the VM: %d case(s) x %d tools at speed 1 (a few minutes)\n", len(cases), len(tools))
-	res, err := interop.Run(ctx, guest, interop.Options{Files: files, Softdfu: bin, Timeout: timeout})
+	res, err := interop.Run(ctx, guest, interop.Options{Files: files, Softdfu: bin, Timeout: timeout, CPUs: 2})
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +251,12 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 			if !ok {
 				return nil, fmt.Errorf("interop: the guest did not report %s with %s (see its output above)", c.Name, t.Name)
 			}
-			run.Case, run.Tool, run.Command = c.Name, t.Name, strings.ReplaceAll(t.Command, "IMAGE", c.Name+".bin")
+			run.Case, run.Tool, run.Command = c.Name, t.Name, c.command(t)
 			chk := checks[c.Name+" "+t.Name]
-			run.Check, run.Transfers = chk.answer, chk.transfers
+			run.Check, run.Transfers, run.FlashWork = chk.answer, chk.transfers, chk.flash
+			if c.Count <= 1 && run.Transfers > 0 && run.Elapsed > run.FlashWork {
+				run.PerRequest = (run.Elapsed - run.FlashWork) / time.Duration(run.Transfers)
+			}
 			run.OK = run.OK && strings.HasPrefix(run.Check, "ok")
 			r.Runs = append(r.Runs, run)
 		}
@@ -258,18 +278,46 @@ func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropT
 	var b strings.Builder
 	fmt.Fprintf(&b, `
 ctl() { echo "$1" | nc -w 60 %[1]s %[2]d; }
+# attach N: import boards 1-1 .. 1-N and wait until all enumerated.
 attach() {
-	i=0
-	until usbip --tcp-port %[3]d attach -r %[1]s -b 1-1 >/dev/null 2>&1; do
-		i=$((i+1)); [ $i -ge 60 ] && { echo "ATTACH FAILED"; return 1; }
-		sleep 0.5
+	for b in $(seq 1 $1); do
+		i=0
+		until usbip --tcp-port %[3]d attach -r %[1]s -b 1-$b >/dev/null 2>&1; do
+			i=$((i+1)); [ $i -ge 60 ] && { echo "ATTACH FAILED"; return 1; }
+			sleep 0.5
+		done
 	done
 	i=0
-	until ls -d /sys/bus/usb/devices/[0-9]*-[0-9]* 2>/dev/null | grep -qv :; do
+	until [ "$(dfu_paths | wc -w)" -ge $1 ]; do
 		i=$((i+1)); [ $i -ge 100 ] && { echo "ENUMERATION FAILED"; return 1; }
 		sleep 0.1
 	done
 	sleep 0.5
+}
+# dfu_paths prints the port path of every ST ROM bootloader on the bus.
+dfu_paths() {
+	for d in /sys/bus/usb/devices/[0-9]*-[0-9]*; do
+		case $d in *:*) continue ;; esac
+		[ "$(cat $d/idVendor 2>/dev/null):$(cat $d/idProduct 2>/dev/null)" = 0483:df11 ] && basename $d
+	done
+}
+# dfu_util_all ARGS...: one dfu-util per board, in parallel; exit 0 when
+# every one exited 0 (or 74 after "File downloaded successfully", its
+# known exit when the board leaves before answering).
+dfu_util_all() {
+	pids=""; n=0
+	for p in $(dfu_paths); do
+		dfu-util -p $p "$@" >dfu.$n.txt 2>&1 &
+		pids="$pids $!:$n"; n=$((n+1))
+	done
+	rc=0
+	for pn in $pids; do
+		wait ${pn%%:*}; r=$?
+		[ $r = 74 ] && grep -q "File downloaded successfully" dfu.${pn#*:}.txt && r=0
+		[ $r = 0 ] || rc=$r
+	done
+	[ $rc = 0 ] && echo "File downloaded successfully (all $n)"
+	return $rc
 }
 detach() { usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read p; do usbip detach -p $p >/dev/null 2>&1; done; }
 # now prints the monotonic clock in ns (/proc/timer_list; /proc/uptime, in
@@ -279,32 +327,43 @@ now() {
 	[ -n "$t" ] && { echo $t; return; }
 	awk '{printf "%%.0f\n", $1 * 1e9}' /proc/uptime
 }
-# bench CASE TOOL COMMAND...: time one flash command from the case's
-# starting state.
+# bench CASE N TOOL COMMAND...: time one flash command on N boards from
+# the case's starting state.
 bench() {
-	c=$1; tool=$2; shift 2
+	c=$1; n=$2; tool=$3; shift 3
 	detach
 	echo "--- $c with $tool: $(ctl "prepare $c")"
-	attach || { echo "BENCH $c $tool rc=-1 ns=0 downloaded=0"; return; }
+	attach $n || { echo "BENCH $c $tool rc=-1 ns=0 downloaded=0"; return; }
 	t0=$(now)
-	"$@" >out.txt 2>&1
+	STRACE=
+	[ -n "$STRACE" ] && [ $n = 1 ] && command -v strace >/dev/null || STRACE=
+	$STRACE "$@" >out.txt 2>&1
 	rc=$?
 	t1=$(now)
 	d=0; grep -q "File downloaded successfully" out.txt && d=1
 	tr '\r' '\n' <out.txt | grep -v '^ *$' | grep -v '^Download\|^Erase  *\[' | tail -n 6
 	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d"
 	echo "CHECK $c $tool: $(ctl "check $c $tool")"
+	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
 echo "clock: $(grep -m1 -o 'now at .*' /proc/timer_list 2>/dev/null || echo /proc/uptime)"
 `, interop.GuestHost, ctrlPort, usbipPort)
 	for _, c := range cases {
 		for _, t := range tools {
-			cmd := strings.ReplaceAll(t.Command, "IMAGE", c.Name+".bin")
-			fmt.Fprintf(&b, "bench %s %s %s\n", c.Name, t.Name, cmd)
+			fmt.Fprintf(&b, "bench %s %d %s %s\n", c.Name, max(c.Count, 1), t.Name, c.command(t))
 		}
 	}
 	b.WriteString("detach\necho \"--- done\"\n")
 	return b.String()
+}
+
+// command is the tool's guest command for the case.
+func (c InteropCase) command(t InteropTool) string {
+	cmd := t.Command
+	if c.Count > 1 {
+		cmd = t.All
+	}
+	return strings.ReplaceAll(cmd, "IMAGE", c.Name+".bin")
 }
 
 // parseGuest reads the BENCH lines of the guest's output, keyed by
@@ -354,7 +413,7 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 // case's image and runs the application, and records it.
 type InteropServer struct {
 	world   *sim.World
-	board   *sim.Board
+	boards  []*sim.Board
 	factory []byte
 	cases   map[string]InteropCase
 	images  map[string][]byte
@@ -365,40 +424,80 @@ type InteropServer struct {
 
 	mu     sync.Mutex
 	checks map[string]interopCheck
-	// requests counts the board's USB requests (transcript lines); mark
-	// is its value when the last prepare finished.
-	requests lineCounter
-	mark     int
+	// requests counts the boards' USB requests (transcript lines); mark
+	// and markFlash are its values when the last prepare finished.
+	requests  lineCounter
+	mark      int
+	markFlash time.Duration
 }
 
 // interopCheck is the host's check after a run.
 type interopCheck struct {
 	answer    string
 	transfers int
+	flash     time.Duration
 }
 
-// lineCounter counts the lines written to it: the simulator writes one
-// transcript line per USB request.
+// lineCounter counts the lines written to it (the simulator writes one
+// transcript line per USB request) and adds up the datasheet time of the
+// erases and programming they ask for.
 type lineCounter struct {
-	mu   sync.Mutex
-	n    int
-	copy io.Writer // also gets the lines, when set
+	mu    sync.Mutex
+	n     int
+	flash time.Duration
+	part  *sim.Part
+	copy  io.Writer // also gets the lines, when set
 }
 
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.n += strings.Count(string(p), "\n")
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		c.n++
+		c.flash += flashWork(c.part, line)
+	}
 	if c.copy != nil {
 		c.copy.Write(p)
 	}
 	return len(p), nil
 }
 
-func (c *lineCounter) count() int {
+// flashWork is the datasheet time of the flash work a transcript line
+// (PORT TIME RT REQ VALUE INDEX LENGTH DIR N HEX RESULT) asks for: an
+// Erase command (DNLOAD block 0, 41 + address) or a data block.
+func flashWork(p *sim.Part, line string) time.Duration {
+	f := strings.Fields(line)
+	if p == nil || len(f) < 10 || f[2] != "21" || f[3] != "01" || f[7] != ">" {
+		return 0
+	}
+	erase, word := sim.DatasheetTiming(false)
+	n, _ := strconv.Atoi(f[8])
+	if f[4] != "0000" {
+		return time.Duration((n+3)/4) * word
+	}
+	if n != 5 || !strings.HasPrefix(f[9], "41") || len(f[9]) < 10 {
+		return 0
+	}
+	var a [4]byte
+	for i := range a {
+		v, err := strconv.ParseUint(f[9][2+2*i:4+2*i], 16, 8)
+		if err != nil {
+			return 0
+		}
+		a[i] = byte(v)
+	}
+	addr := uint32(a[0]) | uint32(a[1])<<8 | uint32(a[2])<<16 | uint32(a[3])<<24
+	if i := p.SectorAt(addr); i >= 0 {
+		return erase[p.Sectors[i].Size]
+	}
+	return 0
+}
+
+// count returns the requests and the flash work so far.
+func (c *lineCounter) count() (int, time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n
+	return c.n, c.flash
 }
 
 // StartInteropServer starts the board server on loopback for cases, with
@@ -409,22 +508,32 @@ func StartInteropServer(ctx context.Context, cases []InteropCase, speed float64)
 	return startInteropServer(ctx, cases, speed, nil)
 }
 
-// startInteropServer also copies the board's transcript to transcript.
+// startInteropServer also copies the boards' transcript to transcript.
+// It serves as many boards as the largest case needs, as 1-1, 1-2, ...
 func startInteropServer(ctx context.Context, cases []InteropCase, speed float64, transcript io.Writer) (*InteropServer, error) {
 	_, word := sim.DatasheetTiming(false)
 	s := &InteropServer{cases: map[string]InteropCase{}, images: map[string][]byte{}, checks: map[string]interopCheck{}}
 	s.requests.copy = transcript
-	w, err := sim.New([]sim.Spec{{Board: InteropBoard, Mode: "dfu"}}, sim.Options{
+	count := 1
+	for _, c := range cases {
+		count = max(count, c.Count)
+	}
+	specs := make([]sim.Spec, count)
+	for i := range specs {
+		specs[i] = sim.Spec{Board: InteropBoard, Mode: "dfu"}
+	}
+	w, err := sim.New(specs, sim.Options{
 		Speed: speed, PollProgram: (512 * word).Truncate(time.Millisecond), Transcript: &s.requests,
 	})
 	if err != nil {
 		return nil, err
 	}
-	b := w.Boards()[0]
-	s.world, s.board, s.factory = w, b, b.Flash()
+	s.world, s.boards = w, w.Boards()
+	s.factory = s.boards[0].Flash()
+	s.requests.part = s.boards[0].Part()
 	for _, c := range cases {
 		s.cases[c.Name] = c
-		s.images[c.Name] = c.Image(b.Part())
+		s.images[c.Name] = c.Image(s.boards[0].Part())
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
 	if s.usbipL, err = usbip.Listen(ctx, "127.0.0.1:0"); err != nil {
@@ -451,8 +560,8 @@ func (s *InteropServer) USBIPPort() int { return s.usbipL.Addr().(*net.TCPAddr).
 // ControlPort is the control TCP port on 127.0.0.1.
 func (s *InteropServer) ControlPort() int { return s.ctrlL.Addr().(*net.TCPAddr).Port }
 
-// Board is the simulated board served.
-func (s *InteropServer) Board() *sim.Board { return s.board }
+// Board is the first simulated board served (1-1).
+func (s *InteropServer) Board() *sim.Board { return s.boards[0] }
 
 // Checks returns what every "check CASE TOOL" found, keyed by "CASE TOOL".
 func (s *InteropServer) Checks() map[string]string {
@@ -515,57 +624,69 @@ func (s *InteropServer) Command(ctx context.Context, f []string) string {
 		}
 		return s.prepare(ctx, c)
 	case f[0] == "check" && len(f) == 3:
-		img, ok := s.images[f[1]]
+		c, ok := s.cases[f[1]]
 		if !ok {
 			return fmt.Sprintf("error: unknown case %q", f[1])
 		}
-		ans := s.check(ctx, img)
+		ans := s.check(ctx, c)
+		n, fw := s.requests.count()
 		s.mu.Lock()
-		s.checks[f[1]+" "+f[2]] = interopCheck{answer: ans, transfers: s.requests.count() - s.mark}
+		s.checks[f[1]+" "+f[2]] = interopCheck{answer: ans, transfers: n - s.mark, flash: fw - s.markFlash}
 		s.mu.Unlock()
 		return ans
 	}
 	return fmt.Sprintf("error: unknown command %q: prepare CASE | check CASE TOOL", strings.Join(f, " "))
 }
 
-// prepare writes the case's starting content, holds BOOT0 high and resets
-// the board, and waits for the ROM bootloader.
+// prepare writes the case's starting content on its boards, holds BOOT0
+// high and resets them, and waits for the ROM bootloader.
 func (s *InteropServer) prepare(ctx context.Context, c InteropCase) string {
-	b := s.board
-	if err := b.WriteFlash(b.Part().FlashBase, s.factory); err != nil {
-		return "error: " + err.Error()
-	}
 	what := "factory state"
-	if c.Before != nil {
-		if err := b.WriteFlash(b.Part().FlashBase, c.Before(b.Part())); err != nil {
+	for _, b := range s.boards[:max(c.Count, 1)] {
+		if err := b.WriteFlash(b.Part().FlashBase, s.factory); err != nil {
 			return "error: " + err.Error()
 		}
-		what = "starting content written"
+		if c.Before != nil {
+			if err := b.WriteFlash(b.Part().FlashBase, c.Before(b.Part())); err != nil {
+				return "error: " + err.Error()
+			}
+			what = "starting content written"
+		}
+		b.SetBoot0(true)
+		b.Reset()
 	}
-	b.SetBoot0(true)
-	b.Reset()
-	if err := waitRun(ctx, b, sim.RunROM, 10*time.Second); err != nil {
-		return "error: " + err.Error()
+	for _, b := range s.boards[:max(c.Count, 1)] {
+		if err := waitRun(ctx, b, sim.RunROM, 10*time.Second); err != nil {
+			return "error: " + err.Error()
+		}
 	}
+	n, fw := s.requests.count()
 	s.mu.Lock()
-	s.mark = s.requests.count()
+	s.mark, s.markFlash = n, fw
 	s.mu.Unlock()
+	if c.Count > 1 {
+		what = fmt.Sprintf("%d boards, %s", c.Count, what)
+	}
 	return "ready: " + what + ", ROM bootloader running"
 }
 
-// check waits briefly for the board to run its application (a leave may
-// still be completing) and compares its flash with the image.
-func (s *InteropServer) check(ctx context.Context, img []byte) string {
-	b := s.board
-	err := waitRun(ctx, b, sim.RunApp, 5*time.Second)
-	st := b.State()
-	if string(b.Flash()[:len(img)]) != string(img) {
-		return fmt.Sprintf("FAILED: the board does not hold the image (it runs: %s)", st.Run)
+// check waits briefly for the case's boards to run their application (a
+// leave may still be completing) and compares their flash with the image.
+func (s *InteropServer) check(ctx context.Context, c InteropCase) string {
+	img := s.images[c.Name]
+	var persona string
+	for i, b := range s.boards[:max(c.Count, 1)] {
+		err := waitRun(ctx, b, sim.RunApp, 5*time.Second)
+		st := b.State()
+		if string(b.Flash()[:len(img)]) != string(img) {
+			return fmt.Sprintf("FAILED: board %d does not hold the image (it runs: %s)", i+1, st.Run)
+		}
+		if err != nil {
+			return fmt.Sprintf("FAILED: board %d holds the image but %v", i+1, err)
+		}
+		persona = st.Persona
 	}
-	if err != nil {
-		return "FAILED: the board holds the image but " + err.Error()
-	}
-	return fmt.Sprintf("ok: the board holds the image and runs the application (%s)", st.Persona)
+	return fmt.Sprintf("ok: the board holds the image and runs the application (%s)", persona)
 }
 
 func waitRun(ctx context.Context, b *sim.Board, want sim.Run, timeout time.Duration) error {

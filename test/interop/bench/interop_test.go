@@ -84,11 +84,13 @@ func FuzzParseGuest(f *testing.F) {
 func TestInteropGuestScript(t *testing.T) {
 	s := interopGuest(3240, 4000, InteropCases(), InteropTools())
 	for _, want := range []string{
-		"usbip --tcp-port 3240 attach -r 10.0.2.2 -b 1-1",
+		"usbip --tcp-port 3240 attach -r 10.0.2.2 -b 1-$b",
 		`nc -w 60 10.0.2.2 4000`,
-		"bench full-1MB softdfu softdfu flash --app-timeout 1ms full-1MB.bin\n",
-		"bench one-sector softdfu-no-verify softdfu flash --no-verify --app-timeout 1ms one-sector.bin\n",
-		"bench app-64K dfu-util dfu-util -a 0 -s 0x08000000:leave -D app-64K.bin\n",
+		"bench rebuild-all 1 softdfu softdfu flash --app-timeout 1ms rebuild-all.bin\n",
+		"bench one-sector 1 softdfu-no-verify softdfu flash --no-verify --app-timeout 1ms one-sector.bin\n",
+		"bench app-64K 1 dfu-util dfu-util -a 0 -s 0x08000000:leave -D app-64K.bin\n",
+		"bench eight-boards 8 softdfu softdfu flash --all --app-timeout 1ms eight-boards.bin\n",
+		"bench eight-boards 8 dfu-util dfu_util_all -a 0 -s 0x08000000:leave -D eight-boards.bin\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("guest script lacks %q", want)
@@ -127,9 +129,9 @@ func TestInteropServer(t *testing.T) {
 	}
 	defer s.Close()
 	p := s.Board().Part()
-	one := cases[1]
+	one := cases[2]
 	if one.Name != "one-sector" {
-		t.Fatalf("case 1 is %s", one.Name)
+		t.Fatalf("case 2 is %s", one.Name)
 	}
 	if got := control(t, s, "prepare one-sector"); got != "ready: starting content written, ROM bootloader running" {
 		t.Fatalf("prepare: %q", got)
@@ -138,14 +140,14 @@ func TestInteropServer(t *testing.T) {
 	if string(s.Board().Flash()[:len(before)]) != string(before) {
 		t.Fatal("prepare did not write the starting content")
 	}
-	if got := control(t, s, "check one-sector softdfu"); !strings.HasPrefix(got, "FAILED: the board does not hold the image") {
+	if got := control(t, s, "check one-sector softdfu"); !strings.HasPrefix(got, "FAILED: board 1 does not hold the image") {
 		t.Errorf("check before flashing: %q", got)
 	}
 
 	host := usbip.NewHost(fmt.Sprintf("127.0.0.1:%d", s.USBIPPort()))
 	devs, err := host.Devices(ctx)
-	if err != nil || len(devs) != 1 {
-		t.Fatalf("devices %v, %v", devs, err)
+	if err != nil || len(devs) != 8 {
+		t.Fatalf("devices %v, %v: want the eight boards of eight-boards", devs, err)
 	}
 	img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: p.FlashBase, Data: one.Image(p)}}}
 	rep, err := update.Run(ctx, host, devs[0], img, update.Options{AppTimeout: time.Millisecond})
@@ -162,11 +164,11 @@ func TestInteropServer(t *testing.T) {
 		t.Errorf("the host counted %d requests, fewer than the %d of the DFU session", n, rep.Transfers)
 	}
 
-	if got := control(t, s, "prepare full-1MB"); got != "ready: factory state, ROM bootloader running" {
+	if got := control(t, s, "prepare factory-full"); got != "ready: factory state, ROM bootloader running" {
 		t.Fatalf("prepare: %q", got)
 	}
 	if b := s.Board(); string(b.Flash()) != string(s.factory) || b.State().Run != sim.RunROM {
-		t.Errorf("prepare full-1MB: the board is not back in its factory state in the ROM (%s)", b.State().Run)
+		t.Errorf("prepare factory-full: the board is not back in its factory state in the ROM (%s)", b.State().Run)
 	}
 	for line, want := range map[string]string{
 		"":                 "error: empty command",
@@ -182,7 +184,7 @@ func TestInteropServer(t *testing.T) {
 
 func TestFlags(t *testing.T) {
 	var out, errb strings.Builder
-	if rc := run([]string{"-case", "one-sector,nope"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), `-case "nope": the cases are full-1MB, one-sector, app-64K`) {
+	if rc := run([]string{"-case", "one-sector,nope"}, &out, &errb); rc != 2 || !strings.Contains(errb.String(), `-case "nope": the cases are rebuild-all, factory-full, one-sector, app-64K, eight-boards`) {
 		t.Errorf("unknown case: exit %d, %q", rc, errb.String())
 	}
 	errb.Reset()
@@ -190,20 +192,20 @@ func TestFlags(t *testing.T) {
 		t.Errorf("argument: exit %d, %q", rc, errb.String())
 	}
 	got, err := pick(InteropCases(), "", true)
-	if err != nil || len(got) != 2 || got[0].Name != "one-sector" {
+	if err != nil || len(got) != 3 || got[0].Name != "one-sector" {
 		t.Errorf("quick: %v %v", got, err)
 	}
 }
 
 func TestReport(t *testing.T) {
 	res := []InteropResult{{Case: "app-64K", Ratio: 1.5, RatioNoVerify: 1.75, Runs: []InteropRun{
-		{Tool: "softdfu", Elapsed: 2 * time.Second, OK: true, Transfers: 100},
+		{Tool: "softdfu", Elapsed: 2 * time.Second, OK: true, Transfers: 100, PerRequest: 3 * time.Millisecond},
 		{Tool: "softdfu-no-verify", Elapsed: 1500 * time.Millisecond, OK: true, Transfers: 80},
-		{Tool: "dfu-util", Elapsed: 3 * time.Second, ExitCode: 1, Check: "FAILED: x", Transfers: 200},
+		{Tool: "dfu-util", Elapsed: 3 * time.Second, ExitCode: 1, Check: "FAILED: x", Transfers: 200, PerRequest: 2500 * time.Microsecond},
 	}}}
 	var w strings.Builder
 	failed := report(&w, res, false)
-	if !strings.Contains(w.String(), "1.50x   app-64K        2.000s     3.000s     1.500s   1.75x         100/80/200") || len(failed) != 1 {
+	if !strings.Contains(w.String(), "1.50x   app-64K          2.000s     3.000s     1.500s   1.75x         100/80/200      3.00/2.50") || len(failed) != 1 {
 		t.Errorf("table:\n%s\nfailed %q", w.String(), failed)
 	}
 	w.Reset()

@@ -38,10 +38,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cases := fs.String("case", "", "run only these cases: `NAME[,NAME...]`")
-	quick := fs.Bool("quick", false, "skip the 1 MB case (about 1 minute)")
+	quick := fs.Bool("quick", false, "skip the two 1 MB cases")
 	verbose := fs.Bool("v", false, "print the VM's output")
 	asJSON := fs.Bool("json", false, "print JSON Lines, one result per case, instead of the table")
 	transcript := fs.String("transcript", "", "write the board's request transcript to `FILE`")
+	straceOpts := fs.String("strace", "", "run each single-board command under strace with these `OPTIONS` (\"-f -c\") and print its report (-v); times include strace")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -60,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := InteropOptions{Cases: list, Log: io.Discard}
+	opts := InteropOptions{Cases: list, Log: io.Discard, Strace: *straceOpts}
 	if *verbose {
 		opts.Log = stderr
 	}
@@ -90,11 +91,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // pick returns the cases named in the comma-separated list (all without
-// one), in their order; quick drops the 1 MB case.
+// one), in their order; quick drops the two 1 MB cases.
 func pick(all []InteropCase, list string, quick bool) ([]InteropCase, error) {
 	if list == "" {
 		if quick {
-			all = slices.DeleteFunc(all, func(k InteropCase) bool { return k.Name == "full-1MB" })
+			all = slices.DeleteFunc(all, func(k InteropCase) bool { return k.Name == "rebuild-all" || k.Name == "factory-full" })
 		}
 		return all, nil
 	}
@@ -114,7 +115,7 @@ func pick(all []InteropCase, list string, quick bool) ([]InteropCase, error) {
 // report prints the table (or JSON Lines) and returns what failed.
 func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 	if !asJSON {
-		fmt.Fprintf(w, "%-6s  %-10s  %9s  %9s  %9s  %6s  %17s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO", "TRANSFERS S/N/D")
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO", "TRANSFERS S/N/D", "MS/REQ S/D")
 	}
 	var failed []string
 	enc := json.NewEncoder(w)
@@ -127,6 +128,8 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 			data[key+"_exit"] = run.ExitCode
 			data[key+"_transfers"] = run.Transfers
 			data[key+"_check"] = run.Check
+			data[key+"_flash_work_s"] = run.FlashWork.Seconds()
+			data[key+"_per_request_ms"] = round3(float64(run.PerRequest) / float64(time.Millisecond))
 			if !run.OK {
 				failed = append(failed, fmt.Sprintf("%s with %s: exit %d, %s", r.Case, run.Tool, run.ExitCode, run.Check))
 			}
@@ -135,8 +138,12 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 			enc.Encode(data)
 			continue
 		}
-		fmt.Fprintf(w, "%-6s  %-10s  %9s  %9s  %9s  %6s  %17s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
-			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers))
+		perReq := "-"
+		if s.PerRequest > 0 && d.PerRequest > 0 {
+			perReq = fmt.Sprintf("%.2f/%.2f", float64(s.PerRequest)/float64(time.Millisecond), float64(d.PerRequest)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
+			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), perReq)
 	}
 	return failed
 }
