@@ -87,12 +87,12 @@ type fakeHandle struct {
 	dev     usb.Device
 	aborted chan struct{}
 
-	mu        sync.Mutex
-	excl      bool
-	claimed   []uint8
-	aborts    int
-	closed    bool
-	timeouts  []time.Duration
+	mu       sync.Mutex
+	excl     bool
+	claimed  []uint8
+	aborts   int
+	closed   bool
+	timeouts []time.Duration
 }
 
 func ioErr(err error) error {
