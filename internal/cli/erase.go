@@ -4,66 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/flash"
 )
 
-// parseIndexList reads "0,2,4-6" into sorted, distinct indexes.
+// parseIndexList reads --flag "0,2,4-6".
 func parseIndexList(flag, s string) ([]int, error) {
-	seen := map[int]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err1 := strconv.Atoi(lo)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(hi)
-		}
-		if err1 != nil || err2 != nil || a < 0 || b < a || b-a > 1024 {
-			return nil, usageError("--%s %q: give sector numbers like 0,2,4-6", flag, s)
-		}
-		for i := a; i <= b; i++ {
-			seen[i] = true
-		}
+	n, err := board.ParseSectors(s)
+	if err != nil {
+		return nil, usageError("--%s %q: %v", flag, s, err)
 	}
-	var out []int
-	for i := range seen {
-		out = append(out, i)
-	}
-	sort.Ints(out)
-	return out, nil
+	return n, nil
 }
 
-// parseRange reads START-END (inclusive) or START+LENGTH.
-func parseRange(s string) (uint32, uint64, error) {
-	bad := usageError("--range %q: write START-END (inclusive) or START+LENGTH, for example 0x08000000-0x0801ffff or 0x08000000+128K", s)
-	if a, b, ok := strings.Cut(s, "+"); ok {
-		start, err := parseAddress("range", a)
-		if err != nil {
-			return 0, 0, bad
-		}
-		n, err := parseSize("range", b)
-		if err != nil {
-			return 0, 0, bad
-		}
-		return start, uint64(n), nil
+// parseRange reads --range START-END or START+LENGTH.
+func parseRange(s string) (board.Range, error) {
+	r, err := board.ParseRange(s)
+	if err != nil {
+		return r, usageError("--range %q: %v", s, err)
 	}
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, bad
-	}
-	start, err1 := parseAddress("range", a)
-	end, err2 := parseAddress("range", b)
-	if err1 != nil || err2 != nil || end < start {
-		return 0, 0, bad
-	}
-	return start, uint64(end-start) + 1, nil
+	return r, nil
 }
 
 // eraseFlags are the flags of erase.
@@ -97,11 +61,11 @@ func (f *eraseFlags) request() (board.EraseRequest, error) {
 		}
 	}
 	if f.rng != "" {
-		start, n, err := parseRange(f.rng)
+		rg, err := parseRange(f.rng)
 		if err != nil {
 			return r, err
 		}
-		r.Ranges = []board.Range{{Start: start, Length: n}}
+		r.Ranges = []board.Range{rg}
 	}
 	return r, nil
 }
@@ -200,20 +164,9 @@ func (e *env) checkRange(f *eraseFlags, req board.EraseRequest, list []board.Sec
 	if strings.Contains(f.rng, "-") && end-1 == uint64(last.Address) {
 		// START-END whose END is the first byte of a sector: the usual
 		// off-by-one, END taken as exclusive.
-		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", end-1, last.Index, r.Start, last.Address-1, r.Start, lengthText(last.Address-r.Start))
+		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", end-1, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
 	}
 	return usageError("%s", msg)
-}
-
-// lengthText writes a byte count as parseSize reads it: 64K, 1M or bytes.
-func lengthText(n uint32) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%dM", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%dK", n>>10)
-	}
-	return fmt.Sprint(n)
 }
 
 // erase erases the sectors (or mass-erases), checks they are blank and
@@ -249,20 +202,5 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	return nil
 }
 
-// indexText prints sector numbers as 0,2,4-6.
-func indexText(n []int) string {
-	var parts []string
-	for i := 0; i < len(n); {
-		j := i
-		for j+1 < len(n) && n[j+1] == n[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", n[i], n[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(n[i]))
-		}
-		i = j + 1
-	}
-	return "sector " + strings.Join(parts, ",")
-}
+// indexText prints sector numbers as "sector 0,2,4-6".
+func indexText(n []int) string { return "sector " + board.SectorNumbers(n) }
