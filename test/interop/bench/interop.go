@@ -90,6 +90,9 @@ type InteropOptions struct {
 	// Transcript, when set, receives the board's transcript: one line per
 	// USB request with the board's clock (sim.Options.Transcript).
 	Transcript io.Writer
+	// SoftdfuEnv, when set, is put in softdfu's environment in the guest
+	// ("GOMAXPROCS=1"), to measure what the Go runtime's settings cost.
+	SoftdfuEnv string
 	// Strace, when set, runs every single-board flash command under
 	// strace with these options (for example "-f -c") and prints its
 	// report after the run; the times then include strace's own cost.
@@ -228,6 +231,14 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 		files[c.Name+".bin"] = srv.images[c.Name]
 	}
 	tools := InteropTools()
+	if opts.SoftdfuEnv != "" {
+		for i := range tools {
+			if strings.HasPrefix(tools[i].Name, "softdfu") {
+				tools[i].Command = "env " + opts.SoftdfuEnv + " " + tools[i].Command
+				tools[i].All = "env " + opts.SoftdfuEnv + " " + tools[i].All
+			}
+		}
+	}
 	guest := interopGuest(srv.USBIPPort(), srv.ControlPort(), cases, tools)
 	if opts.Strace != "" {
 		guest = strings.Replace(guest, "\tSTRACE=\n", "\tSTRACE='strace "+opts.Strace+" -o st.txt'\n", 1)
