@@ -90,6 +90,9 @@ type InteropOptions struct {
 	// Transcript, when set, receives the board's transcript: one line per
 	// USB request with the board's clock (sim.Options.Transcript).
 	Transcript io.Writer
+	// AlsoEnv, when set, adds a run of softdfu (defaults) with these
+	// VAR=VALUE settings, "softdfu-env", to every case.
+	AlsoEnv string
 	// SoftdfuEnv, when set, is put in softdfu's environment in the guest
 	// ("GOMAXPROCS=1"), to measure what the Go runtime's settings cost.
 	SoftdfuEnv string
@@ -231,6 +234,10 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 		files[c.Name+".bin"] = srv.images[c.Name]
 	}
 	tools := InteropTools()
+	if opts.AlsoEnv != "" {
+		t := tools[0]
+		tools = append(tools, InteropTool{Name: "softdfu-env", Command: "env " + opts.AlsoEnv + " " + t.Command, All: "env " + opts.AlsoEnv + " " + t.All})
+	}
 	if opts.SoftdfuEnv != "" {
 		for i := range tools {
 			if strings.HasPrefix(tools[i].Name, "softdfu") {
