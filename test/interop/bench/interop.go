@@ -260,7 +260,12 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	if err != nil {
 		return nil, err
 	}
-	checks := srv.checkResults()
+	return results(cases, tools, runs, srv.checkResults())
+}
+
+// results joins the guest's runs and the host's checks into one result
+// per case.
+func results(cases []InteropCase, tools []InteropTool, runs map[string]InteropRun, checks map[string]interopCheck) ([]InteropResult, error) {
 	var out []InteropResult
 	for _, c := range cases {
 		r := InteropResult{Case: c.Name, About: c.About}
@@ -289,12 +294,9 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	return out, nil
 }
 
-// interopGuest is the guest script: for each case and tool, put the board
-// in the case's starting state (host control port), import it, time the
-// flash command, let the host check the board.
-func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropTool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `
+// guestPrelude is the guest script's functions; its verbs are the host's
+// address seen from the guest, the control port and the USB/IP port.
+const guestPrelude = `
 ctl() { echo "$1" | nc -w 60 %[1]s %[2]d; }
 # attach N: import boards 1-1 .. 1-N and wait until all enumerated.
 attach() {
@@ -365,7 +367,14 @@ bench() {
 	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
 echo "clock: $(grep -m1 -o 'now at .*' /proc/timer_list 2>/dev/null || echo /proc/uptime)"
-`, interop.GuestHost, ctrlPort, usbipPort)
+`
+
+// interopGuest is the guest script: for each case and tool, put the board
+// in the case's starting state (host control port), import it, time the
+// flash command, let the host check the board.
+func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropTool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, guestPrelude, interop.GuestHost, ctrlPort, usbipPort)
 	for _, c := range cases {
 		for _, t := range tools {
 			fmt.Fprintf(&b, "bench %s %d %s %s\n", c.Name, max(c.Count, 1), t.Name, c.command(t))
