@@ -229,3 +229,49 @@ func (s *Session) Leave(ctx context.Context, jump *uint32, events func(Event)) e
 func (s *Session) Confirm(ctx context.Context, timeout time.Duration, events func(Event)) (*usb.DeviceInfo, error) {
 	return WaitApp(ctx, s.Host, s.Board, s.clock, timeout, events)
 }
+
+// OptionChange is a change to a board's option bytes: the RDP, USER and
+// bank-1 nWRP bytes when set, then sectors (numbered as in the flash
+// layout) to write-protect and to unprotect.
+type OptionChange struct {
+	RDP, User          *byte
+	NWRP               *uint16
+	Protect, Unprotect []int
+}
+
+// Apply returns the blocks (one per bank) the change makes of cur. The
+// nWRP bit of each sector comes from the chip database: on dual-bank parts
+// bank 2 starts again at bit 0 in the second block (RM0090 3.7.1, table 17).
+func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
+	out := append([]optionbytes.Block(nil), cur...)
+	if c.RDP != nil {
+		out[0].RDP = *c.RDP
+	}
+	if c.User != nil {
+		out[0].User = *c.User
+	}
+	if c.NWRP != nil {
+		out[0].NWRP = *c.NWRP
+	}
+	secs := layout.All()
+	for _, l := range []struct {
+		list    []int
+		protect bool
+	}{{c.Protect, true}, {c.Unprotect, false}} {
+		for _, s := range l.list {
+			if s >= len(secs) {
+				return nil, Errorf(Usage, "sector %d: this board has sectors 0-%d", s, len(secs)-1)
+			}
+			bank, bit := chip.WRPBit(secs[s].Address)
+			if bank < 0 || bank >= len(out) {
+				return nil, Errorf(Usage, "sector %d: no option-byte block of this board holds its protection bit", s)
+			}
+			if l.protect {
+				out[bank].NWRP &^= 1 << bit
+			} else {
+				out[bank].NWRP |= 1 << bit
+			}
+		}
+	}
+	return out, nil
+}

@@ -307,7 +307,7 @@ func LookupBoard(name string) (*BoardModel, error) {
 	if m := Boards[name]; m != nil {
 		return m, nil
 	}
-	return nil, fmt.Errorf("unknown board %q: known boards are %s (see softdfu sim --list-boards)", name, strings.Join(BoardNames(), ", "))
+	return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
 }
 
 // BoardNames returns the catalog's board names, sorted.

@@ -122,7 +122,7 @@ func Install(ctx context.Context, path string, run Runner) error {
 	}
 	if err := writeAtomic(path, []byte(Rules())); err != nil {
 		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("installing udev rules: %w (run as root: sudo softdfu udev-rules --install)", err)
+			return fmt.Errorf("installing udev rules: %w (run it as root)", err)
 		}
 		return fmt.Errorf("installing udev rules: %w", err)
 	}

@@ -106,3 +106,19 @@ func TestEngineLinksNoHostBackend(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineCompiles type-checks the engine and its browser transports for
+// GOOS=js GOARCH=wasm (a native go vet ./... skips them), so that a change
+// in the library that breaks the page fails here, not only in CI's
+// go generate ./web.
+func TestEngineCompiles(t *testing.T) {
+	cmd := exec.Command("go", "vet", "./engine", "../usb/webusb", "../enter/webserial")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if errors.Is(err, exec.ErrNotFound) {
+		t.Skip("no go command here")
+	}
+	if err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go vet ./engine ../usb/webusb ../enter/webserial: %v\n%s", err, out)
+	}
+}

@@ -189,7 +189,7 @@ func (t *tracker) planned(p *flash.Plan) {
 	if t.mode == progressNone || t.quietPlan || t.e.manyBoards() {
 		return
 	}
-	t.e.say("%s%s", t.prefix, planHeadline(p))
+	t.e.say("%s%s", t.prefix, p.Headline())
 	if p.Estimate > 0 {
 		t.e.say("%splan: estimated time %v", t.prefix, p.Estimate.Round(time.Millisecond))
 	}
