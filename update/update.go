@@ -293,6 +293,9 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 	if err != nil {
 		return nil, &ImageError{err}
 	}
+	if err := reserved(chip, blind); err != nil {
+		return nil, &ImageError{err}
+	}
 	if err := j.guard(CheckBoot(j.img, l)); err != nil {
 		return nil, err
 	}

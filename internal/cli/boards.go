@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/enter"
 )
 
@@ -55,15 +54,14 @@ func (e *env) listCommand() *cobra.Command {
 // softdfu can enter its bootloader and the ROM serial it will have there.
 func whatIs(b board.Board) string {
 	if b.Mode == board.DFU {
+		if c, ok := b.Chip(); ok {
+			return c.Name
+		}
 		if len(b.Alts) == 0 {
 			return "-"
 		}
-		l, err := dfu.ParseLayout(b.Alts[0])
-		if err != nil {
+		if _, err := board.ParseLayout(b.Alts[0]); err != nil {
 			return "-"
-		}
-		if c, ok := board.Chip(b.Info.Descriptors.Device, l, b.Alts...); ok {
-			return c.Name
 		}
 		return "unknown chip"
 	}

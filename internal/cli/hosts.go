@@ -160,3 +160,9 @@ func demoImage(w *sim.World) (*firmware.Image, string) {
 
 // simBoards names the simulated boards of the catalog.
 func simBoards() string { return strings.Join(sim.BoardNames(), ", ") }
+
+// checkSimSpecs checks a --sim board list.
+func checkSimSpecs(list string) error {
+	_, err := sim.ParseSpecs(list)
+	return err
+}

@@ -73,7 +73,7 @@ async function readFile(file) {
 }
 
 async function inspect() {
-  if (!state.bytes) return;
+  if (!state.bytes || !window.softdfu) return; // start() inspects once the engine is there
   clearError();
   state.image = null;
   $("drop").classList.remove("loaded");
@@ -340,6 +340,7 @@ async function start() {
   $("connect").disabled = !navigator.usb;
   $("serial").disabled = !navigator.serial;
   document.body.dataset.ready = "1";
+  inspect();
 }
 
 start();
