@@ -196,23 +196,51 @@ func mismatch(addrs []uint32, want, got []optionbytes.Block, path string) error 
 	return nil
 }
 
-// Unprotect removes read protection (RDP level 1 to 0): the ROM
-// mass-erases the flash and resets the chip. The board is followed on its
-// port for up to timeout; the board that came back (nil: none) is
-// returned. The session is closed when it returns.
-func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events func(Event)) (*Board, error) {
+// Unprotected is what Unprotect found and did.
+type Unprotected struct {
+	// Level is the read protection level the option bytes showed first.
+	Level int
+	// Sent is true when Read Unprotect was sent (only at level 1).
+	Sent bool
+	// Back is the board that came back after the reset (nil: none in
+	// time, or nothing was sent).
+	Back *Board
+}
+
+// ErrPermanentLock: read protection level 2 can never be removed.
+var ErrPermanentLock = Sentinel(Device, "the board is at read protection level 2, which is permanent: nothing can remove it")
+
+// Unprotect removes read protection (RDP level 1 to 0). It reads the
+// option bytes first: at level 0 there is nothing to remove and nothing
+// is sent; at level 2 nothing can remove it. At level 1 the ROM
+// mass-erases the flash and resets the chip; the board is followed on its
+// port for up to timeout. The session is closed when it returns.
+func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events func(Event)) (*Unprotected, error) {
 	defer s.Close()
-	emit(events, PhaseStarted{Phase: Unprotecting})
-	if err := s.conn.ReadUnprotect(ctx); err != nil {
+	ob, err := s.OptionBytes(ctx)
+	if err != nil {
 		return nil, err
 	}
+	u := &Unprotected{Level: ob.Blocks[0].Level()}
+	switch u.Level {
+	case 0:
+		return u, nil
+	case 2:
+		return u, ErrPermanentLock
+	}
+	emit(events, PhaseStarted{Phase: Unprotecting})
+	if err := s.conn.ReadUnprotect(ctx); err != nil {
+		return u, err
+	}
+	u.Sent = true
 	emit(events, PhaseStarted{Phase: Resetting})
 	back, err := s.FollowReset(ctx, timeout, nil)
 	if back == nil || err != nil {
-		return nil, err
+		return u, err
 	}
 	b := Describe(ctx, s.Host, *back)
-	return &b, nil
+	u.Back = &b
+	return u, nil
 }
 
 // Leave tells the ROM to start the application (the vector table at jump;

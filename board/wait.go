@@ -133,9 +133,22 @@ func WaitDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, t
 	return &seen.Device, nil
 }
 
-// StillDFU reports whether a device in DFU mode is enumerated on port path
-// now (the same one, or the ROM enumerated again).
-func StillDFU(ctx context.Context, host usb.Host, path string) bool {
-	seen, _ := Wait(ctx, host, nil, 0, OnPort(path, InDFU))
-	return seen != nil
+// StillDFU reports whether a device in DFU mode is still enumerated on
+// port path after grace of clock time (nil: the host's clock): the same
+// one, or the ROM enumerated again. A bootloader that has just left may
+// take a moment to disappear from the bus (over USB/IP, until the client
+// notices the link went down), so a DFU device that goes away within
+// grace is not still there.
+func StillDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, grace time.Duration) bool {
+	var still bool
+	_, _ = Watch(ctx, host, clock, grace, func(devs []usb.DeviceInfo, _ time.Time) (*usb.DeviceInfo, bool) {
+		still = false
+		for _, d := range devs {
+			if d.Path == path && InDFU(d) {
+				still = true
+			}
+		}
+		return nil, !still
+	})
+	return still
 }

@@ -269,14 +269,22 @@ type sectorImage struct {
 }
 
 func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
-	si := sectorImage{want: make([]byte, s.Size), mask: make([]bool, s.Size)}
+	var si sectorImage
 	for _, seg := range im.Segments {
 		lo, hi := max(uint64(seg.Address), uint64(s.Address)), min(seg.End(), s.End())
-		for a := lo; a < hi; a++ {
-			si.want[a-uint64(s.Address)] = seg.Data[a-uint64(seg.Address)]
-			si.mask[a-uint64(s.Address)] = true
-			si.n++
+		if lo >= hi {
+			continue
 		}
+		if si.want == nil {
+			si.want, si.mask = make([]byte, s.Size), make([]bool, s.Size)
+		}
+		off := lo - uint64(s.Address)
+		copy(si.want[off:hi-uint64(s.Address)], seg.Data[lo-uint64(seg.Address):hi-uint64(seg.Address)])
+		m := si.mask[off : hi-uint64(s.Address)]
+		for i := range m {
+			m[i] = true
+		}
+		si.n += int(hi - lo)
 	}
 	return si
 }

@@ -422,3 +422,16 @@ func TestCombine(t *testing.T) {
 		t.Error("Combine with nil does not return the other")
 	}
 }
+
+// BenchmarkNewPlan1MB plans a 1 MB image over a different 1 MB build (every
+// sector erased), the host's computing between survey and erase.
+func BenchmarkNewPlan1MB(b *testing.B) {
+	sv := board(b, pattern(1))
+	img := image(firmware.Segment{Address: 0x08000000, Data: fill(0x08000000, 1<<20, pattern(2))})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewPlan(img, sv, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -125,7 +125,7 @@ starts or ends inside a sector), nothing is erased without --yes.`,
 			return e.erase(c.Context(), s, list, req)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&f.sectors, "sector", "", "sector numbers to erase: 0,2,4-6")
 	c.Flags().StringVar(&f.addresses, "address", "", "erase the sectors holding these addresses: A[,B...]")
 	c.Flags().StringVar(&f.rng, "range", "", "erase every sector the range touches: START+LENGTH (0x08000000+64K) or START-END, END inclusive (0x08000000-0x0800ffff)")

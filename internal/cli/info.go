@@ -32,7 +32,7 @@ a bootable Cortex-M vector table.`,
 			return e.boardInfo(c.Context(), &sel)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&address, "address", "", "load address of a raw binary FILE (default 0x08000000)")
 	c.Flags().StringVar(&format, "format", "", "format of FILE instead of guessing")
 	return c

@@ -113,7 +113,7 @@ write; softdfu follows the board on its port and shows the new values.
 			return e.optionBytes(c.Context(), &sel, &f)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	fs := c.Flags()
 	fs.StringVar(&f.rdp, "rdp", "", "read protection level: 0, 1 or 2 (2 needs --permanently-lock)")
 	fs.BoolVar(&f.permanentlyLock, "permanently-lock", false, "with --rdp 2: lock the chip FOREVER; this can never be undone")

@@ -69,7 +69,7 @@ refuses to be read (see softdfu option-bytes).`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer e.release(ctx, s)
 			addr, n, err := s.ReadRange(at, n)
 			if err != nil {
 				return err
@@ -95,7 +95,7 @@ refuses to be read (see softdfu option-bytes).`,
 			return nil
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&address, "address", "", "first address to read (default: the flash base, 0x08000000)")
 	c.Flags().StringVar(&length, "length", "", "bytes to read: 16384, 0x4000, 16K, 1M (default: to the end of flash)")
 	c.Flags().StringVar(&format, "format", "", "output format instead of FILE's extension: "+strings.Join(fwfile.Formats, ", "))

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/softdfu/softdfu/board"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -33,6 +35,9 @@ type env struct {
 
 	hosts hostCache
 	prog  progress
+	// entered are the sessions on boards this run entered from software
+	// (release starts their application again).
+	entered []*board.Session
 }
 
 // Main runs softdfu with args and returns the exit code.

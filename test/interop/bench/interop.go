@@ -90,6 +90,12 @@ type InteropOptions struct {
 	// Transcript, when set, receives the board's transcript: one line per
 	// USB request with the board's clock (sim.Options.Transcript).
 	Transcript io.Writer
+	// AlsoEnv, when set, adds a run of softdfu (defaults) with these
+	// VAR=VALUE settings, "softdfu-env", to every case.
+	AlsoEnv string
+	// SoftdfuEnv, when set, is put in softdfu's environment in the guest
+	// ("GOMAXPROCS=1"), to measure what the Go runtime's settings cost.
+	SoftdfuEnv string
 	// Strace, when set, runs every single-board flash command under
 	// strace with these options (for example "-f -c") and prints its
 	// report after the run; the times then include strace's own cost.
@@ -228,6 +234,18 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 		files[c.Name+".bin"] = srv.images[c.Name]
 	}
 	tools := InteropTools()
+	if opts.AlsoEnv != "" {
+		t := tools[0]
+		tools = append(tools, InteropTool{Name: "softdfu-env", Command: "env " + opts.AlsoEnv + " " + t.Command, All: "env " + opts.AlsoEnv + " " + t.All})
+	}
+	if opts.SoftdfuEnv != "" {
+		for i := range tools {
+			if strings.HasPrefix(tools[i].Name, "softdfu") {
+				tools[i].Command = "env " + opts.SoftdfuEnv + " " + tools[i].Command
+				tools[i].All = "env " + opts.SoftdfuEnv + " " + tools[i].All
+			}
+		}
+	}
 	guest := interopGuest(srv.USBIPPort(), srv.ControlPort(), cases, tools)
 	if opts.Strace != "" {
 		guest = strings.Replace(guest, "\tSTRACE=\n", "\tSTRACE='strace "+opts.Strace+" -o st.txt'\n", 1)
@@ -242,7 +260,12 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	if err != nil {
 		return nil, err
 	}
-	checks := srv.checkResults()
+	return results(cases, tools, runs, srv.checkResults())
+}
+
+// results joins the guest's runs and the host's checks into one result
+// per case.
+func results(cases []InteropCase, tools []InteropTool, runs map[string]InteropRun, checks map[string]interopCheck) ([]InteropResult, error) {
 	var out []InteropResult
 	for _, c := range cases {
 		r := InteropResult{Case: c.Name, About: c.About}
@@ -271,12 +294,9 @@ func RunInterop(ctx context.Context, opts InteropOptions) ([]InteropResult, erro
 	return out, nil
 }
 
-// interopGuest is the guest script: for each case and tool, put the board
-// in the case's starting state (host control port), import it, time the
-// flash command, let the host check the board.
-func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropTool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `
+// guestPrelude is the guest script's functions; its verbs are the host's
+// address seen from the guest, the control port and the USB/IP port.
+const guestPrelude = `
 ctl() { echo "$1" | nc -w 60 %[1]s %[2]d; }
 # attach N: import boards 1-1 .. 1-N and wait until all enumerated.
 attach() {
@@ -347,7 +367,14 @@ bench() {
 	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
 echo "clock: $(grep -m1 -o 'now at .*' /proc/timer_list 2>/dev/null || echo /proc/uptime)"
-`, interop.GuestHost, ctrlPort, usbipPort)
+`
+
+// interopGuest is the guest script: for each case and tool, put the board
+// in the case's starting state (host control port), import it, time the
+// flash command, let the host check the board.
+func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropTool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, guestPrelude, interop.GuestHost, ctrlPort, usbipPort)
 	for _, c := range cases {
 		for _, t := range tools {
 			fmt.Fprintf(&b, "bench %s %d %s %s\n", c.Name, max(c.Count, 1), t.Name, c.command(t))

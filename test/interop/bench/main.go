@@ -42,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print the VM's output")
 	asJSON := fs.Bool("json", false, "print JSON Lines, one result per case, instead of the table")
 	transcript := fs.String("transcript", "", "write the board's request transcript to `FILE`")
+	also := fs.String("also-env", "", "also run softdfu with these `VAR=VALUE` settings, as tool softdfu-env (its time and ratio in the last columns)")
+	env := fs.String("softdfu-env", "", "run softdfu in the guest with these `VAR=VALUE` settings (\"GOMAXPROCS=1\")")
 	straceOpts := fs.String("strace", "", "run each single-board command under strace with these `OPTIONS` (\"-f -c\") and print its report (-v); times include strace")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -61,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := InteropOptions{Cases: list, Log: io.Discard, Strace: *straceOpts}
+	opts := InteropOptions{Cases: list, Log: io.Discard, Strace: *straceOpts, SoftdfuEnv: *env, AlsoEnv: *also}
 	if *verbose {
 		opts.Log = stderr
 	}
@@ -142,8 +144,12 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 		if s.PerRequest > 0 && d.PerRequest > 0 {
 			perReq = fmt.Sprintf("%.2f/%.2f", float64(s.PerRequest)/float64(time.Millisecond), float64(d.PerRequest)/float64(time.Millisecond))
 		}
-		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
-			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), perReq)
+		extra := ""
+		if e := r.Run("softdfu-env"); e != nil && e.Elapsed > 0 {
+			extra = fmt.Sprintf("  env %s %.2fx %.2fms/req", dur(e.Elapsed), float64(d.Elapsed)/float64(e.Elapsed), float64(e.PerRequest)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s%s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
+			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), perReq, extra)
 	}
 	return failed
 }
