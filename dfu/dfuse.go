@@ -212,6 +212,9 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 		chunk := data[i*xfer : min((i+1)*xfer, len(data))]
 		block := first + uint16(i)
 		c.block = blockOp{verb: "write", block: block, n: len(chunk), addr: addr + uint32(i*xfer)}
+		if err := ctx.Err(); err != nil {
+			return err // stopped between two blocks: the next is not sent
+		}
 		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
 			return fmt.Errorf("dfu: %s: %w", c.block.String(), err)
 		}
@@ -256,6 +259,9 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	for i := range nb {
 		buf := out[i*xfer : min((i+1)*xfer, n)]
 		block := first + uint16(i)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		got, err := c.UploadBlock(ctx, block, buf)
 		if err != nil || got != len(buf) {
 			c.ptrKnown = false

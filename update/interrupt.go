@@ -3,7 +3,6 @@ package update
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/softdfu/softdfu/flash"
@@ -13,9 +12,19 @@ import (
 // interrupted (Ctrl-C) at a block boundary: it is still in the bootloader.
 const RecoveryInterrupted = "the update was interrupted between two requests; the board is still in the ROM bootloader: run the same command again to finish the job (it reads the board and writes only what is missing)"
 
-// ErrInterrupted wraps context.Canceled for an update stopped at a block
-// boundary.
-var ErrInterrupted = fmt.Errorf("interrupted: stopped between two requests, the board answered every one it was sent: %w", context.Canceled)
+// ErrInterrupted is the error of an update stopped at a block boundary;
+// it is a context.Canceled (errors.Is), but its message says what happened
+// in the update's terms.
+var ErrInterrupted error = interrupted{}
+
+type interrupted struct{}
+
+func (interrupted) Error() string {
+	return "interrupted: stopped between two requests, the board answered every one it was sent"
+}
+
+// Is makes an interruption a context.Canceled.
+func (interrupted) Is(target error) bool { return target == context.Canceled }
 
 // blockwise is a flash.Device that stops between requests when its
 // caller's context ends: each operation runs under a context that is not
@@ -38,8 +47,10 @@ func (b *blockwise) inner(progress func(int)) (context.Context, func(int), func(
 	}, cancel
 }
 
+// stopped is the error of an operation that ran while the caller may have
+// stopped: one that finished is a success (the next request is not sent).
 func (b *blockwise) stopped(err error) error {
-	if b.outer.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+	if b.outer.Err() != nil && errors.Is(err, context.Canceled) {
 		return ErrInterrupted
 	}
 	return err
