@@ -137,6 +137,9 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 	chip, _ := s.Chip()
 	out := &Written{}
 	defer func() { s.Close() }()
+	if !chip.Family.Options.F4Codec {
+		return out, Errorf(Guard, "%s is %s: softdfu changes the option bytes of STM32F2/F4-style blocks only and does not know how %s lays out the rest of its block; nothing was written (use the vendor's programming tool)", s.Board.Path, chip.Name, chip.Family.Name)
+	}
 	for i := range want {
 		if string(want[i].Encode()) == string(cur.Blocks[i].Raw[:]) {
 			continue

@@ -148,6 +148,7 @@ func (s *Session) SelectAlt(ctx context.Context, name string) (dfu.Layout, error
 		if err := s.conn.SelectAlt(ctx, a.Alternate); err != nil {
 			return dfu.Layout{}, err
 		}
+		s.other = append(s.other, str)
 		return l, nil
 	}
 	return dfu.Layout{}, fmt.Errorf("%s has no %q alternate setting: is it an STM32F4 ROM bootloader?", s.Board.Path, name)

@@ -82,7 +82,7 @@ func TestQuirkL4StallsWhilePolled(t *testing.T) {
 // STM32H743 rev V: an erase stays in dfuDNBUSY; two CLRSTATUS end it. The
 // host does that for the chips whose family has the quirk.
 func TestQuirkH7StaysBusy(t *testing.T) {
-	w, b := board1(t, "nucleo-h743zi")
+	w, b := board1(t, "nucleo-h743zi2")
 	var log logLines
 	app := sim.AppImage(b.Part(), "micropython", 6000)
 	if _, err := flashWith(t, w, at(sim.FlashBase, app), update.Options{DFU: dfu.Options{Log: log.add}}); err != nil {
@@ -95,7 +95,7 @@ func TestQuirkH7StaysBusy(t *testing.T) {
 		t.Fatal("flash does not hold the image")
 	}
 	// Without the remedy an erase never finishes.
-	w, _ = board1(t, "nucleo-h743zi")
+	w, _ = board1(t, "nucleo-h743zi2")
 	devs, _ := w.Devices(context.Background())
 	dev, err := w.Open(context.Background(), devs[0])
 	if err != nil {

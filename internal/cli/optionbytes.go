@@ -138,11 +138,11 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	}
 	defer s.Close()
 	path, flashLayout := s.Board.Path, s.Layout()
-	chip, _ := s.Chip()
 	cur, err := s.OptionBytes(ctx)
 	if err != nil {
 		return err
 	}
+	chip, _ := s.Chip() // the option-byte string helps tell the chip
 	if !f.changes() {
 		s.Close()
 		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
@@ -197,6 +197,12 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 		"rdp": fmt.Sprintf("0x%02x", b0.RDP), "rdp_level": b0.Level(), "user": fmt.Sprintf("0x%02x", b0.User),
 		"bor_level": b0.BORLevel(), "write_protected_sectors": protected,
 	}
+	fo := chip.Family.Options
+	if !fo.F4Codec {
+		// Only the RDP byte of this family's option bytes is decoded.
+		v := b0.Raw[fo.RDP.Offset]
+		doc = map[string]any{"rdp": fmt.Sprintf("0x%02x", v), "rdp_level": fo.RDP.Level(v)}
+	}
 	var raws []map[string]string
 	for i, b := range blocks {
 		raws = append(raws, map[string]string{"address": fmt.Sprintf("0x%08x", addrs[i]), "raw": fmt.Sprintf("% x", b.Raw), "nwrp": fmt.Sprintf("0x%04x", b.NWRP)})
@@ -209,6 +215,10 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 	fmt.Fprintf(e.stdout, "option bytes of %s:\n", path)
 	for i, b := range blocks {
 		fmt.Fprintf(e.stdout, "  at 0x%08x: % x\n", addrs[i], b.Raw)
+	}
+	if !fo.F4Codec {
+		fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", doc["rdp"], doc["rdp_level"], chip.Family.Name)
+		return err
 	}
 	for _, line := range strings.Split(b0.Describe(), "\n") {
 		if strings.HasPrefix(line, "nWRP") && len(blocks) > 1 {

@@ -23,7 +23,7 @@ var familyBoards = []string{"nucleo-f722ze", "nucleo-h743zi", "nucleo-g431rb", "
 // which dfu-util honours.
 func TestFamiliesDfuUtil(t *testing.T) {
 	needVM(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	bin, err := BuildSoftdfu(ctx, t.TempDir())
 	if err != nil {
@@ -96,7 +96,7 @@ done
 `, name, serial, vid)
 	}
 	script.WriteString("echo '--- end'\n")
-	res, err := Run(ctx, script.String(), Options{Files: files, Softdfu: bin, Timeout: 15 * time.Minute})
+	res, err := Run(ctx, script.String(), Options{Files: files, Softdfu: bin, Timeout: 20 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,10 @@
-package interop
+// Package dropin compares softdfu's dfu-util drop-in with Debian's
+// dfu-util 0.11 in the interop VM (package interop): the same command lines
+// from the same simulated board state. Its test boots the VM only with
+// SOFTDFU_INTEROP=1:
+//
+//	SOFTDFU_INTEROP=1 go test -v ./test/interop/dropin/
+package dropin
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package interop
+package dropin
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/test/interop"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
@@ -106,7 +107,7 @@ func (s *dropInBoard) serve(ctx context.Context, l net.Listener) {
 // symlink, so it runs under that name), then each case with each tool.
 func dropInGuest(usbipPort, ctrlPort int, cases []DropInCase) string {
 	var b strings.Builder
-	b.WriteString(attachScript(usbipPort))
+	b.WriteString(interop.AttachScript(usbipPort))
 	fmt.Fprintf(&b, `
 ctl() { echo "$1" | nc -w 60 %[1]s %[2]d; }
 # reattach stands in for the USB hub while a board re-enumerates: USB/IP
@@ -124,7 +125,7 @@ one() {
 	eval "$env $cmd $args" >out.txt 2>&1
 	rc=$?
 	[ "$REATTACH" = 1 ] && kill $rpid
-	tr '\r' '\n' <out.txt | grep -v '^\(Download\|Erase\|Upload\|Verify\) *\[' | grep -v '^ *$' | head -n 30 | sed "s/^/OUT $n $tool: /"
+	tr '\r' '\n' <out.txt | grep -v '^\(Download\|Erase\|Upload\|Verify\)[[:space:]]*\[' | grep -v '^[[:space:]]*$' | tail -n 25 | sed "s/^/OUT $n $tool: /"
 	grep '^Found' out.txt | sed "s/^/LIST $n $tool: /"
 	[ -f up.bin ] && echo "FILE $n $tool $(wc -c <up.bin) $(sha256sum <up.bin | cut -d' ' -f1)"
 	echo "RESULT $n $tool rc=$rc"
@@ -142,7 +143,7 @@ run() {
 	one $n softdfu "$3" "$4"
 	ctl "snap $n softdfu" >/dev/null
 }
-`, GuestHost, ctrlPort, usbipPort)
+`, interop.GuestHost, ctrlPort, usbipPort)
 	for _, c := range cases {
 		ro, env := 0, ""
 		if c.ReadOnly {
@@ -207,7 +208,9 @@ func parseDropIn(out string) map[string]*dropInRun {
 // option bytes afterwards, the files -U wrote and the -l lines.
 // SOFTDFU_DROPIN_CASES=list,download runs only those cases.
 func TestDropIn(t *testing.T) {
-	needVM(t)
+	if !interop.Enabled() {
+		t.Skipf("boots a QEMU VM for several minutes; set %s=1 to run", interop.EnvEnable)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	w, err := sim.New([]sim.Spec{{Board: DropInBoard, Mode: "dfu"}}, sim.Options{})
@@ -247,12 +250,12 @@ func TestDropIn(t *testing.T) {
 	wg.Go(func() { <-sctx.Done(); cl.Close() })
 	defer wg.Wait()
 	defer stop()
-	bin, err := BuildSoftdfu(ctx, t.TempDir())
+	bin, err := interop.BuildSoftdfu(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	guest := dropInGuest(ul.Addr().(*net.TCPAddr).Port, cl.Addr().(*net.TCPAddr).Port, cases)
-	res, err := Run(ctx, guest, Options{Files: dropInFiles(b.Part()), Softdfu: bin, Timeout: 20 * time.Minute})
+	res, err := interop.Run(ctx, guest, interop.Options{Files: dropInFiles(b.Part()), Softdfu: bin, Timeout: 20 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
