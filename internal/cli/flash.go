@@ -244,7 +244,10 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *f
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
 	}
 	t := e.tracker(b.Path, prefix)
-	t.quietPlan = opts.DryRun
+	t.dryRun = opts.DryRun
+	if opts.DryRun && b.Mode != board.DFU {
+		e.say("%sdry run: the plan needs what the board holds, read in its ROM bootloader: entering it from software, and starting the application again afterwards (nothing is erased or written)", prefix)
+	}
 	opts.Events = t.event
 	rep, err := update.Run(ctx, host, b.Info, img, opts)
 	err = flashError(err)

@@ -21,7 +21,7 @@ func (e *env) report(prefix string, b board.Board, rep *update.Report, err error
 		return
 	}
 	if rep.Result == nil {
-		e.dryRun(prefix, rep)
+		e.dryRun(prefix, b.Path, rep)
 		return
 	}
 	e.flashed(prefix, b, rep)
@@ -67,7 +67,7 @@ func flashData(b board.Board, rep *update.Report, err error) map[string]any {
 
 // failure says what a failed update did and what the board holds.
 func (e *env) failure(prefix string, rep *update.Report, err error) {
-	if board.KindOf(err) == board.Device && rep.Result != nil {
+	if k := board.KindOf(err); (k == board.Device || k == board.Interrupted) && rep.Result != nil {
 		e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
 	}
 	if rep.State != nil {
@@ -78,16 +78,21 @@ func (e *env) failure(prefix string, rep *update.Report, err error) {
 }
 
 // dryRun prints the plan of a dry run.
-func (e *env) dryRun(prefix string, rep *update.Report) {
-	if p := rep.Plan; p != nil {
-		e.say("%s%s", prefix, p.Headline())
-		e.say("%s", indent(prefix, rep.Plan.Map(nil)))
-		e.say("%splan: %s", prefix, rep.Plan.Totals())
-		for _, n := range rep.Plan.Notes {
-			e.say("%snote: %s", prefix, n)
-		}
+func (e *env) dryRun(prefix, path string, rep *update.Report) {
+	if p := rep.Plan; p != nil && !e.tracker(path, "").planShown {
+		e.printPlan(prefix, p)
 	}
 	e.say("%sdry run: nothing was erased or written", prefix)
+}
+
+// printPlan prints a whole plan: headline, sector map, totals and notes.
+func (e *env) printPlan(prefix string, p *flash.Plan) {
+	e.say("%s%s", prefix, p.Headline())
+	e.say("%s", indent(prefix, p.Map(nil)))
+	e.say("%splan: %s", prefix, p.Totals())
+	for _, n := range p.Notes {
+		e.say("%snote: %s", prefix, n)
+	}
 }
 
 // flashed prints the sector map and totals of a done update.
