@@ -23,6 +23,10 @@ type Sector = dfu.Sector
 // Layout is the memory map of an alternate setting.
 type Layout = dfu.Layout
 
+// ParseLayout reads a DfuSe memory-map string (an alternate setting's
+// name).
+func ParseLayout(s string) (Layout, error) { return dfu.ParseLayout(s) }
+
 // Mode is what a board runs, as its USB interfaces show it.
 type Mode string
 

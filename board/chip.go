@@ -25,3 +25,18 @@ func Units(l dfu.Layout) []part.Unit {
 	}
 	return out
 }
+
+// Chip identifies the chip of a board in the ROM bootloader from its
+// device descriptor and the memory map of its first alternate setting
+// (internal flash); ok is false for a board that shows none, or a layout
+// the chip database does not know.
+func (b Board) Chip() (c *part.Chip, ok bool) {
+	if b.Mode != DFU || len(b.Alts) == 0 {
+		return nil, false
+	}
+	l, err := dfu.ParseLayout(b.Alts[0])
+	if err != nil {
+		return nil, false
+	}
+	return Chip(b.Info.Descriptors.Device, l, b.Alts...)
+}

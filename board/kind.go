@@ -30,6 +30,7 @@ const (
 	AppMissing              // the application did not come back after leaving
 	Interrupted             // the caller cancelled (Ctrl-C)
 	Backup                  // the backup could not be taken or saved
+	Busy                    // another program holds the board
 )
 
 var kinds = [...]struct {
@@ -40,7 +41,7 @@ var kinds = [...]struct {
 	NoDevice: {4, "no_device"}, Ambiguous: {4, "ambiguous"}, NotInDFU: {4, "not_in_dfu"},
 	Device: {5, "device"}, Verify: {6, "verify"}, Permission: {7, "permission"},
 	Timeout: {8, "timeout"}, AppMissing: {9, "app_missing"}, Interrupted: {130, "interrupted"},
-	Backup: {1, "backup"},
+	Backup: {1, "backup"}, Busy: {4, "busy"},
 }
 
 // Exit is the process exit code of the kind (softdfu help exit-codes).
@@ -109,6 +110,8 @@ func KindOf(err error) Kind {
 		return Verify
 	case errors.Is(err, usb.ErrNotFound):
 		return NoDevice
+	case errors.Is(err, usb.ErrBusy):
+		return Busy
 	}
 	return Failure
 }

@@ -137,6 +137,9 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 	chip, _ := s.Chip()
 	out := &Written{}
 	defer func() { s.Close() }()
+	if !chip.Family.Options.F4Codec {
+		return out, Errorf(Guard, "%s is %s: softdfu changes the option bytes of STM32F2/F4-style blocks only and does not know how %s lays out the rest of its block; nothing was written (use the vendor's programming tool)", s.Board.Path, chip.Name, chip.Family.Name)
+	}
 	for i := range want {
 		if string(want[i].Encode()) == string(cur.Blocks[i].Raw[:]) {
 			continue
@@ -193,23 +196,51 @@ func mismatch(addrs []uint32, want, got []optionbytes.Block, path string) error 
 	return nil
 }
 
-// Unprotect removes read protection (RDP level 1 to 0): the ROM
-// mass-erases the flash and resets the chip. The board is followed on its
-// port for up to timeout; the board that came back (nil: none) is
-// returned. The session is closed when it returns.
-func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events func(Event)) (*Board, error) {
+// Unprotected is what Unprotect found and did.
+type Unprotected struct {
+	// Level is the read protection level the option bytes showed first.
+	Level int
+	// Sent is true when Read Unprotect was sent (only at level 1).
+	Sent bool
+	// Back is the board that came back after the reset (nil: none in
+	// time, or nothing was sent).
+	Back *Board
+}
+
+// ErrPermanentLock: read protection level 2 can never be removed.
+var ErrPermanentLock = Sentinel(Device, "the board is at read protection level 2, which is permanent: nothing can remove it")
+
+// Unprotect removes read protection (RDP level 1 to 0). It reads the
+// option bytes first: at level 0 there is nothing to remove and nothing
+// is sent; at level 2 nothing can remove it. At level 1 the ROM
+// mass-erases the flash and resets the chip; the board is followed on its
+// port for up to timeout. The session is closed when it returns.
+func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events func(Event)) (*Unprotected, error) {
 	defer s.Close()
-	emit(events, PhaseStarted{Phase: Unprotecting})
-	if err := s.conn.ReadUnprotect(ctx); err != nil {
+	ob, err := s.OptionBytes(ctx)
+	if err != nil {
 		return nil, err
 	}
+	u := &Unprotected{Level: ob.Blocks[0].Level()}
+	switch u.Level {
+	case 0:
+		return u, nil
+	case 2:
+		return u, ErrPermanentLock
+	}
+	emit(events, PhaseStarted{Phase: Unprotecting})
+	if err := s.conn.ReadUnprotect(ctx); err != nil {
+		return u, err
+	}
+	u.Sent = true
 	emit(events, PhaseStarted{Phase: Resetting})
 	back, err := s.FollowReset(ctx, timeout, nil)
 	if back == nil || err != nil {
-		return nil, err
+		return u, err
 	}
 	b := Describe(ctx, s.Host, *back)
-	return &b, nil
+	u.Back = &b
+	return u, nil
 }
 
 // Leave tells the ROM to start the application (the vector table at jump;
@@ -228,4 +259,50 @@ func (s *Session) Leave(ctx context.Context, jump *uint32, events func(Event)) e
 // firmware without USB).
 func (s *Session) Confirm(ctx context.Context, timeout time.Duration, events func(Event)) (*usb.DeviceInfo, error) {
 	return WaitApp(ctx, s.Host, s.Board, s.clock, timeout, events)
+}
+
+// OptionChange is a change to a board's option bytes: the RDP, USER and
+// bank-1 nWRP bytes when set, then sectors (numbered as in the flash
+// layout) to write-protect and to unprotect.
+type OptionChange struct {
+	RDP, User          *byte
+	NWRP               *uint16
+	Protect, Unprotect []int
+}
+
+// Apply returns the blocks (one per bank) the change makes of cur. The
+// nWRP bit of each sector comes from the chip database: on dual-bank parts
+// bank 2 starts again at bit 0 in the second block (RM0090 3.7.1, table 17).
+func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
+	out := append([]optionbytes.Block(nil), cur...)
+	if c.RDP != nil {
+		out[0].RDP = *c.RDP
+	}
+	if c.User != nil {
+		out[0].User = *c.User
+	}
+	if c.NWRP != nil {
+		out[0].NWRP = *c.NWRP
+	}
+	secs := layout.All()
+	for _, l := range []struct {
+		list    []int
+		protect bool
+	}{{c.Protect, true}, {c.Unprotect, false}} {
+		for _, s := range l.list {
+			if s >= len(secs) {
+				return nil, Errorf(Usage, "sector %d: this board has sectors 0-%d", s, len(secs)-1)
+			}
+			bank, bit := chip.WRPBit(secs[s].Address)
+			if bank < 0 || bank >= len(out) {
+				return nil, Errorf(Usage, "sector %d: no option-byte block of this board holds its protection bit", s)
+			}
+			if l.protect {
+				out[bank].NWRP &^= 1 << bit
+			} else {
+				out[bank].NWRP |= 1 << bit
+			}
+		}
+	}
+	return out, nil
 }

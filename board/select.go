@@ -133,6 +133,10 @@ func Candidates(bs []Board, lead string) string {
 	}
 	var b strings.Builder
 	for _, x := range bs {
+		if x.Problem != "" {
+			fmt.Fprintf(&b, "  %s%s  (%s %s, %s)\n", lead, x.Path, x.ID, x.Mode, x.Problem)
+			continue
+		}
 		fmt.Fprintf(&b, "  %s%s  (%s %s, serial %s, %s)\n", lead, x.Path, x.ID, x.Mode, x.Serial, x.Product)
 	}
 	return strings.TrimRight(b.String(), "\n")

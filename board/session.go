@@ -2,6 +2,7 @@ package board
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -77,7 +78,17 @@ func (s *Session) start(ctx context.Context) error {
 			}
 		}
 	}
-	return conn.Recover(ctx)
+	err = conn.Recover(ctx)
+	var se *dfu.StatusError
+	if errors.As(err, &se) && se.State == dfu.StateDnbusy && !s.opts.DFU.ClearStuckBusy {
+		// A ROM that stays in dfuDNBUSY after an erase (part.Quirks.
+		// StaysBusy, STM32H743 rev V) left so by an earlier session:
+		// clear it as that quirk needs.
+		conn.SetClearStuckBusy(true)
+		err = conn.Recover(ctx)
+		conn.SetClearStuckBusy(false)
+	}
+	return err
 }
 
 // noteFlash keeps the layout of internal flash when alternate setting 0
@@ -148,6 +159,7 @@ func (s *Session) SelectAlt(ctx context.Context, name string) (dfu.Layout, error
 		if err := s.conn.SelectAlt(ctx, a.Alternate); err != nil {
 			return dfu.Layout{}, err
 		}
+		s.other = append(s.other, str)
 		return l, nil
 	}
 	return dfu.Layout{}, fmt.Errorf("%s has no %q alternate setting: is it an STM32F4 ROM bootloader?", s.Board.Path, name)

@@ -439,6 +439,7 @@ const recoverSteps = 16
 func (c *Conn) Recover(ctx context.Context) error {
 	start := c.opts.Clock.Now()
 	var last Status
+	busy := 0
 	for range recoverSteps {
 		st, err := c.GetStatus(ctx)
 		if err != nil {
@@ -453,6 +454,12 @@ func (c *Conn) Recover(ctx context.Context) error {
 		case StateDnloadIdle, StateUploadIdle, StateDnloadSync, StateManifestSync:
 			err = c.Abort(ctx)
 		case StateDnbusy:
+			if busy++; busy > 2 && c.opts.ClearStuckBusy {
+				// Stuck (Options.ClearStuckBusy): CLRSTATUS gives
+				// dfuERROR, which the next step clears.
+				err = c.ClearStatus(ctx)
+				break
+			}
 			if c.opts.Clock.Now().Sub(start) > c.opts.MassEraseTimeout {
 				return &StatusError{Op: "recovering to dfuIDLE", State: st.State, Status: st.Status,
 					Err: fmt.Errorf("%w after %v", ErrStillBusy, c.opts.MassEraseTimeout)}

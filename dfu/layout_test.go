@@ -164,7 +164,61 @@ func TestFlagsString(t *testing.T) {
 	}
 }
 
+// familyLayouts are alternate-setting strings of other ROM DfuSe chips as
+// published (betaflight-configurator webusbdfu.js, MicroPython mboot,
+// QMK/Keychron notes on AT32), with the size and first and last sector
+// each must parse to.
+var familyLayouts = []struct {
+	s           string
+	size        uint64
+	n           int
+	first, last Sector
+}{
+	{"@Internal Flash  /0x08000000/04*016Kg,01*64Kg,03*128Kg", 512 << 10, 8, Sector{0, 0x08000000, 16 << 10, 7}, Sector{7, 0x08060000, 128 << 10, 7}},
+	{"@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg", 1 << 20, 8, Sector{0, 0x08000000, 32 << 10, 7}, Sector{7, 0x080C0000, 256 << 10, 7}},
+	{"@Internal Flash /0x08000000/16*128Kg", 2 << 20, 16, Sector{0, 0x08000000, 128 << 10, 7}, Sector{15, 0x081E0000, 128 << 10, 7}},
+	{"@Option Bytes /0x5200201C/01*128 e", 128, 1, Sector{0, 0x5200201C, 128, 5}, Sector{0, 0x5200201C, 128, 5}},
+	{"@Option Bytes /0x5200201C/01*297 e", 297, 1, Sector{0, 0x5200201C, 297, 5}, Sector{0, 0x5200201C, 297, 5}},
+	{"@Internal Flash /0x08000000/01*128Kg", 128 << 10, 1, Sector{0, 0x08000000, 128 << 10, 7}, Sector{0, 0x08000000, 128 << 10, 7}},
+	{"@Internal Flash /0x08000000/256*02Kg", 512 << 10, 256, Sector{0, 0x08000000, 2 << 10, 7}, Sector{255, 0x0807F800, 2 << 10, 7}},
+	{"@Option Bytes   /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e", 96, 2, Sector{0, 0x1FFF7800, 48, 5}, Sector{1, 0x1FFFF800, 48, 5}},
+	{"@Internal Flash /0x08000000/256*04Kg", 1 << 20, 256, Sector{0, 0x08000000, 4 << 10, 7}, Sector{255, 0x080FF000, 4 << 10, 7}},
+	{"@Internal Flash /0x08000000/256*08Kg", 2 << 20, 256, Sector{0, 0x08000000, 8 << 10, 7}, Sector{255, 0x081FE000, 8 << 10, 7}},
+	{"@Internal Flash   /0x08000000/08*04Ka,1000*04Kg", 4032 << 10, 1008, Sector{0, 0x08000000, 4 << 10, 1}, Sector{1007, 0x083EF000, 4 << 10, 7}},
+	{"@Option byte   /0x1FFFC000/01*4096 g", 4096, 1, Sector{0, 0x1FFFC000, 4096, 7}, Sector{0, 0x1FFFC000, 4096, 7}},
+	{"@Option byte   /0x1FFFC000/01*512 g", 512, 1, Sector{0, 0x1FFFC000, 512, 7}, Sector{0, 0x1FFFC000, 512, 7}},
+	{"@Internal Flash /0x08000000/128*002Kg", 256 << 10, 128, Sector{0, 0x08000000, 2 << 10, 7}, Sector{127, 0x0803F800, 2 << 10, 7}},
+	{"@Option byte   /0x1FFFF800/01*512g", 512, 1, Sector{0, 0x1FFFF800, 512, 7}, Sector{0, 0x1FFFF800, 512, 7}},
+	{"@Internal Flash /0x08000000/12*001Ka,116*001Kg", 128 << 10, 128, Sector{0, 0x08000000, 1 << 10, 1}, Sector{127, 0x0801FC00, 1 << 10, 7}},
+	{"@External Flash /0x90000000/998*128Kg,1*128Kg,4*128Kg,21*128Ka", 1024 * 128 << 10, 1024, Sector{0, 0x90000000, 128 << 10, 7}, Sector{1023, 0x97FE0000, 128 << 10, 1}},
+}
+
+// TestParseFamilyLayouts: every alternate-setting string of the families
+// in docs/FAMILIES.md, the odd ones included (four-digit counts, a size
+// without a space before its letter, two banks in one string, read-only
+// segments, the singular "Option byte").
+func TestParseFamilyLayouts(t *testing.T) {
+	for _, tc := range familyLayouts {
+		l, err := ParseLayout(tc.s)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		all := l.All()
+		var size uint64
+		for _, s := range all {
+			size += uint64(s.Size)
+		}
+		if size != tc.size || len(all) != tc.n || all[0] != tc.first || all[len(all)-1] != tc.last {
+			t.Errorf("%q: %d bytes in %d sectors, first %+v last %+v; want %d in %d, %+v %+v", tc.s, size, len(all), all[0], all[len(all)-1], tc.size, tc.n, tc.first, tc.last)
+		}
+	}
+}
+
 func FuzzParseLayout(f *testing.F) {
+	for _, tc := range familyLayouts {
+		f.Add(tc.s)
+	}
 	for _, s := range []string{f407Flash, f407Option, f407OTP, f407Feature, f429Flash, f429TwoBanks,
 		"@F/0x08000000/04*016Kg,", "@F/0x0/99999*1Kg", "@F/0xFFFFFFFF/01*002 g", "@/0x0/1*1Ba", "@F/0x08000000/04*016Kg/0x08008000/01*016Kg"} {
 		f.Add(s)

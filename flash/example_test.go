@@ -50,16 +50,13 @@ func Example() {
 	fmt.Println(world.Boards()[0].State().Run)
 	// Output:
 	// plan for "Internal Flash" 0x08000000-0x0807ffff: image 20000 bytes in 1 segment(s)
-	//   #  address     size  action       image bytes  outside the image
-	//   0  0x08000000  16K   erase+write  16384
-	//   1  0x08004000  16K   write        3616
-	//   2  0x08008000  16K   -
-	//   3  0x0800c000  16K   -
-	//   4  0x08010000  64K   -
-	//   5  0x08020000  128K  -
-	//   6  0x08040000  128K  -
-	//   7  0x08060000  128K  -
-	// erase 1 sector(s) (16K), write 20000 bytes in 1 run(s) of 2048-byte blocks (10 blocks), skip 0 unchanged sector(s), verify 20000 bytes
+	// #    ADDRESS     SIZE    PLAN         IMAGE BYTES  OUTSIDE THE IMAGE
+	// 0    0x08000000  16K     erase+write  16384        -
+	// 1    0x08004000  16K     write        3616         -
+	// 2-3  0x08008000  2*16K   untouched    -            -
+	// 4    0x08010000  64K     untouched    -            -
+	// 5-7  0x08020000  3*128K  untouched    -            -
+	// erase 1 sector(s) (16K), write 20000 bytes (10 blocks of 2048), 0 sector(s) unchanged, verify 20000 bytes; estimated time 0s
 	//   run 0x08000000-0x08004e1f (20000 bytes)
 	//   erase 0: 0x08000040 holds 0x11, the image 0x82: programming only clears bits
 	// erased 1 sector(s), wrote 20000 bytes, verified 20000 bytes

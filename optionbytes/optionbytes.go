@@ -96,7 +96,7 @@ func (x Block) Describe() string {
 	fmt.Fprintf(&b, "RDP 0x%02x: read protection level %d", x.RDP, x.Level())
 	switch x.Level() {
 	case 1:
-		b.WriteString(" (flash cannot be read or written over DFU; softdfu unprotect mass-erases and removes it)")
+		b.WriteString(" (flash cannot be read or written over DFU; a read unprotect mass-erases and removes it)")
 	case 2:
 		b.WriteString(" (permanent: the ROM bootloader is disabled)")
 	}

@@ -38,10 +38,12 @@ type Quirks struct {
 	// after the last poll timeout (dfu-util dfuse.c, "some STM32L4
 	// bootloaders", ChangeLog 0.10).
 	StallsWhilePolled bool
-	// StaysBusy: after an erase the ROM stays in dfuDNBUSY past its poll
-	// timeout; CLRSTATUS answers dfuERROR/errUNKNOWN and a second one
-	// dfuIDLE with the erase done (STM32H743 rev V; betaflight-configurator
-	// webusbdfu.js, after STM32CubeProgrammer).
+	// StaysBusy: after an erase the ROM may stay in dfuDNBUSY past its
+	// poll timeout; CLRSTATUS answers dfuERROR/errUNKNOWN and a second one
+	// dfuIDLE with the erase done (STM32H743 rev V, as on NUCLEO-H743ZI2
+	// boards; betaflight-configurator webusbdfu.js, after
+	// STM32CubeProgrammer). Which ROM versions do it is UNVERIFIED, so a
+	// host clears it on every chip of the family.
 	StaysBusy bool
 	// LeavesWithoutStatus: the ROM starts the application on the
 	// zero-length DNLOAD of a leave without answering a GETSTATUS

@@ -52,6 +52,20 @@ func Identify(d Device) (c *Chip, ok bool) {
 			found = append(found, c)
 		}
 	}
+	// The option block's size, where the device shows one, settles chips
+	// of families that share a page layout (STM32L4, G0, G4); where no
+	// chip has the size shown (a value the database lacks), all stay.
+	if size := optionSize(d.AltNames); size != 0 {
+		var exact []*Chip
+		for _, c := range found {
+			if c.Family.Options.Size == size {
+				exact = append(exact, c)
+			}
+		}
+		if len(exact) > 0 {
+			found = exact
+		}
+	}
 	switch len(found) {
 	case 0:
 		return unknownChip(d.Flash), false
@@ -91,6 +105,34 @@ func optionAddress(names []string) uint32 {
 		if v, err := strconv.ParseUint(rest, 16, 32); err == nil {
 			return uint32(v)
 		}
+	}
+	return 0
+}
+
+// optionSize returns the size of the first block of the option-byte
+// alternate setting among names ("/01*048 e" is 48), or 0.
+func optionSize(names []string) uint32 {
+	for _, n := range names {
+		at := strings.Index(n, "/0x")
+		if at < 0 || !strings.Contains(strings.ToLower(n[:at]), "option") {
+			continue
+		}
+		rest := n[at+3:]
+		slash := strings.IndexByte(rest, '/')
+		star := strings.IndexByte(rest, '*')
+		if slash < 0 || star < slash {
+			return 0
+		}
+		digits := rest[star+1:]
+		end := 0
+		for end < len(digits) && digits[end] >= '0' && digits[end] <= '9' {
+			end++
+		}
+		v, err := strconv.ParseUint(digits[:end], 10, 32)
+		if err != nil || end < len(digits) && digits[end] != ' ' && (digits[end] < 'a' || digits[end] > 'g') {
+			return 0 // K or M multipliers: not an option block
+		}
+		return uint32(v)
 	}
 	return 0
 }

@@ -2,6 +2,7 @@ package part_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/dfu"
@@ -152,5 +153,91 @@ func TestCheckOptionWriteOnBoard(t *testing.T) {
 	lock[1] = 0xcc
 	if err := c.CheckOptionWrite(c.OptionBlocks[0], lock[:], false); !errors.Is(err, part.ErrRDPLevel2) || b.RDPLevel() != 0 {
 		t.Errorf("CheckOptionWrite with RDP level 2: %v (level %d)", err, b.RDPLevel())
+	}
+}
+
+// TestIdentifyFamilies: a chip of every family from the strings its ROM
+// shows (published ones where a source has them: docs/FAMILIES.md).
+func TestIdentifyFamilies(t *testing.T) {
+	st, at, gd, apm := part.ST, part.USBID{Vendor: 0x2e3c, Product: 0xdf11}, part.USBID{Vendor: 0x28e9, Product: 0x0189}, part.USBID{Vendor: 0x314b, Product: 0x0106}
+	tests := []struct {
+		id          part.USBID
+		flash, opt  string
+		family      *part.Family
+		name        string
+		writeUnit   int
+		stack, boot uint32 // a valid initial stack pointer
+	}{
+		{st, "@Internal Flash  /0x08000000/04*016Kg,01*64Kg,03*128Kg", "@Option Bytes  /0x1FFF0000/01*032 e", part.STM32F7, "STM32F722/723/732/733xE", 4, 0x20040000, 0},
+		{st, "@Internal Flash  /0x08000000/04*032Kg,01*128Kg,03*256Kg", "@Option Bytes  /0x1FFF0000/01*032 e", part.STM32F7, "STM32F745/746/756xG", 4, 0x20050000, 0},
+		{st, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg,04*016Kg,01*064Kg,07*128Kg", "@Option Bytes  /0x1FFF0000/01*032 e", part.STM32F7, "STM32F765/767/769/777/779xI (2 MB, dual bank)", 4, 0x20080000, 0},
+		{st, "@Internal Flash /0x08000000/16*128Kg", "@Option Bytes /0x5200201C/01*128 e", part.STM32H7, "STM32H742/743/753xI", 32, 0x24080000, 0},
+		{st, "@Internal Flash /0x08000000/01*128Kg", "@Option Bytes /0x5200201C/01*297 e", part.STM32H7, "STM32H750xB", 32, 0x20020000, 0},
+		{st, "@Internal Flash /0x08000000/512*02Kg", "", part.STM32L4, "STM32L475/476/486xG", 8, 0x20020000, 0},
+		{st, "@Internal Flash /0x08000000/512*04Kg", "", part.STM32L4, "STM32L4R5", 8, 0x200A0000, 0},
+		{st, "@Internal Flash /0x08000000/256*08Kg", "", part.STM32L4, "STM32L4R5", 8, 0x200A0000, 0},
+		{st, "@Internal Flash /0x08000000/256*02Kg", "@Option Bytes /0x1FFF7800/01*048 e/0x1FFFF800/01*048 e", part.STM32G4, "STM32G473/474/483/484xE (512 KB, dual bank)", 8, 0x20020000, 0},
+		{st, "@Internal Flash /0x08000000/64*02Kg", "@Option Bytes /0x1FFF7800/01*048 e", part.STM32G4, "STM32G431", 8, 0x20008000, 0},
+		{st, "@Internal Flash /0x08000000/256*04Kg", "@Option Bytes /0x1FFF8000/01*128 e", part.STM32WB, "STM32WB55xG", 8, 0x20040000, 0},
+		{at, "@Internal Flash   /0x08000000/08*04Ka,1000*04Kg", "@Option byte   /0x1FFFC000/01*4096 g", part.AT32F43x, "AT32F435/437xM", 4, 0x20080000, 0},
+		{gd, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "@Option Bytes  /0x1FFFC000/01*016 e", part.GD32F4, "GD32F405/407xG", 4, 0x10010000, 0},
+		{apm, "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "@Option Bytes  /0x1FFFC000/01*016 e", part.APM32F4, "APM32F405/407xG", 4, 0x20020000, 0},
+	}
+	for _, tc := range tests {
+		names := []string{tc.flash}
+		if tc.opt != "" {
+			names = append(names, tc.opt)
+		}
+		c, ok := part.Identify(part.Device{Vendor: tc.id.Vendor, Product: tc.id.Product, AltNames: names, Flash: shown(t, tc.flash)})
+		if !ok || c.Family != tc.family || !strings.HasPrefix(c.Name, tc.name) || c.WriteUnit != tc.writeUnit {
+			t.Errorf("%s %s: %q (%v), family %s, write unit %d; want %s %q %d", tc.id, tc.flash, c.Name, ok, c.Family.Name, c.WriteUnit, tc.family.Name, tc.name, tc.writeUnit)
+			continue
+		}
+		if !c.StackOK(tc.stack) || c.StackOK(0x30000000-4) && tc.family != part.STM32H7 {
+			t.Errorf("%s: StackOK(0x%08x) = %v", c.Name, tc.stack, c.StackOK(tc.stack))
+		}
+	}
+}
+
+// TestROMStringsParse: the strings the database says each chip's ROM
+// shows parse, and identify the chip again.
+func TestROMStringsParse(t *testing.T) {
+	for _, c := range part.Chips() {
+		for _, f := range c.Family.ROMs {
+			strs := c.ROMString(f)
+			if len(strs) == 0 {
+				continue
+			}
+			for _, s := range strs {
+				if _, err := dfu.ParseLayout(s); err != nil {
+					t.Errorf("%s: %v", c.Name, err)
+				}
+			}
+			id := c.Family.USB[0]
+			got, ok := part.Identify(part.Device{Vendor: id.Vendor, Product: id.Product, AltNames: strs, Flash: shown(t, strs[0])})
+			if !ok || !strings.Contains(got.Name, c.Name) {
+				t.Errorf("%s identifies as %q (%v)", c.Name, got.Name, ok)
+			}
+		}
+	}
+}
+
+func TestFamilyFacts(t *testing.T) {
+	for _, f := range part.Families {
+		if f.Sources == "" || len(f.USB) == 0 || f.Entry.SystemMemory == 0 || f.EraseUnit == "" || f.Options.Size == 0 || f.Timing.WordProgram[0] == 0 {
+			t.Errorf("%s: incomplete %+v", f.Name, f)
+		}
+	}
+	if part.STM32F7.Entry.Remap || part.STM32H7.Entry.Remap || !part.STM32F4.Entry.Remap {
+		t.Error("F7 and H7 branch to their ROM without the SYSCFG remap; F4 remaps")
+	}
+	if part.STM32H7.Entry.SystemMemory != 0x1FF09800 || part.STM32F7.Entry.SystemMemory != 0x1FF00000 {
+		t.Error("system memory addresses (AN2606)")
+	}
+	if !part.IsROM(0x2e3c, 0xdf11) || !part.IsROM(0x28e9, 0x0189) || !part.IsROM(0x314b, 0x0106) {
+		t.Error("clone ROM IDs")
+	}
+	if s := part.AT32F43x.ROMSerial([12]byte{1}); s != "AT32" {
+		t.Errorf("AT32 serial %q", s)
 	}
 }

@@ -209,8 +209,9 @@ func romVersion(r part.ROM) ROMVersion {
 		detect = 790 * time.Microsecond
 	}
 	return ROMVersion{BCDDevice: r.BCDDevice, PollMassErase: q.MassErasePoll, PollCommand: time.Millisecond, HSEDetectTimeout: detect,
-		StallsWhilePolled: q.StallsWhilePolled, StaysBusy: q.StaysBusy, LeavesWithoutStatus: q.LeavesWithoutStatus,
-		NoMassErase: q.NoMassErase}
+		StallsWhilePolled: q.StallsWhilePolled, LeavesWithoutStatus: q.LeavesWithoutStatus, NoMassErase: q.NoMassErase}
+	// StaysBusy depends on the chip's revision, not on the ROM's
+	// bcdDevice: a board opts in (nucleo-h743zi2).
 }
 
 // Parts is the catalog of simulated parts, by part name. Flash maps from the
@@ -264,10 +265,13 @@ var Boards = map[string]*BoardModel{
 	"discovery-f429": {Name: "discovery-f429", Part: Parts["STM32F429ZI"], HSEMHz: 8, Factory: "circuitpython"},
 	// One board per other family, named after a real product; the
 	// Nucleo boards take 8 MHz from the ST-LINK's MCO (their user manuals).
-	"nucleo-f207zg":  {Name: "nucleo-f207zg", Part: Parts["STM32F207ZG"], HSEMHz: 8, Factory: "micropython"},
-	"nucleo-f722ze":  {Name: "nucleo-f722ze", Part: Parts["STM32F722ZE"], HSEMHz: 8, Factory: "micropython"},
-	"nucleo-f767zi":  {Name: "nucleo-f767zi", Part: Parts["STM32F767ZI"], HSEMHz: 8, Factory: "micropython"},
-	"nucleo-h743zi":  {Name: "nucleo-h743zi", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f207zg": {Name: "nucleo-f207zg", Part: Parts["STM32F207ZG"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f722ze": {Name: "nucleo-f722ze", Part: Parts["STM32F722ZE"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f767zi": {Name: "nucleo-f767zi", Part: Parts["STM32F767ZI"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-h743zi": {Name: "nucleo-h743zi", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython"},
+	// NUCLEO-H743ZI2 carries a rev V chip, whose ROM stays in dfuDNBUSY
+	// after an erase (part.Quirks.StaysBusy).
+	"nucleo-h743zi2": {Name: "nucleo-h743zi2", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython", ROMQuirk: func(r *ROMVersion) { r.StaysBusy = true }},
 	"nucleo-l476rg":  {Name: "nucleo-l476rg", Part: Parts["STM32L476RG"], HSEMHz: 8, Factory: "micropython"},
 	"nucleo-g0b1re":  {Name: "nucleo-g0b1re", Part: Parts["STM32G0B1RE"], HSEMHz: 8, Factory: "micropython"},
 	"nucleo-g431rb":  {Name: "nucleo-g431rb", Part: Parts["STM32G431RB"], HSEMHz: 24, Factory: "micropython"},
@@ -307,7 +311,7 @@ func LookupBoard(name string) (*BoardModel, error) {
 	if m := Boards[name]; m != nil {
 		return m, nil
 	}
-	return nil, fmt.Errorf("unknown board %q: known boards are %s (see softdfu sim --list-boards)", name, strings.Join(BoardNames(), ", "))
+	return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
 }
 
 // BoardNames returns the catalog's board names, sorted.

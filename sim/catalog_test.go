@@ -73,6 +73,9 @@ var catalog = []catalogWant{
 	{"nucleo-h743zi", "STM32H743ZI", 2048, 16, 128, 0, []uint32{0x5200201C}, 0x0200, []string{
 		"@Internal Flash   /0x08000000/16*128Kg",
 		"@Option Bytes   /0x5200201C/01*128 e"}, 0, 0},
+	{"nucleo-h743zi2", "STM32H743ZI", 2048, 16, 128, 0, []uint32{0x5200201C}, 0x0200, []string{
+		"@Internal Flash   /0x08000000/16*128Kg",
+		"@Option Bytes   /0x5200201C/01*128 e"}, 0, 0},
 	{"nucleo-l476rg", "STM32L476RG", 1024, 512, 128, 32, []uint32{0x1FFF7800, 0x1FFFF800}, 0x2200, []string{
 		"@Internal Flash   /0x08000000/512*02Kg",
 		"@Option Bytes   /0x1FFF7800/01*040 e/0x1FFFF800/01*040 e"}, 0, 0},

@@ -84,7 +84,7 @@ func ParseSpecs(list string) ([]Spec, error) {
 		out = append(out, Spec{Board: name, Mode: mode})
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no board named: give at least one, for example --sim feather-f405:dfu")
+		return nil, fmt.Errorf("no board named: give at least one, for example feather-f405:dfu")
 	}
 	return out, nil
 }

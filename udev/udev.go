@@ -27,6 +27,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/softdfu/softdfu/part"
 )
 
 // DefaultPath is where Install writes the rule file by default.
@@ -43,9 +45,28 @@ type ID struct {
 	Source string
 }
 
-// IDs lists the devices the rule file covers: the STM32 ROM bootloader and
-// the application firmwares softdfu can send into it.
-var IDs = []ID{
+// IDs lists the devices the rule file covers: the STM32 ROM bootloader,
+// the clones' ROM bootloaders the chip database knows (Artery, GigaDevice,
+// Geehy) and the application firmwares softdfu can send into it.
+var IDs = append(stIDs, cloneROMs()...)
+
+// cloneROMs returns a rule ID for every ROM bootloader of the chip
+// database other than ST's.
+func cloneROMs() []ID {
+	var out []ID
+	for _, f := range part.Families {
+		for _, id := range f.USB {
+			if id == part.ST {
+				continue
+			}
+			out = append(out, ID{fmt.Sprintf("%04x", id.Vendor), fmt.Sprintf("%04x", id.Product),
+				f.Name + " ROM DFU bootloader", "softdfu chip database (part): " + f.Sources})
+		}
+	}
+	return out
+}
+
+var stIDs = []ID{
 	{"0483", "df11", "STM32 ROM (system memory) DFU bootloader",
 		"ST AN2606; dfu-util's documented udev rule"},
 	{"0483", "5740", "STM32 virtual COM port (ST USB device library default, MicroPython/other STM32 CDC firmware)",
@@ -122,7 +143,7 @@ func Install(ctx context.Context, path string, run Runner) error {
 	}
 	if err := writeAtomic(path, []byte(Rules())); err != nil {
 		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("installing udev rules: %w (run as root: sudo softdfu udev-rules --install)", err)
+			return fmt.Errorf("installing udev rules: %w (run it as root)", err)
 		}
 		return fmt.Errorf("installing udev rules: %w", err)
 	}

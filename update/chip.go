@@ -1,6 +1,8 @@
 package update
 
 import (
+	"fmt"
+
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/flash"
@@ -63,4 +65,16 @@ func allWritable(l dfu.Layout) dfu.Layout {
 		out.Regions = append(out.Regions, nr)
 	}
 	return out
+}
+
+// reserved refuses a plan that touches flash the chip's ROM keeps for
+// itself (part.Chip.Reserved: the STM32WB radio firmware).
+func reserved(chip *part.Chip, p *flash.Plan) error {
+	for _, s := range p.Sectors {
+		if s.Action != flash.Untouched && chip.IsReserved(s.Address, uint64(s.Size)) {
+			r := chip.Reserved[0]
+			return fmt.Errorf("the image touches %s %d at 0x%08x, inside 0x%08x-0x%08x, which %s keeps for its radio firmware (its ROM refuses to erase it): link the application below 0x%08x", p.Unit, s.Index, s.Address, r.Start, r.End()-1, chip.Name, r.Start)
+		}
+	}
+	return nil
 }

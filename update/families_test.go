@@ -3,8 +3,10 @@ package update_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
@@ -82,5 +84,59 @@ func TestPagePlanMap(t *testing.T) {
 	}
 	if !strings.Contains(s, "3-63") || !strings.Contains(s, "61*2K") || !strings.Contains(s, "page(s)") {
 		t.Errorf("map:\n%s", s)
+	}
+}
+
+// TestFaultMatrixFamilies runs the fault matrix of docs/RELIABILITY.md
+// (every fault kind at every phase, one and three attempts) on every
+// family's board: after the user's recovery a second run ends with the
+// verified image running. TestFaultMatrix sweeps request numbers on the
+// STM32F4 reference board as well.
+func TestFaultMatrixFamilies(t *testing.T) {
+	points := []sim.FaultPoint{sim.AtEnter, sim.AtSurvey, sim.AtErase, sim.AtWrite, sim.AtVerify, sim.AtLeave}
+	kinds := []sim.FaultKind{sim.FaultDisconnect, sim.FaultStall, sim.FaultBusyForever, sim.FaultSlow, sim.FaultPowerLoss, sim.FaultROMReset}
+	for _, name := range append(familyBoards, "nucleo-h743zi2") {
+		for _, attempts := range []int{1, 3} {
+			for _, k := range kinds {
+				for _, p := range points {
+					f := sim.Fault{Kind: k, At: p, N: 1}
+					if k == sim.FaultSlow {
+						f.Delay = 2 * time.Second
+					}
+					t.Run(fmt.Sprintf("%s/attempts=%d/%s", name, attempts, f), func(t *testing.T) {
+						faultRun(t, name, f, attempts)
+					})
+				}
+			}
+		}
+	}
+}
+
+func faultRun(t *testing.T, name string, f sim.Fault, attempts int) {
+	w, err := sim.New([]sim.Spec{{Board: name, Mode: "dfu"}}, sim.Options{Faults: []sim.Fault{f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.Boards()[0]
+	want := sim.AppImage(b.Part(), "", 40000)
+	img := &firmware.Image{Segments: []firmware.Segment{{Address: sim.FlashBase, Data: want}}}
+	_, err = run(t, w, img, update.Options{Attempts: attempts})
+	if attempts > 1 && f.Kind != sim.FaultBusyForever && err != nil {
+		t.Errorf("first run with %d attempts: %v", attempts, err)
+	}
+	if err == nil && !bytes.Equal(b.Flash()[:len(want)], want) {
+		t.Fatal("first run succeeded but flash differs from the image")
+	}
+	if b.State().Run != sim.RunROM || f.Kind == sim.FaultBusyForever {
+		b.Reset()
+	}
+	if _, err := run(t, w, img, update.Options{}); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if !bytes.Equal(b.Flash()[:len(want)], want) {
+		t.Fatal("after the second run the flash differs from the image")
+	}
+	if st := b.State(); st.Run != sim.RunApp {
+		t.Fatalf("after the second run the board is %v (%s), want the application", st.Run, st.Reason)
 	}
 }

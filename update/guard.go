@@ -121,3 +121,45 @@ func unprotect(ctx context.Context, s *board.Session, chip *part.Chip, prot *boa
 // errReenumerated: the board reset on purpose (option bytes written); wait
 // for it and start again without counting an attempt.
 var errReenumerated = errors.New("the board reset after its option bytes were written")
+
+// checkAnyChip refuses an image that no chip of the database could hold:
+// its span lies outside the flash of every known chip.
+func checkAnyChip(img *firmware.Image) error {
+	lo, hi := img.Span()
+	var largest *part.Chip
+	for _, c := range part.Chips() {
+		r := c.FlashRange()
+		if uint64(lo) >= uint64(r.Start) && uint64(hi) <= r.End() {
+			return nil
+		}
+		if largest == nil || r.Size > largest.FlashRange().Size {
+			largest = c
+		}
+	}
+	if largest == nil {
+		return nil
+	}
+	r := largest.FlashRange()
+	return fmt.Errorf("the image spans 0x%08x-0x%08x (%d bytes): no chip softdfu knows has flash there (the largest, %s, has 0x%08x-0x%08x)", lo, hi-1, img.Size(), largest.Name, r.Start, r.End()-1)
+}
+
+// checkBootAnyChip refuses, before any board is touched, an image whose
+// vector table at the flash base no known chip could start (an even reset
+// vector, a stack or reset vector outside every chip's RAM and flash); the
+// chip's own check follows once the board shows its part.
+func checkBootAnyChip(img *firmware.Image) error {
+	msp, reset, ok := img.VectorTable(part.FlashBase)
+	if !ok {
+		return nil
+	}
+	var why []string
+	for _, c := range part.Chips() {
+		if why = c.BootOK(msp, reset); len(why) == 0 {
+			return nil
+		}
+	}
+	if reset&1 == 0 {
+		why = []string{fmt.Sprintf("reset vector 0x%08x is even (not a Thumb address)", reset)}
+	}
+	return &GuardError{Err: ErrUnbootable, Detail: fmt.Sprintf("at 0x%08x: %s, on every chip softdfu knows; is this the right file and load address?", uint32(part.FlashBase), strings.Join(why, "; "))}
+}

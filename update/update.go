@@ -137,8 +137,21 @@ func (o *Options) canEnter(info usb.DeviceInfo) bool {
 // and how to recover.
 func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.Image, opts Options) (*Report, error) {
 	rep := &Report{Board: info}
+	if err := checkAlts(img); err != nil {
+		return rep, &ImageError{err}
+	}
 	_, err := board.DFUInterface(info)
 	if err != nil && opts.canEnter(info) {
+		// Everything the file alone can tell is checked before a board
+		// running its application is rebooted into its bootloader; a
+		// board already there is checked against its own part before
+		// anything is read or written.
+		if err := checkAnyChip(img); err != nil {
+			return rep, &ImageError{err}
+		}
+		if err := checkBootAnyChip(img); err != nil && !opts.Override {
+			return rep, err
+		}
 		opts.emit(board.PhaseStarted{Phase: board.Entering})
 		res, eerr := enter.Enter(ctx, host, info, *opts.Enter)
 		if eerr != nil {
@@ -150,9 +163,6 @@ func Run(ctx context.Context, host usb.Host, info usb.DeviceInfo, img *firmware.
 	}
 	if err != nil {
 		return rep, err
-	}
-	if err := checkAlts(img); err != nil {
-		return rep, &ImageError{err}
 	}
 	j := &job{host: host, img: img, opts: &opts, rep: rep}
 	return rep, j.run(ctx, info)
@@ -177,6 +187,8 @@ func (j *job) run(ctx context.Context, info usb.DeviceInfo) error {
 		if errors.Is(err, errReenumerated) && resets < 4 {
 			resets++
 			rep.Attempts--
+		} else if errors.Is(err, board.ErrNoApp) {
+			return err // the flash is known (written, verified): nothing to assess
 		} else if !retryable(err) || rep.Attempts >= attempts || ctx.Err() != nil {
 			j.assessIfChanged(ctx, info)
 			return err
@@ -291,6 +303,10 @@ func (j *job) survey(ctx context.Context, s *board.Session, prot *board.OptionBy
 	fopts := j.flashOptions()
 	blind, err := flash.NewPlan(j.img, &flash.Survey{Layout: l}, &fopts)
 	if err != nil {
+		lo, hi := j.img.Span()
+		return nil, &ImageError{fmt.Errorf("%w (the image spans 0x%08x-0x%08x, %d bytes; %s has %s)", err, lo, hi-1, j.img.Size(), chip.Name, l.Describe(0))}
+	}
+	if err := reserved(chip, blind); err != nil {
 		return nil, &ImageError{err}
 	}
 	if err := j.guard(CheckBoot(j.img, l)); err != nil {
@@ -387,7 +403,12 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 	}
 	rep.App = app
 	if app == nil && opts.ExpectApp {
-		return fmt.Errorf("%s: %w", s.Board.Path, board.ErrNoApp)
+		// The flash is known: only the application is missing.
+		done := "written (not verified)"
+		if j.verified {
+			done = fmt.Sprintf("written and verified (%d bytes)", rep.Result.Verified)
+		}
+		return fmt.Errorf("%s: the image was %s and the board left the bootloader, but: %w", s.Board.Path, done, board.ErrNoApp)
 	}
 	return nil
 }

@@ -165,6 +165,7 @@ func TestBrowserEntry(t *testing.T) {
 	}
 	d := startDriver(t, lookPath(t, "chromedriver"), lookPath(t, "chromium", "chromium-browser", "google-chrome"))
 	for _, tc := range []struct{ spec, how, want string }{
+		{"discovery-f407:dfu", "denied", "udev-rules"},
 		{"feather-f405:micropython", "serial", "raw REPL"},
 		{"blackpill-f411:arduino", "serial", "1200-baud touch"},
 		{"nucleo-f446re:runtime", "detach", "DFU_DETACH"},
@@ -184,9 +185,21 @@ func TestBrowserEntry(t *testing.T) {
 			d.t = t
 			d.navigate(srv.URL + "/")
 			d.waitFor("the engine", `document.body.dataset.ready === "1"`, 60*time.Second)
-			if tc.how == "serial" {
+			switch tc.how {
+			case "denied":
+				// The system refuses the browser the device: the page says
+				// what to do on this system (Linux here).
+				d.eval(nil, `window.shimDeny = true;`)
+				d.click("#connect")
+				d.waitFor("the error", `document.getElementById("error").dataset.kind === "permission"`, 20*time.Second)
+				if msg := d.text("error"); !strings.Contains(msg, tc.want) || !strings.Contains(msg, "Access denied") {
+					t.Errorf("error box %q: want the browser's message and %q", msg, tc.want)
+				}
+				d.screenshot(filepath.Join("..", "docs", "web-8-denied.png"))
+				return
+			case "serial":
 				d.click("#serial")
-			} else {
+			default:
 				d.click("#connect")
 				d.waitFor("the application", `!document.getElementById("app-actions").hidden`, 20*time.Second)
 				d.click("#detach")

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/softdfu/softdfu/web"
+	"github.com/softdfu/softdfu/web/internal/enginesum"
 )
 
 func TestEngineIsWebAssembly(t *testing.T) {
@@ -104,5 +105,50 @@ func TestEngineLinksNoHostBackend(t *testing.T) {
 				t.Errorf("the engine links %s", dep)
 			}
 		}
+	}
+}
+
+// TestEngineCompiles type-checks the engine and its browser transports for
+// GOOS=js GOARCH=wasm (a native go vet ./... skips them), so that a change
+// in the library that breaks the page fails here, not only in CI's
+// go generate ./web.
+func TestEngineCompiles(t *testing.T) {
+	cmd := exec.Command("go", "vet", "./engine", "../usb/webusb", "../enter/webserial")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	if errors.Is(err, exec.ErrNotFound) {
+		t.Skip("no go command here")
+	}
+	if err != nil {
+		t.Fatalf("GOOS=js GOARCH=wasm go vet ./engine ../usb/webusb ../enter/webserial: %v\n%s", err, out)
+	}
+}
+
+// TestEngineFresh fails when the committed engine was built from other
+// sources than the tree's (a library change since go generate ./web ran).
+// It judges only with the Go release that built it: another release builds
+// other bytes anyway, and CI rebuilds with its own.
+func TestEngineFresh(t *testing.T) {
+	want, err := os.ReadFile(enginesum.File)
+	if err != nil {
+		t.Fatalf("%v: run go generate ./web", err)
+	}
+	rec := strings.Fields(string(want))
+	if len(rec) != 2 {
+		t.Fatalf("%s: %q is not \"GOVERSION SHA256\": run go generate ./web", enginesum.File, want)
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command here")
+	}
+	got, err := enginesum.Compute("./engine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := strings.Fields(got)
+	if g[0] != rec[0] {
+		t.Skipf("the committed engine was built by %s, this is %s: only that release can tell whether it is fresh", rec[0], g[0])
+	}
+	if g[1] != rec[1] {
+		t.Fatalf("web/static/softdfu.wasm.gz is stale: the engine's sources changed since it was built; run go generate ./web and commit web/static and web/%s", enginesum.File)
 	}
 }

@@ -176,6 +176,7 @@ func (d *driver) waitFor(what, cond string, timeout time.Duration) {
 func (d *driver) screenshot(path string) {
 	d.t.Helper()
 	var h int
+	d.call("POST", "/window/rect", map[string]int{"width": 1000, "height": 400}, nil)
 	d.eval(&h, `window.scrollTo(0, 0); return document.documentElement.scrollHeight;`)
 	d.call("POST", "/window/rect", map[string]int{"width": 1000, "height": h + 90}, nil)
 	var b64 string

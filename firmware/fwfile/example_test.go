@@ -38,5 +38,5 @@ func Example() {
 	// ihex: 8 bytes at 0x08000000-0x08000007, CRC-32 6caca2f5
 	// stack 0x20020000, reset 0x08000195, findings: 0
 	// dfuse for 0483:df11
-	// unsupported firmware file: a raw binary does not say where it goes: pass --address (0x08000000 is the start of STM32F4 flash)
+	// unsupported firmware file: a raw binary does not say where it goes: give its load address (0x08000000 is the start of STM32F4 flash)
 }

@@ -36,7 +36,7 @@ func Write(path string, img *firmware.Image, opt WriteOptions) (err error) {
 	if format == "" {
 		format = FromExtension(path)
 		if format == "" {
-			return fmt.Errorf("%w: cannot tell which format to write from the name %q: use an extension (.bin .hex .srec .dfu .uf2) or pass --format",
+			return fmt.Errorf("%w: cannot tell which format to write from the name %q: use an extension (.bin .hex .srec .dfu .uf2) or name the format",
 				firmware.ErrUnsupported, filepath.Base(path))
 		}
 	}

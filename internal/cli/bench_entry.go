@@ -2,11 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/softdfu/softdfu/sim"
 
 	"github.com/softdfu/softdfu/sim/mcu/entrybench"
 )
@@ -46,7 +43,7 @@ simulated time. --miss overrides the board's crystal miss probability
 			return nil
 		},
 	}
-	c.Flags().StringVar(&o.Board, "board", o.Board, "board, named as --sim names it: "+strings.Join(sim.BoardNames(), ", "))
+	c.Flags().StringVar(&o.Board, "board", o.Board, "board, named as --sim names it: "+simBoards())
 	c.Flags().IntVar(&o.Trials, "trials", o.Trials, "entries per method")
 	c.Flags().Float64Var(&o.MissProbability, "miss", -1, "crystal miss probability per ROM start (default: the board's)")
 	return c

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 )
 
 func (e *env) listCommand() *cobra.Command {
@@ -33,9 +34,9 @@ func (e *env) listCommand() *cobra.Command {
 				e.say("no boards found")
 				return nil
 			}
-			w := newTable(e.stdout, "PATH", "ID", "MODE", "SERIAL", "PRODUCT")
+			w := newTable(e.stdout, "PATH", "MODE", "ID", "SERIAL", "CHIP OR ENTRY", "PRODUCT")
 			for _, b := range bs {
-				w.row(b.Path, b.ID, string(b.Mode), b.Serial, b.Product)
+				w.row(b.Path, string(b.Mode), b.ID, dash(b.Serial), whatIs(b), b.Product)
 				if b.Problem != "" {
 					w.note("cannot open: " + b.Problem)
 				}
@@ -46,4 +47,41 @@ func (e *env) listCommand() *cobra.Command {
 			return w.flush()
 		},
 	}
+}
+
+// whatIs says what tells a board apart beyond its serial: for a ROM
+// bootloader the chip its flash layout shows, for an application how
+// softdfu can enter its bootloader and the ROM serial it will have there.
+func whatIs(b board.Board) string {
+	if b.Mode == board.DFU {
+		if c, ok := b.Chip(); ok {
+			return c.Name
+		}
+		if len(b.Alts) == 0 {
+			return "-"
+		}
+		if _, err := board.ParseLayout(b.Alts[0]); err != nil {
+			return "-"
+		}
+		return "unknown chip"
+	}
+	var ms []string
+	for _, m := range enter.Methods(b.Info.Descriptors) {
+		ms = append(ms, string(m))
+	}
+	if len(ms) == 0 {
+		return "no software entry"
+	}
+	s := "enter: " + strings.Join(ms, ",")
+	if rom, ok := enter.PredictROMSerial(b.Serial); ok {
+		s += ", ROM serial " + rom
+	}
+	return s
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

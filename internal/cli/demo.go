@@ -2,9 +2,6 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
-
-	"github.com/softdfu/softdfu/firmware"
-	"github.com/softdfu/softdfu/sim"
 )
 
 // demoBoard is the board the original CircuitPython feature was tested on,
@@ -35,11 +32,8 @@ the application started. Nothing outside this process is touched.`,
 				return err
 			}
 			e.hosts.host, e.hosts.world = w, w
-			part := w.Boards()[0].Part()
-			img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{
-				Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
-			}}}
-			e.say("softdfu demo: %d simulated board(s) (%s), sample application of %d KiB for %s", len(w.Boards()), e.sim, img.Size()>>10, part.Name)
+			img, partName := demoImage(w)
+			e.say("softdfu demo: %d simulated board(s) (%s), sample application of %d KiB for %s", len(w.Boards()), e.sim, img.Size()>>10, partName)
 			if !f.sel.All && len(w.Boards()) > 1 {
 				f.sel.All = true
 			}

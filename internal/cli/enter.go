@@ -49,7 +49,7 @@ port. Other boards' bootloaders are left alone.`,
 				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
 			}
 			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board.Board) bool {
-				return b.Mode != board.DFU && updatable(b, method != "")
+				return updatable(b, method != "")
 			})
 			if err != nil {
 				return err

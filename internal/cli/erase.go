@@ -4,72 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/flash"
 )
 
-// parseIndexList reads "0,2,4-6" into sorted, distinct indexes.
+// parseIndexList reads --flag "0,2,4-6".
 func parseIndexList(flag, s string) ([]int, error) {
-	seen := map[int]bool{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err1 := strconv.Atoi(lo)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(hi)
-		}
-		if err1 != nil || err2 != nil || a < 0 || b < a || b-a > 1024 {
-			return nil, usageError("--%s %q: give sector numbers like 0,2,4-6", flag, s)
-		}
-		for i := a; i <= b; i++ {
-			seen[i] = true
-		}
+	n, err := board.ParseSectors(s)
+	if err != nil {
+		return nil, usageError("--%s %q: %v", flag, s, err)
 	}
-	var out []int
-	for i := range seen {
-		out = append(out, i)
-	}
-	sort.Ints(out)
-	return out, nil
+	return n, nil
 }
 
-// parseRange reads START-END (inclusive) or START+LENGTH.
-func parseRange(s string) (uint32, uint64, error) {
-	bad := usageError("--range %q: write START-END (inclusive) or START+LENGTH, for example 0x08000000-0x0801ffff or 0x08000000+128K", s)
-	if a, b, ok := strings.Cut(s, "+"); ok {
-		start, err := parseAddress("range", a)
-		if err != nil {
-			return 0, 0, bad
-		}
-		n, err := parseSize("range", b)
-		if err != nil {
-			return 0, 0, bad
-		}
-		return start, uint64(n), nil
+// parseRange reads --range START-END or START+LENGTH.
+func parseRange(s string) (board.Range, error) {
+	r, err := board.ParseRange(s)
+	if err != nil {
+		return r, usageError("--range %q: %v", s, err)
 	}
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		return 0, 0, bad
-	}
-	start, err1 := parseAddress("range", a)
-	end, err2 := parseAddress("range", b)
-	if err1 != nil || err2 != nil || end < start {
-		return 0, 0, bad
-	}
-	return start, uint64(end-start) + 1, nil
+	return r, nil
 }
 
 // eraseFlags are the flags of erase.
 type eraseFlags struct {
 	sectors, addresses, rng string
-	mass, noVerify          bool
+	mass, noVerify, yes     bool
 }
 
 // request checks the flags and turns them into a board.EraseRequest.
@@ -97,11 +61,11 @@ func (f *eraseFlags) request() (board.EraseRequest, error) {
 		}
 	}
 	if f.rng != "" {
-		start, n, err := parseRange(f.rng)
+		rg, err := parseRange(f.rng)
 		if err != nil {
 			return r, err
 		}
-		r.Ranges = []board.Range{{Start: start, Length: n}}
+		r.Ranges = []board.Range{rg}
 	}
 	return r, nil
 }
@@ -132,8 +96,14 @@ left as it was by the ROM, and the check names it.
 
 Choose the sectors with --sector 0,2,4-6 (numbers as in softdfu info and the
 plan), --address A[,B...] (the sectors holding these addresses), --range
-START-END or START+LENGTH (every sector the range touches), or --mass for
-the whole flash (up to 32 s on a 1 MB part).`,
+(every sector the range touches), or --mass for the whole flash (up to 32 s
+on a 1 MB part).
+
+--range takes START+LENGTH (0x08000000+64K: sectors 0-3 of an F4) or
+START-END with END inclusive (0x08000000-0x0800ffff is the same; END
+0x08010000 would also touch sector 4). The sectors a range resolves to are
+printed before anything is erased; when they reach beyond the range (it
+starts or ends inside a sector), nothing is erased without --yes.`,
 		Args: exactArgs(0, "no arguments (choose sectors with --sector, --address, --range or --mass)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req, err := f.request()
@@ -149,16 +119,54 @@ the whole flash (up to 32 s on a 1 MB part).`,
 			if err != nil {
 				return f.badSector(err)
 			}
+			if err := e.checkRange(&f, req, list); err != nil {
+				return err
+			}
 			return e.erase(c.Context(), s, list, req)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&f.sectors, "sector", "", "sector numbers to erase: 0,2,4-6")
 	c.Flags().StringVar(&f.addresses, "address", "", "erase the sectors holding these addresses: A[,B...]")
-	c.Flags().StringVar(&f.rng, "range", "", "erase every sector the range touches: START-END or START+LENGTH")
+	c.Flags().StringVar(&f.rng, "range", "", "erase every sector the range touches: START+LENGTH (0x08000000+64K) or START-END, END inclusive (0x08000000-0x0800ffff)")
+	c.Flags().BoolVar(&f.yes, "yes", false, "erase the sectors a --range resolves to even where they reach beyond the range (for scripts)")
 	c.Flags().BoolVar(&f.mass, "mass", false, "erase the whole flash (mass erase)")
 	c.Flags().BoolVar(&f.noVerify, "no-verify", false, "do not read the sectors back to check they are blank")
 	return c
+}
+
+// checkRange prints the sectors a --range resolves to and, before anything
+// is erased, refuses them without --yes when they reach beyond the range.
+func (e *env) checkRange(f *eraseFlags, req board.EraseRequest, list []board.Sector) error {
+	if f.rng == "" || len(req.Ranges) != 1 || len(list) == 0 {
+		return nil
+	}
+	r := req.Ranges[0]
+	var nums []int
+	for _, sec := range list {
+		nums = append(nums, sec.Index)
+	}
+	first, last := list[0], list[len(list)-1]
+	lo, hi := uint64(first.Address), uint64(last.Address)+uint64(last.Size)
+	e.say("--range %s: %s, 0x%08x-0x%08x (%d bytes)", f.rng, indexText(nums), lo, hi-1, hi-lo)
+	end := uint64(r.Start) + r.Length
+	if lo == uint64(r.Start) && hi == end || f.yes {
+		return nil
+	}
+	var outside []string
+	if lo < uint64(r.Start) {
+		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", lo, uint64(r.Start)-1))
+	}
+	if end < hi {
+		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", end, hi-1))
+	}
+	msg := fmt.Sprintf("--range %s covers only part of %s: erasing them also erases %s, outside the range; nothing was erased: add --yes to erase them anyway, or give whole sectors", f.rng, indexText(nums), strings.Join(outside, " and "))
+	if strings.Contains(f.rng, "-") && end-1 == uint64(last.Address) {
+		// START-END whose END is the first byte of a sector: the usual
+		// off-by-one, END taken as exclusive.
+		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", end-1, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
+	}
+	return usageError("%s", msg)
 }
 
 // erase erases the sectors (or mass-erases), checks they are blank and
@@ -194,20 +202,5 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	return nil
 }
 
-// indexText prints sector numbers as 0,2,4-6.
-func indexText(n []int) string {
-	var parts []string
-	for i := 0; i < len(n); {
-		j := i
-		for j+1 < len(n) && n[j+1] == n[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", n[i], n[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(n[i]))
-		}
-		i = j + 1
-	}
-	return "sector " + strings.Join(parts, ",")
-}
+// indexText prints sector numbers as "sector 0,2,4-6".
+func indexText(n []int) string { return "sector " + board.SectorNumbers(n) }

@@ -28,7 +28,8 @@ var exitCodeHelp = `Exit codes of softdfu:
   1  failure not listed below
   2  usage: bad flags or arguments
   3  invalid input: the firmware file (or another input) cannot be used
-  4  no board matches the selection, more than one does, or it is not in DFU mode
+  4  no board matches the selection, more than one does, it is not in DFU mode,
+     or another program is using it (busy)
   5  the board answered with a DFU error status
   6  verification failed: what the board holds differs from the image
   7  permission denied by the operating system (see softdfu udev-rules)
@@ -39,7 +40,7 @@ var exitCodeHelp = `Exit codes of softdfu:
 With --json the result event of each board carries "ok" and, on failure,
 "error": {"code": "...", "message": "..."}; the codes are the names below:
   usage, input, guard (exit 3: a safety guard refused the image; --force),
-  no_device, ambiguous, not_in_dfu, device, verify, permission, timeout,
+  no_device, ambiguous, not_in_dfu, busy, device, verify, permission, timeout,
   app_missing, interrupted, backup (exit 1: --backup failed), failure
 `
 

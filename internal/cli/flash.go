@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -99,11 +98,11 @@ func (f *flashFlags) register(c *cobra.Command) {
 
 // parseAddress reads a 32-bit address in hex (0x...) or decimal.
 func parseAddress(flag, s string) (uint32, error) {
-	v, err := strconv.ParseUint(s, 0, 32)
+	a, err := board.ParseAddress(s)
 	if err != nil {
-		return 0, usageError("--%s %q is not a 32-bit address: write it like 0x08000000", flag, s)
+		return 0, usageError("--%s %q is %v", flag, s, err)
 	}
-	return uint32(v), nil
+	return a, nil
 }
 
 // loadImage reads and checks a firmware file.
@@ -245,7 +244,10 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *f
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
 	}
 	t := e.tracker(b.Path, prefix)
-	t.quietPlan = opts.DryRun
+	t.dryRun = opts.DryRun
+	if opts.DryRun && b.Mode != board.DFU {
+		e.say("%sdry run: the plan needs what the board holds, read in its ROM bootloader: entering it from software, and starting the application again afterwards (nothing is erased or written)", prefix)
+	}
 	opts.Events = t.event
 	rep, err := update.Run(ctx, host, b.Info, img, opts)
 	err = flashError(err)
@@ -260,94 +262,4 @@ func flashError(err error) error {
 		return &reworded{err, err.Error() + " (--force overrides this check)"}
 	}
 	return err
-}
-
-// report prints the summary of one board's update.
-func (e *env) report(prefix string, b board.Board, rep *update.Report, err error) {
-	data := map[string]any{"serial": b.Serial, "id": b.ID}
-	if rep != nil {
-		data["board_time_ms"] = rep.Elapsed.Milliseconds()
-		data["transfers"] = rep.Transfers
-		if r := rep.Result; r != nil {
-			data["erased_sectors"] = r.Erased
-			data["written_bytes"] = r.Written
-			data["verified_bytes"] = r.Verified
-		}
-		if p := rep.Plan; p != nil {
-			unchanged := 0
-			for _, s := range p.Sectors {
-				if s.Action == flash.Unchanged {
-					unchanged++
-				}
-			}
-			data["unchanged_sectors"] = unchanged
-			data["dry_run"] = rep.Result == nil && err == nil
-			data["sectors"] = sectorData(p, rep.Result)
-			data["estimate_ms"] = p.Estimate.Milliseconds()
-			if r := rep.Result; r != nil {
-				data["erase_ms"], data["write_ms"], data["verify_ms"] = r.EraseTime.Milliseconds(), r.WriteTime.Milliseconds(), r.VerifyTime.Milliseconds()
-			}
-		}
-		data["left"] = rep.Left
-		data["attempts"] = rep.Attempts
-		if rep.State != nil {
-			data["state"] = rep.State
-		}
-		if rep.App != nil {
-			data["app"] = map[string]any{"id": rep.App.ID(), "serial": rep.App.Descriptors.Serial(), "product": rep.App.Descriptors.ProductName(), "path": rep.App.Path}
-		}
-	}
-	e.result(b.Path, err, data)
-	if e.json || rep == nil {
-		return
-	}
-	if err != nil {
-		if board.KindOf(err) == board.Device && rep.Result != nil {
-			e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
-		}
-		if rep.State != nil {
-			for _, line := range strings.Split(rep.State.String(), "\n") {
-				e.say("%s%s", prefix, line)
-			}
-		}
-		return
-	}
-	if rep.Result == nil {
-		if p := rep.Plan; p != nil {
-			e.say("%s%s", prefix, planHeadline(p))
-			e.say("%s", indent(prefix, sectorMap(rep.Plan, nil)))
-			e.say("%s%s", prefix, planTotals(rep.Plan))
-			for _, n := range rep.Plan.Notes {
-				e.say("%snote: %s", prefix, n)
-			}
-		}
-		e.say("%sdry run: nothing was erased or written", prefix)
-		return
-	}
-	r := rep.Result
-	if rep.Plan != nil && !e.manyBoards() {
-		e.say("%s", indent(prefix, sectorMap(rep.Plan, r)))
-	}
-	e.say("%s%s", prefix, resultTotals(r))
-	verified := "not verified (--no-verify)"
-	switch {
-	case r.Verified > 0:
-		verified = fmt.Sprintf("verified %d bytes", r.Verified)
-	case rep.Plan != nil && rep.Plan.Verify:
-		verified = "nothing written, nothing to verify"
-	}
-	attempts := ""
-	if rep.Attempts > 1 {
-		attempts = fmt.Sprintf(" in attempt %d of the job", rep.Attempts)
-	}
-	e.say("%sflashed %s%s: erased %d sector(s), wrote %d bytes, %s, %v board time, %d USB control transfers",
-		prefix, b.Path, attempts, r.Erased, r.Written, verified, rep.Elapsed.Round(time.Millisecond), rep.Transfers)
-	switch {
-	case !rep.Left:
-		e.say("%sthe board stays in the ROM bootloader (--no-leave)", prefix)
-	case rep.App != nil:
-		e.say("%sapplication started: %s %q serial %s on %s", prefix, rep.App.ID(), rep.App.Descriptors.ProductName(), rep.App.Descriptors.Serial(), rep.App.Path)
-	default:
-		e.say("%sthe board left the bootloader; no USB device appeared (expected for firmware without USB; --expect-app makes this an error)", prefix)
-	}
 }

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 
+	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
+
+// This file is where the command line wires the simulator in: --sim,
+// sim, demo and the catalog of simulated boards.
 
 // hostCache builds the USB host the global flags select, once per run.
 type hostCache struct {
@@ -105,4 +110,59 @@ func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
 		return nil, nil, usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", addr)
 	}
 	return usbip.NewHost(addr), nil, nil
+}
+
+// listBoards prints the board catalog.
+func (e *env) listBoards() error {
+	type row struct {
+		Board   string `json:"board"`
+		Part    string `json:"part"`
+		FlashKB uint32 `json:"flash_kib"`
+		Sectors int    `json:"sectors"`
+		SRAMKB  uint32 `json:"sram_kib"`
+		CCMKB   uint32 `json:"ccm_kib"`
+		HSEMHz  int    `json:"hse_mhz"`
+		ROM     string `json:"rom_bcd_device"`
+		Factory string `json:"factory_app"`
+	}
+	var rows []row
+	for _, n := range sim.BoardNames() {
+		m := sim.Boards[n]
+		p := m.Part
+		rows = append(rows, row{n, p.Name, p.FlashSize() >> 10, len(p.Sectors), p.SRAM.Size >> 10, p.CCM.Size >> 10, m.HSEMHz, fmt.Sprintf("0x%04x", p.ROM.BCDDevice), m.Factory})
+	}
+	if e.json {
+		return e.document(rows)
+	}
+	t := newTable(e.stdout, "BOARD", "PART", "FLASH", "SECTORS", "SRAM", "CCM", "CRYSTAL", "ROM", "FACTORY APP")
+	for _, r := range rows {
+		ccm := "-"
+		if r.CCMKB > 0 {
+			ccm = fmt.Sprintf("%dK", r.CCMKB)
+		}
+		t.row(r.Board, r.Part, fmt.Sprintf("%dK", r.FlashKB), fmt.Sprint(r.Sectors), fmt.Sprintf("%dK", r.SRAMKB), ccm, fmt.Sprintf("%d MHz", r.HSEMHz), r.ROM, r.Factory)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "modes: BOARD (factory application), BOARD:dfu (ROM bootloader), BOARD:%s\n", strings.Join(sim.PersonaNames(), "|"))
+	return nil
+}
+
+// demoImage is the demo's sample application for the first board of w,
+// and the name of its part.
+func demoImage(w *sim.World) (*firmware.Image, string) {
+	part := w.Boards()[0].Part()
+	return &firmware.Image{Format: "bin", Segments: []firmware.Segment{{
+		Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
+	}}}, part.Name
+}
+
+// simBoards names the simulated boards of the catalog.
+func simBoards() string { return strings.Join(sim.BoardNames(), ", ") }
+
+// checkSimSpecs checks a --sim board list.
+func checkSimSpecs(list string) error {
+	_, err := sim.ParseSpecs(list)
+	return err
 }

@@ -32,7 +32,7 @@ a bootable Cortex-M vector table.`,
 			return e.boardInfo(c.Context(), &sel)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&address, "address", "", "load address of a raw binary FILE (default 0x08000000)")
 	c.Flags().StringVar(&format, "format", "", "format of FILE instead of guessing")
 	return c
@@ -86,7 +86,8 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		}
 		alts = append(alts, altInfo{int(a.Number), a.Name, desc})
 	}
-	opts := optionInfo(d.OptionBytes)
+	fam := d.Chip.Family
+	opts := familyOptions(optionInfo(d.OptionBytes), fam)
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
@@ -110,6 +111,12 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	}
 	for _, o := range opts {
 		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
+		if !fam.Options.F4Codec {
+			if o.Level != nil {
+				fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", o.RDP, *o.Level, fam.Name)
+			}
+			continue
+		}
 		if o.bank > 0 {
 			if len(o.Protects) == 0 {
 				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.block.NWRP)
@@ -211,4 +218,21 @@ func (e *env) fileInfo(path, address, format string) error {
 		}
 	}
 	return nil
+}
+
+// familyOptions keeps only the RDP byte of option bytes whose family is not
+// laid out like an STM32F4 (part.Options.F4Codec): the rest is not decoded.
+func familyOptions(opts []optInfo, fam *part.Family) []optInfo {
+	if fam.Options.F4Codec {
+		return opts
+	}
+	for i := range opts {
+		raw := opts[i].block.Raw
+		opts[i].User, opts[i].NWRP, opts[i].Protects, opts[i].RDP, opts[i].Level = "", "", nil, "", nil
+		if i == 0 && int(fam.Options.RDP.Offset) < len(raw) {
+			v := raw[fam.Options.RDP.Offset]
+			opts[i].RDP, opts[i].Level = fmt.Sprintf("0x%02x", v), ptr(fam.Options.RDP.Level(v))
+		}
+	}
+	return opts
 }

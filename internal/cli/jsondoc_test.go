@@ -133,7 +133,7 @@ func TestJSONEventsDocumented(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("docs/CLI.md's JSON section does not name what the commands emit:\n  %s", strings.Join(missing, "\n  "))
 	}
-	for k := board.Failure; k <= board.Backup; k++ {
+	for k := board.Failure; k <= board.Busy; k++ {
 		if !doc[k.Code()] {
 			t.Errorf("docs/CLI.md does not name the JSON error code %q", k.Code())
 		}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +39,13 @@ its next reset.`,
 				to = &a
 			}
 			s, err := e.openSession(ctx, &sel, "leave", nil)
+			if errors.Is(err, board.ErrNotInDFU) {
+				// The bus shows the board running its application.
+				what := strings.SplitN(err.Error(), ": "+board.ErrNotInDFU.Error(), 2)[0]
+				e.say("%s already runs its application, not the ROM bootloader: nothing to leave", what)
+				e.result(strings.Fields(what)[0], nil, map[string]any{"left": false, "already_app": true})
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -74,7 +83,7 @@ its next reset.`,
 			return nil
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&jump, "jump", "", "start the vector table at this address (default 0x08000000)")
 	c.Flags().DurationVar(&appTimeout, "app-timeout", 5*time.Second, "how long to wait for the application to appear on USB")
 	c.Flags().BoolVar(&expectApp, "expect-app", false, "fail (exit 9) if no application appears on USB")

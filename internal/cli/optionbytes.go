@@ -21,14 +21,12 @@ changed again. Only firmware already on the chip will ever run on it.`
 
 // optFlags are the changes option-bytes can make.
 type optFlags struct {
-	rdp, user, nwrp            string
-	protect, unprotect         string
-	yes, permanentlyLock       bool
-	resetTimeout               time.Duration
-	rdpSet, userSet, nwrpSet   bool
-	rdpVal, userVal            byte
-	nwrpVal                    uint16
-	protectList, unprotectList []int
+	rdp, user, nwrp      string
+	protect, unprotect   string
+	yes, permanentlyLock bool
+	risk                 riskFlags
+	resetTimeout         time.Duration
+	change               board.OptionChange
 }
 
 func (f *optFlags) changes() bool {
@@ -38,21 +36,22 @@ func (f *optFlags) changes() bool {
 // parse checks the flags; it refuses RDP level 2 without
 // --permanently-lock before anything is opened.
 func (f *optFlags) parse() error {
+	c := &f.change
 	switch f.rdp {
 	case "":
 	case "0":
-		f.rdpSet, f.rdpVal = true, optionbytes.RDPLevel0
+		c.RDP = ptr(byte(optionbytes.RDPLevel0))
 	case "1":
-		f.rdpSet, f.rdpVal = true, 0xBB // any value but 0xAA and 0xCC; ST's tools use 0xBB
+		c.RDP = ptr(byte(0xBB)) // any value but 0xAA and 0xCC; ST's tools use 0xBB
 	case "2":
 		if !f.permanentlyLock {
 			return usageError("refusing --rdp 2 without --permanently-lock.\n%s", rdp2Warning)
 		}
-		f.rdpSet, f.rdpVal = true, optionbytes.RDPLevel2
+		c.RDP = ptr(byte(optionbytes.RDPLevel2))
 	default:
 		return usageError("--rdp %q: give 0 (no protection), 1 (read protection, removable with a mass erase) or 2 (permanent lock)", f.rdp)
 	}
-	if f.permanentlyLock && f.rdpVal != optionbytes.RDPLevel2 {
+	if f.permanentlyLock && f.rdp != "2" {
 		return usageError("--permanently-lock goes only with --rdp 2")
 	}
 	if f.user != "" {
@@ -60,65 +59,27 @@ func (f *optFlags) parse() error {
 		if err != nil {
 			return usageError("--user %q: give the USER option byte, for example 0xef", f.user)
 		}
-		f.userSet, f.userVal = true, byte(v)
+		c.User = ptr(byte(v))
 	}
 	if f.nwrp != "" {
 		v, err := strconv.ParseUint(f.nwrp, 0, 16)
 		if err != nil {
 			return usageError("--nwrp %q: give the 16-bit nWRP word of bank 1, for example 0x0fff (a clear bit protects a sector)", f.nwrp)
 		}
-		f.nwrpSet, f.nwrpVal = true, uint16(v)
+		c.NWRP = ptr(uint16(v))
 	}
 	var err error
 	if f.protect != "" {
-		if f.protectList, err = parseIndexList("write-protect", f.protect); err != nil {
+		if c.Protect, err = parseIndexList("write-protect", f.protect); err != nil {
 			return err
 		}
 	}
 	if f.unprotect != "" {
-		if f.unprotectList, err = parseIndexList("write-unprotect", f.unprotect); err != nil {
+		if c.Unprotect, err = parseIndexList("write-unprotect", f.unprotect); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// apply returns the new blocks (one per bank) for the current ones. Sector
-// numbers index the sectors of layout (internal flash), whose nWRP bits
-// part.WRPBit finds: on dual-bank parts bank 2 starts again at bit 0 in the
-// second block (RM0090 3.7.1, table 17).
-func (f *optFlags) apply(cur []optionbytes.Block, layout board.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
-	out := append([]optionbytes.Block(nil), cur...)
-	if f.rdpSet {
-		out[0].RDP = f.rdpVal
-	}
-	if f.userSet {
-		out[0].User = f.userVal
-	}
-	if f.nwrpSet {
-		out[0].NWRP = f.nwrpVal
-	}
-	for _, l := range []struct {
-		list    []int
-		protect bool
-	}{{f.protectList, true}, {f.unprotectList, false}} {
-		secs := layout.All()
-		for _, s := range l.list {
-			if s >= len(secs) {
-				return nil, usageError("sector %d: this board has sectors 0-%d (softdfu info shows them)", s, len(secs)-1)
-			}
-			bank, bit := chip.WRPBit(secs[s].Address)
-			if bank < 0 || bank >= len(out) {
-				return nil, usageError("sector %d: no option-byte block of this board holds its protection bit", s)
-			}
-			if l.protect {
-				out[bank].NWRP &^= 1 << bit
-			} else {
-				out[bank].NWRP |= 1 << bit
-			}
-		}
-	}
-	return out, nil
 }
 
 func (e *env) optionBytesCommand() *cobra.Command {
@@ -138,7 +99,9 @@ write; softdfu follows the board on its port and shows the new values.
   --rdp 1   read protection: the flash can no longer be read over DFU
   --rdp 0   back to level 0: the chip MASS-ERASES its flash first
   --rdp 2   permanent lock, which can never be undone; refused unless
-            --permanently-lock is given as well`,
+            --permanently-lock is given as well
+
+` + riskHelp,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := f.parse(); err != nil {
@@ -150,7 +113,7 @@ write; softdfu follows the board on its port and shows the new values.
 			return e.optionBytes(c.Context(), &sel, &f)
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	fs := c.Flags()
 	fs.StringVar(&f.rdp, "rdp", "", "read protection level: 0, 1 or 2 (2 needs --permanently-lock)")
 	fs.BoolVar(&f.permanentlyLock, "permanently-lock", false, "with --rdp 2: lock the chip FOREVER; this can never be undone")
@@ -159,6 +122,9 @@ write; softdfu follows the board on its port and shows the new values.
 	fs.StringVar(&f.protect, "write-protect", "", "write-protect these sectors: 0,2,4-6")
 	fs.StringVar(&f.unprotect, "write-unprotect", "", "remove write protection from these sectors: 0,2,4-6")
 	fs.BoolVar(&f.yes, "yes", false, "really write the option bytes (the chip resets)")
+	fs.BoolVar(&f.risk.freezeBoot, "freeze-boot-sector", false, "allow write-protecting the sector with the vector table: the application's start can then not be updated until it is unprotected")
+	fs.BoolVar(&f.risk.watchdog, "watchdog-always-on", false, "allow clearing WDG_SW: the watchdog runs from every reset and resets a chip whose firmware does not refresh it")
+	fs.BoolVar(&f.risk.brownout, "brownout-reset", false, "allow raising the BOR level: below its voltage the chip stays in reset")
 	fs.DurationVar(&f.resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after the write")
 	return c
 }
@@ -172,17 +138,23 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	}
 	defer s.Close()
 	path, flashLayout := s.Board.Path, s.Layout()
-	chip, _ := s.Chip()
 	cur, err := s.OptionBytes(ctx)
 	if err != nil {
 		return err
 	}
+	chip, _ := s.Chip() // the option-byte string helps tell the chip
 	if !f.changes() {
 		s.Close()
 		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
 	}
-	want, err := f.apply(cur.Blocks, flashLayout, chip)
+	want, err := f.change.Apply(cur.Blocks, flashLayout, chip)
+	if err != nil && strings.Contains(err.Error(), "has sectors") {
+		return fmt.Errorf("%w (softdfu info shows them)", err)
+	}
 	if err != nil {
+		return err
+	}
+	if err := checkOptionChange(cur.Blocks, want, flashLayout, chip, f.risk); err != nil {
 		return err
 	}
 	if want[0].RDP == optionbytes.RDPLevel2 {
@@ -225,6 +197,12 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 		"rdp": fmt.Sprintf("0x%02x", b0.RDP), "rdp_level": b0.Level(), "user": fmt.Sprintf("0x%02x", b0.User),
 		"bor_level": b0.BORLevel(), "write_protected_sectors": protected,
 	}
+	fo := chip.Family.Options
+	if !fo.F4Codec {
+		// Only the RDP byte of this family's option bytes is decoded.
+		v := b0.Raw[fo.RDP.Offset]
+		doc = map[string]any{"rdp": fmt.Sprintf("0x%02x", v), "rdp_level": fo.RDP.Level(v)}
+	}
 	var raws []map[string]string
 	for i, b := range blocks {
 		raws = append(raws, map[string]string{"address": fmt.Sprintf("0x%08x", addrs[i]), "raw": fmt.Sprintf("% x", b.Raw), "nwrp": fmt.Sprintf("0x%04x", b.NWRP)})
@@ -237,6 +215,10 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 	fmt.Fprintf(e.stdout, "option bytes of %s:\n", path)
 	for i, b := range blocks {
 		fmt.Fprintf(e.stdout, "  at 0x%08x: % x\n", addrs[i], b.Raw)
+	}
+	if !fo.F4Codec {
+		fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", doc["rdp"], doc["rdp_level"], chip.Family.Name)
+		return err
 	}
 	for _, line := range strings.Split(b0.Describe(), "\n") {
 		if strings.HasPrefix(line, "nWRP") && len(blocks) > 1 {

@@ -146,8 +146,9 @@ type tracker struct {
 	board, prefix string
 	mode          int
 	bar           *mpb.Bar
-	// quietPlan leaves the plan to the final report (dry run).
-	quietPlan bool
+	// dryRun prints the whole plan when it is made (a dry run);
+	// planShown says it was.
+	dryRun, planShown bool
 
 	mu          sync.Mutex
 	phase       board.Phase
@@ -186,10 +187,15 @@ func (t *tracker) planned(p *flash.Plan) {
 	t.mu.Lock()
 	t.phase = board.Planning
 	t.mu.Unlock()
-	if t.mode == progressNone || t.quietPlan || t.e.manyBoards() {
+	if t.mode == progressNone || t.e.manyBoards() {
 		return
 	}
-	t.e.say("%s%s", t.prefix, planHeadline(p))
+	if t.dryRun {
+		t.e.printPlan(t.prefix, p)
+		t.planShown = true
+		return
+	}
+	t.e.say("%s%s", t.prefix, p.Headline())
 	if p.Estimate > 0 {
 		t.e.say("%splan: estimated time %v", t.prefix, p.Estimate.Round(time.Millisecond))
 	}

@@ -47,6 +47,7 @@ func TestProtectedBoards(t *testing.T) {
 		{"verify a read-protected board", 0xbb, 0xffff, []string{"verify", "--address", "0x08000000", "FILE"}, ExitDevice, "it cannot be verified"},
 		{"erase a read-protected board", 0xbb, 0xffff, []string{"erase", "--sector", "0"}, ExitDevice, "errVENDOR"},
 		{"unprotect it", 0xbb, 0xffff, []string{"unprotect", "--yes"}, ExitOK, ""},
+		{"unprotect an unprotected board", 0xaa, 0xffff, []string{"unprotect", "--yes"}, ExitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,8 +82,14 @@ func TestProtectedBoards(t *testing.T) {
 			if !strings.Contains(errOut, tt.wantErr) {
 				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
 			}
-			if tt.name == "unprotect it" && b.RDPLevel() != 0 {
-				t.Errorf("RDP level %d after unprotect, want 0", b.RDPLevel())
+			if tt.name == "unprotect it" && (b.RDPLevel() != 0 || !strings.Contains(out, "read protection removed (RDP level 0) and flash erased")) {
+				t.Errorf("RDP level %d after unprotect, want 0; stdout %q", b.RDPLevel(), out)
+			}
+			if tt.name == "unprotect an unprotected board" {
+				// Nothing to remove: nothing is sent, the flash keeps its data.
+				if got := b.Flash()[0x4000:0x4004]; !strings.Contains(out, "nothing to remove") || got[0] != 1 || got[3] != 4 {
+					t.Errorf("flash at 0x08004000 % x after unprotect at level 0; stdout %q", got, out)
+				}
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,21 +13,13 @@ import (
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
 
-// parseSize reads a byte count: decimal, 0x hex, or with a K or M suffix.
+// parseSize reads --flag as a byte count.
 func parseSize(flag, s string) (int, error) {
-	mult := 1
-	t := strings.TrimSpace(s)
-	switch {
-	case strings.HasSuffix(t, "K") || strings.HasSuffix(t, "k"):
-		mult, t = 1<<10, t[:len(t)-1]
-	case strings.HasSuffix(t, "M") || strings.HasSuffix(t, "m"):
-		mult, t = 1<<20, t[:len(t)-1]
+	n, err := board.ParseSize(s)
+	if err != nil {
+		return 0, usageError("--%s %q is %v", flag, s, err)
 	}
-	v, err := strconv.ParseUint(t, 0, 32)
-	if err != nil || v == 0 || v*uint64(mult) > 1<<32 {
-		return 0, usageError("--%s %q is not a byte count: write it like 16384, 0x4000, 16K or 1M", flag, s)
-	}
-	return int(v) * mult, nil
+	return n, nil
 }
 
 func (e *env) readCommand() *cobra.Command {
@@ -78,7 +69,7 @@ refuses to be read (see softdfu option-bytes).`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer e.release(ctx, s)
 			addr, n, err := s.ReadRange(at, n)
 			if err != nil {
 				return err
@@ -104,7 +95,7 @@ refuses to be read (see softdfu option-bytes).`,
 			return nil
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&address, "address", "", "first address to read (default: the flash base, 0x08000000)")
 	c.Flags().StringVar(&length, "length", "", "bytes to read: 16384, 0x4000, 16K, 1M (default: to the end of flash)")
 	c.Flags().StringVar(&format, "format", "", "output format instead of FILE's extension: "+strings.Join(fwfile.Formats, ", "))

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/board"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -35,6 +35,9 @@ type env struct {
 
 	hosts hostCache
 	prog  progress
+	// entered are the sessions on boards this run entered from software
+	// (release starts their application again).
+	entered []*board.Session
 }
 
 // Main runs softdfu with args and returns the exit code.
@@ -144,9 +147,9 @@ func checkSim(c *cobra.Command) error {
 		return nil
 	}
 	if strings.TrimSpace(f.Value.String()) == "" {
-		return usageError("--sim needs a board name: one of %s (BOARD:dfu holds it in the ROM bootloader; see softdfu sim --list-boards)", strings.Join(sim.BoardNames(), ", "))
+		return usageError("--sim needs a board name: one of %s (BOARD:dfu holds it in the ROM bootloader; see softdfu sim --list-boards)", simBoards())
 	}
-	if _, err := sim.ParseSpecs(f.Value.String()); err != nil {
+	if err := checkSimSpecs(f.Value.String()); err != nil {
 		if v := f.Value.String(); strings.ContainsAny(v, "./\\") {
 			return usageError("--sim %q: --sim wants board names, not files: %v", v, err)
 		}

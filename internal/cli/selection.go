@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -18,6 +20,13 @@ import (
 type selection struct {
 	board.Selector
 	wait time.Duration
+}
+
+// oneFlags registers the flags of a command that works on one board at a
+// time: the selection without --all.
+func (s *selection) oneFlags(fs *pflag.FlagSet) {
+	s.flags(fs)
+	_ = fs.MarkHidden("all")
 }
 
 func (s *selection) flags(fs *pflag.FlagSet) {
@@ -79,6 +88,13 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string, opts
 		return nil, err
 	}
 	b, err := board.SelectDFU(ctx, host, e.query(sel, "", nil))
+	if errors.Is(err, board.ErrNotInDFU) && what != "info" && what != "unprotect" && what != "leave" {
+		// A board running its application softdfu can enter from
+		// software: enter its bootloader, as flash does.
+		if app, aerr := board.Select(ctx, host, e.query(sel, "", func(b board.Board) bool { return updatable(b, false) })); aerr == nil {
+			return e.enterAndOpen(ctx, host, app[0], opts)
+		}
+	}
 	if errors.Is(err, board.ErrNotInDFU) {
 		return nil, fmt.Errorf("%w (or run softdfu enter)", err)
 	}
@@ -86,6 +102,40 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string, opts
 		return nil, selectionError(err)
 	}
 	return e.open(ctx, host, b.Info, opts)
+}
+
+// enterAndOpen brings a board that runs its application into the ROM
+// bootloader from software and opens it there; release starts the
+// application again.
+func (e *env) enterAndOpen(ctx context.Context, host usb.Host, app board.Board, opts *board.Options) (*board.Session, error) {
+	res, err := enter.Enter(ctx, host, app.Info, enter.Options{})
+	if err != nil {
+		return nil, err
+	}
+	e.say("%s: entered the ROM bootloader from software with %s", app.Path, res.Method)
+	s, err := e.open(ctx, host, res.ROM, opts)
+	if err == nil {
+		e.entered = append(e.entered, s)
+	}
+	return s, err
+}
+
+// release closes a session; a board entered from software for a
+// read-only command leaves the bootloader and starts its application again.
+func (e *env) release(ctx context.Context, s *board.Session) {
+	if !slices.Contains(e.entered, s) {
+		s.Close()
+		return
+	}
+	base := uint32(part.FlashBase)
+	if err := s.Leave(ctx, &base, nil); err != nil {
+		e.warn("%s: leaving the bootloader again failed: %v", s.Board.Path, err)
+		return
+	}
+	app, err := s.Confirm(ctx, 0, nil)
+	if err == nil && app != nil {
+		e.say("%s: left the bootloader again; the application runs: %s %s", s.Board.Path, app.ID(), app.Descriptors.ProductName())
+	}
 }
 
 // open opens a board in DFU mode, with -v's transcript.

@@ -1,15 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
@@ -48,41 +47,13 @@ tools see the times a real board takes; --sim-speed 10 runs ten times faster,
 				return e.listBoards()
 			}
 			if boards == "" {
-				return usageError("sim needs --sim BOARD[,BOARD...]: one of %s (see softdfu sim --list-boards)", strings.Join(sim.BoardNames(), ", "))
+				return usageError("sim needs --sim BOARD[,BOARD...]: one of %s (see softdfu sim --list-boards)", simBoards())
 			}
 			if speed < 0 {
 				return usageError("--sim-speed %v: give 0 (instant), 1 (real time) or a larger factor", speed)
 			}
 			e.simSpeed = speed
-			w, err := e.newWorld(boards)
-			if err != nil {
-				return err
-			}
-			l, err := usbip.Listen(c.Context(), listen)
-			if err != nil {
-				return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
-			}
-			for _, b := range w.Boards() {
-				st := b.State()
-				e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
-			}
-			if control != "" {
-				cl, err := net.Listen("tcp", control)
-				if err != nil {
-					return fmt.Errorf("--control %s: %w", control, err)
-				}
-				go serveConsole(c.Context(), w, cl)
-				e.say("board buttons on %s (send help)", cl.Addr())
-			}
-			if stdinConsole {
-				go console(w, e.stdin, e.stdout)
-			}
-			e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
-			err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(c.Context(), l)
-			if err != nil && !errors.Is(err, net.ErrClosed) && c.Context().Err() == nil {
-				return err
-			}
-			return nil
+			return e.serveSim(c.Context(), boards, listen, control, stdinConsole)
 		},
 	}
 	// The same spellings as every other command (--sim, --sim-speed,
@@ -105,6 +76,40 @@ tools see the times a real board takes; --sim-speed 10 runs ten times faster,
 // simAliases are the sim command's older flag names.
 var simAliases = map[string]string{"board": "sim", "speed": "sim-speed", "fault": "sim-fault"}
 
+// serveSim serves the simulated boards of list over USB/IP on listen,
+// with their buttons on control and, with console, on standard input.
+func (e *env) serveSim(ctx context.Context, list, listen, control string, console bool) error {
+	w, err := e.newWorld(list)
+	if err != nil {
+		return err
+	}
+	l, err := usbip.Listen(ctx, listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
+	}
+	for _, b := range w.Boards() {
+		st := b.State()
+		e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
+	}
+	if control != "" {
+		cl, err := net.Listen("tcp", control)
+		if err != nil {
+			return fmt.Errorf("--control %s: %w", control, err)
+		}
+		go w.ServeConsole(ctx, cl)
+		e.say("board buttons on %s (send help)", cl.Addr())
+	}
+	if console {
+		go w.Console(e.stdin, e.stdout)
+	}
+	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
+	err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
+	if err != nil && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
 // speedName says how fast simulated time runs.
 func speedName(speed float64) string {
 	switch speed {
@@ -114,41 +119,4 @@ func speedName(speed float64) string {
 		return "in real time (--sim-speed 1)"
 	}
 	return fmt.Sprintf("at %g times real time (--sim-speed %g)", speed, speed)
-}
-
-// listBoards prints the board catalog.
-func (e *env) listBoards() error {
-	type row struct {
-		Board   string `json:"board"`
-		Part    string `json:"part"`
-		FlashKB uint32 `json:"flash_kib"`
-		Sectors int    `json:"sectors"`
-		SRAMKB  uint32 `json:"sram_kib"`
-		CCMKB   uint32 `json:"ccm_kib"`
-		HSEMHz  int    `json:"hse_mhz"`
-		ROM     string `json:"rom_bcd_device"`
-		Factory string `json:"factory_app"`
-	}
-	var rows []row
-	for _, n := range sim.BoardNames() {
-		m := sim.Boards[n]
-		p := m.Part
-		rows = append(rows, row{n, p.Name, p.FlashSize() >> 10, len(p.Sectors), p.SRAM.Size >> 10, p.CCM.Size >> 10, m.HSEMHz, fmt.Sprintf("0x%04x", p.ROM.BCDDevice), m.Factory})
-	}
-	if e.json {
-		return e.document(rows)
-	}
-	t := newTable(e.stdout, "BOARD", "PART", "FLASH", "SECTORS", "SRAM", "CCM", "CRYSTAL", "ROM", "FACTORY APP")
-	for _, r := range rows {
-		ccm := "-"
-		if r.CCMKB > 0 {
-			ccm = fmt.Sprintf("%dK", r.CCMKB)
-		}
-		t.row(r.Board, r.Part, fmt.Sprintf("%dK", r.FlashKB), fmt.Sprint(r.Sectors), fmt.Sprintf("%dK", r.SRAMKB), ccm, fmt.Sprintf("%d MHz", r.HSEMHz), r.ROM, r.Factory)
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "modes: BOARD (factory application), BOARD:dfu (ROM bootloader), BOARD:%s\n", strings.Join(sim.PersonaNames(), "|"))
-	return nil
 }

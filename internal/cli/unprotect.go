@@ -35,11 +35,20 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 				return err
 			}
 			path := s.Board.Path
-			e.warn("read unprotect on %s: the whole flash is being erased", path)
 			t := e.tracker(path, "")
 			defer e.stopProgress()
-			back, err := s.Unprotect(ctx, resetTimeout, t.event)
+			u, err := s.Unprotect(ctx, resetTimeout, func(ev board.Event) {
+				if p, ok := ev.(board.PhaseStarted); ok && p.Phase == board.Unprotecting {
+					e.warn("read unprotect on %s: the whole flash is being erased", path)
+				}
+				t.event(ev)
+			})
 			data := map[string]any{}
+			var back *board.Board
+			if u != nil {
+				back = u.Back
+				data["rdp_level"], data["sent"] = u.Level, u.Sent
+			}
 			if back != nil {
 				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
 			}
@@ -50,6 +59,8 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			}
 			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
 			switch {
+			case !u.Sent:
+				e.say("%s: not read-protected (RDP level 0): nothing to remove; nothing was sent or changed (softdfu erase --mass erases the flash)", path)
 			case back == nil:
 				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", path, resetTimeout)
 			case back.Mode == board.DFU:
@@ -60,7 +71,7 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			return nil
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().BoolVar(&yes, "yes", false, "really remove read protection and erase the whole flash")
 	c.Flags().DurationVar(&resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after its reset")
 	return c

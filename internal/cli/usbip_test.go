@@ -28,7 +28,7 @@ func TestUSBIP(t *testing.T) {
 		return out.String(), errb.String(), code
 	}
 	out, errs, code := run("list", "--usbip", addr)
-	if code != 0 || !strings.Contains(out, "1-1   0483:df11  dfu") || !strings.Contains(out, "1-2   239a:8031  app") {
+	if code != 0 || !strings.Contains(out, "1-1   dfu   0483:df11") || !strings.Contains(out, "1-2   app   239a:8031") {
 		t.Fatalf("list (exit %d):\n%s%s", code, out, errs)
 	}
 	app := filepath.Join(t.TempDir(), "app.bin")
@@ -60,4 +60,42 @@ func serveUSBIP(t *testing.T, w *sim.World) string {
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return l.Addr().String()
+}
+
+// TestBusyBoard: a board another program has imported over USB/IP is
+// listed as what it is (a DFU device on its port, with its ID) and busy,
+// and flashing it says it is busy (exit 4, JSON code "busy") instead of
+// that no board matches; once released it is flashed.
+func TestBusyBoard(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "discovery-f407", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := serveUSBIP(t, w)
+	holder, err := usbip.Dial(context.Background(), addr, "1-1") // another softdfu, flashing
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Main(args, strings.NewReader(""), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	out, errs, code := run("list", "--usbip", addr)
+	if code != 0 || !strings.Contains(out, "1-1   dfu   0483:df11") || !strings.Contains(out, "busy: in use by another program") {
+		t.Errorf("list of a busy board (exit %d):\n%s%s", code, out, errs)
+	}
+	app := filepath.Join(t.TempDir(), "app.bin")
+	if err := os.WriteFile(app, sim.AppImage(sim.Parts["STM32F407VG"], "circuitpython", 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = run("--json", "flash", "--usbip", addr, "--app-timeout", "1s", app)
+	if code != ExitNoDevice || !strings.Contains(errs, "busy") || !strings.Contains(out, `"code":"busy"`) || strings.Contains(errs, "no board") {
+		t.Errorf("flash of a busy board (exit %d, want %d):\n%s%s", code, ExitNoDevice, out, errs)
+	}
+	holder.Close()
+	out, errs, code = run("flash", "--usbip", addr, "--app-timeout", "1s", app)
+	if code != 0 || !strings.Contains(out, "flashed 1-1") {
+		t.Errorf("flash once released (exit %d):\n%s%s", code, out, errs)
+	}
 }

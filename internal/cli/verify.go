@@ -33,7 +33,7 @@ the flash base 0x08000000.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer e.release(ctx, s)
 			path := s.Board.Path
 			if err := s.CheckReadable(img); err != nil {
 				return fmt.Errorf("%s: %w", file, err)
@@ -61,7 +61,7 @@ the flash base 0x08000000.`,
 			return nil
 		},
 	}
-	sel.flags(c.Flags())
+	sel.oneFlags(c.Flags())
 	c.Flags().StringVar(&address, "address", "", "load address of a raw binary (default 0x08000000)")
 	c.Flags().StringVar(&format, "format", "", "file format, instead of guessing: "+strings.Join(fwfile.Formats, ", "))
 	return c

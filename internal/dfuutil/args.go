@@ -26,6 +26,7 @@ const (
 	ModeDownload
 )
 
+// String names the mode ("download").
 func (m Mode) String() string {
 	return [...]string{"none", "version", "list", "detach", "upload", "download"}[m]
 }
@@ -76,6 +77,7 @@ type UsageError struct {
 	Help bool
 }
 
+// Error returns dfu-util's message.
 func (e *UsageError) Error() string { return e.Msg }
 
 func usageErr(format string, a ...any) *UsageError {

@@ -2,6 +2,7 @@ package dfuutil
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/softdfu/softdfu/firmware/dfuse"
 	"github.com/softdfu/softdfu/firmware/suffix"
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/usb"
 )
 
 // download is dfu-util's DfuSe download: read unprotect, mass erase, then
@@ -121,7 +123,9 @@ func (r *runner) element(ctx context.Context, conn *dfu.Conn, addr uint32, data 
 
 // flash writes an internal-flash image with softdfu's plan: by default
 // only changed sectors, bytes outside the image kept, read back; in
-// classic mode every touched sector erased, no read-back.
+// classic mode every touched sector erased, no read-back. A write that
+// fails in a way worth retrying (a timeout, a stall, a verify mismatch) is
+// retried twice, each time from a new survey of what the board holds.
 func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image) error {
 	opts := flash.Options{TransferSize: int(conn.Functional().TransferSize)}
 	if r.classic {
@@ -130,11 +134,44 @@ func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image)
 	if _, err := flash.NewPlan(img, &flash.Survey{Layout: conn.Layout()}, &opts); err != nil {
 		return fail(ExUsage, "%v", err)
 	}
+	for attempt := 1; ; attempt++ {
+		err := r.flashOnce(ctx, conn, img, &opts)
+		if err == nil || attempt == 3 || !retryable(err) {
+			return err
+		}
+		r.printf("softdfu: attempt %d failed (%v); reading the board again and planning from what it holds now\n", attempt, err)
+		if rerr := conn.Recover(ctx); rerr != nil {
+			return err
+		}
+	}
+}
+
+// retryable reports whether a failed write may be tried again on the same
+// connection.
+func retryable(err error) bool {
+	var xe *exitError
+	if errors.As(err, &xe) && xe.cause != nil {
+		err = xe.cause
+	}
+	var se *dfu.StatusError
+	switch {
+	case errors.Is(err, usb.ErrGone), errors.Is(err, context.Canceled), errors.Is(err, dfu.ErrStillBusy):
+		return false
+	case errors.As(err, new(*flash.VerifyError)):
+		return true
+	case errors.As(err, &se):
+		return se.Status == dfu.OK || se.Status == dfu.ErrStalledPkt || se.Status == dfu.ErrUnknown || se.Status == dfu.ErrNotDone
+	}
+	return errors.Is(err, usb.ErrTimeout) || errors.Is(err, usb.ErrStall) || errors.Is(err, usb.ErrBusy) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// flashOnce surveys, plans and runs once, drawing the progress bars.
+func (r *runner) flashOnce(ctx context.Context, conn *dfu.Conn, img *firmware.Image, opts *flash.Options) error {
 	survey, err := flash.TakeSurvey(ctx, conn, img, nil)
 	if err != nil {
 		return libErr(err)
 	}
-	plan, err := flash.NewPlan(img, survey, &opts)
+	plan, err := flash.NewPlan(img, survey, opts)
 	if err != nil {
 		return fail(ExUsage, "%v", err)
 	}
@@ -142,6 +179,7 @@ func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image)
 	if r.a.Verbose > 0 {
 		r.printf("%s", plan.String())
 	}
+	labels := map[flash.Phase]string{flash.PhaseErase: "Erase", flash.PhaseWrite: "Download", flash.PhaseVerify: "Verify"}
 	bars := map[flash.Phase]*progressBar{flash.PhaseErase: newBar(r.out, "Erase")}
 	erased := len(plan.Erased())
 	res, err := flash.Run(ctx, conn, plan, func(p flash.Progress) {
@@ -150,21 +188,22 @@ func (r *runner) flash(ctx context.Context, conn *dfu.Conn, img *firmware.Image)
 			for _, prev := range bars {
 				prev.finish(size)
 			}
-			b = newBar(r.out, map[flash.Phase]string{flash.PhaseWrite: "Download", flash.PhaseVerify: "Verify"}[p.Phase])
+			b = newBar(r.out, labels[p.Phase])
 			bars[p.Phase] = b
 		}
+		total := p.Total
 		if p.Phase == flash.PhaseErase {
-			b.update(size*p.Done/max(erased, 1), size)
-		} else {
-			b.update(size*p.Done/max(p.Total, 1), size)
+			total = erased
 		}
+		b.update(size*p.Done/max(total, 1), size)
 	})
 	if err != nil {
+		r.printf("\n")
 		return libErr(err)
 	}
 	for _, ph := range []flash.Phase{flash.PhaseErase, flash.PhaseWrite} {
 		if bars[ph] == nil {
-			bars[ph] = newBar(r.out, map[flash.Phase]string{flash.PhaseErase: "Erase", flash.PhaseWrite: "Download"}[ph])
+			bars[ph] = newBar(r.out, labels[ph])
 		}
 		bars[ph].finish(size)
 	}

@@ -24,6 +24,7 @@ type exitError struct {
 	code  int
 	msg   string
 	plain bool
+	cause error // the library error, when there is one
 }
 
 func (e *exitError) Error() string { return e.msg }
@@ -50,5 +51,5 @@ func sysexit(err error) int {
 
 // libErr wraps a library error for the report, with its sysexits code.
 func libErr(err error) *exitError {
-	return &exitError{code: sysexit(err), msg: err.Error()}
+	return &exitError{code: sysexit(err), msg: err.Error(), cause: err}
 }

@@ -47,7 +47,7 @@ echo "--- end"
 	t.Logf("VM run took %v; guest output:\n%s", res.Elapsed, res.Output)
 	for _, want := range []string{
 		"/dev/ttyACM0", `"mode": "app"`, "entered the ROM bootloader with repl", "serial 325E35633334", "ENTER rc=0",
-		"0483:df11  dfu   325E35633334",
+		"dfu   0483:df11  325E35633334",
 	} {
 		if !strings.Contains(res.Output, want) {
 			t.Errorf("guest output lacks %q", want)

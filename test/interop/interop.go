@@ -199,3 +199,26 @@ func ServerCommand() string {
 	}
 	return "{softdfu} sim --listen {addr} --control {control} --sim discovery-f407:dfu"
 }
+
+// AttachScript is guest shell code that defines attach and detach: attach
+// imports bus ID 1-1 from the USB/IP server on port and waits for the
+// kernel to enumerate it (retrying, since a re-enumerating board takes a
+// moment to come back); detach releases every imported device.
+func AttachScript(port int) string {
+	return fmt.Sprintf(`
+attach() {
+	i=0
+	until usbip --tcp-port %[1]d attach -r %[2]s -b 1-1; do
+		i=$((i+1)); [ $i -ge 60 ] && { echo "ATTACH FAILED"; return 1; }
+		sleep 0.5
+	done
+	i=0
+	until ls -d /sys/bus/usb/devices/[0-9]*-[0-9]* 2>/dev/null | grep -qv :; do
+		i=$((i+1)); [ $i -ge 100 ] && { echo "ENUMERATION FAILED"; return 1; }
+		sleep 0.1
+	done
+	sleep 0.5
+}
+detach() { usbip port | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read p; do usbip detach -p $p; done; }
+`, port, GuestHost)
+}

@@ -81,27 +81,8 @@ func (b oneBoard) Ports() []string                 { return []string{"1-1"} }
 func (b oneBoard) Attached(port string) usb.Gadget { return b.g }
 func (b oneBoard) Changed() <-chan struct{}        { return nil }
 
-// attachScript attaches bus ID 1-1 from the server on port and waits for the
-// kernel to enumerate it (retrying, since a re-enumerating board takes a
-// moment to come back).
-func attachScript(port int) string {
-	return fmt.Sprintf(`
-attach() {
-	i=0
-	until usbip --tcp-port %[1]d attach -r %[2]s -b 1-1; do
-		i=$((i+1)); [ $i -ge 60 ] && { echo "ATTACH FAILED"; return 1; }
-		sleep 0.5
-	done
-	i=0
-	until ls -d /sys/bus/usb/devices/[0-9]*-[0-9]* 2>/dev/null | grep -qv :; do
-		i=$((i+1)); [ $i -ge 100 ] && { echo "ENUMERATION FAILED"; return 1; }
-		sleep 0.1
-	done
-	sleep 0.5
-}
-detach() { usbip port | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read p; do usbip detach -p $p; done; }
-`, port, GuestHost)
-}
+// attachScript is AttachScript, for this package's tests.
+func attachScript(port int) string { return AttachScript(port) }
 
 // TestHarness proves the VM harness end to end: the guest's kernel imports a
 // gadget served by this package's server, enumerates it, and the real

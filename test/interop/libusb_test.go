@@ -36,7 +36,7 @@ softdfu --backend usbfs list >/dev/null 2>&1 || echo "NO USBFS BACKEND NAME"
 	t.Logf("VM run took %v; guest output:\n%s", res.Elapsed, res.Output)
 	for _, want := range []string{
 		`"host": "libusb"`,
-		"0483:df11  dfu", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
+		"dfu   0483:df11", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
 		"verified 40000 bytes", "stays in the ROM bootloader", "NOLEAVE rc=0",
 		"READ rc=0", "READBACK MATCHES",
 		"application started: 0483:df12", "FLASH rc=0",

@@ -32,7 +32,7 @@ func TestSoftdfuUSBFS(t *testing.T) {
 	}
 	t.Logf("VM run took %v; guest output:\n%s", res.Elapsed, res.Output)
 	for _, want := range []string{
-		"0483:df11  dfu", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
+		"dfu   0483:df11", "alt 0: @Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", "LIST rc=0",
 		"verified 40000 bytes", "stays in the ROM bootloader", "NOLEAVE rc=0",
 		"READ rc=0", "READBACK MATCHES",
 		"application started: 0483:df12", "FLASH rc=0",

@@ -46,7 +46,7 @@ type libctx struct {
 func (l *dynlib) unref(c *libctx) {
 	c.refs--
 	if c.refs == 0 {
-		l.call(l.fn["libusb_exit"], c.p)
+		l.c("libusb_exit", c.p)
 	}
 }
 
@@ -73,11 +73,22 @@ func newDynlib(sym func(string) (uintptr, error), call func(uintptr, ...uintptr)
 	if r := l.int("libusb_init", uintptr(unsafe.Pointer(&ctx))); r < 0 {
 		return nil, fmt.Errorf("libusb: libusb_init: %w", code(r))
 	}
-	l.call(l.fn["libusb_exit"], ctx)
+	l.c("libusb_exit", ctx)
 	return l, nil
 }
 
-// int calls a function that returns a C int.
+// c calls a libusb function. Like syscall.SyscallN it takes pointers
+// converted to uintptr in its argument list: go:uintptrescapes keeps what
+// they point to on the heap and alive until the call returns.
+//
+//go:uintptrescapes
+func (l *dynlib) c(name string, args ...uintptr) uintptr {
+	return l.call(l.fn[name], args...)
+}
+
+// int calls a function that returns a C int (see c).
+//
+//go:uintptrescapes
 func (l *dynlib) int(name string, args ...uintptr) int {
 	return int(int32(l.call(l.fn[name], args...)))
 }
@@ -89,9 +100,9 @@ func (l *dynlib) devices() ([]uintptr, func(), error) {
 	}
 	c := &libctx{p: p, refs: 1}
 	var list *uintptr // libusb_device **, filled by libusb
-	n := int(int64(l.call(l.fn["libusb_get_device_list"], p, uintptr(unsafe.Pointer(&list)))))
+	n := int(int64(l.c("libusb_get_device_list", p, uintptr(unsafe.Pointer(&list)))))
 	if n < 0 {
-		l.call(l.fn["libusb_exit"], p)
+		l.c("libusb_exit", p)
 		return nil, nil, code(n)
 	}
 	devs := append([]uintptr(nil), unsafe.Slice(list, n)...)
@@ -106,7 +117,7 @@ func (l *dynlib) devices() ([]uintptr, func(), error) {
 		for _, d := range devs {
 			delete(l.devs, d)
 		}
-		l.call(l.fn["libusb_free_device_list"], uintptr(unsafe.Pointer(list)), 1)
+		l.c("libusb_free_device_list", uintptr(unsafe.Pointer(list)), 1)
 		l.unref(c)
 	}
 	return devs, free, nil
@@ -124,13 +135,13 @@ func (l *dynlib) describe(dev uintptr) (usb.DeviceDescriptor, uint8, []uint8, ui
 	if err != nil {
 		return desc, 0, nil, 0, err
 	}
-	bus := uint8(l.call(l.fn["libusb_get_bus_number"], dev))
+	bus := uint8(l.c("libusb_get_bus_number", dev))
 	var ports [8]uint8 // USB 3.0 allows 7 tiers
 	n := l.int("libusb_get_port_numbers", dev, uintptr(unsafe.Pointer(&ports[0])), uintptr(len(ports)))
 	if n < 0 {
 		return desc, bus, nil, 0, code(n)
 	}
-	addr := uint8(l.call(l.fn["libusb_get_device_address"], dev))
+	addr := uint8(l.c("libusb_get_device_address", dev))
 	return desc, bus, append([]uint8(nil), ports[:n]...), addr, nil
 }
 
@@ -149,7 +160,7 @@ func (l *dynlib) open(dev uintptr) (uintptr, error) {
 }
 
 func (l *dynlib) close(h uintptr) {
-	l.call(l.fn["libusb_close"], h)
+	l.c("libusb_close", h)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if c := l.hs[h]; c != nil {

@@ -532,7 +532,7 @@ func TestHostDevicesAndOpen(t *testing.T) {
 func TestOpenPermissionError(t *testing.T) {
 	in := usb.DeviceInfo{Host: "usbfs", Path: "1-1.2", Descriptors: usb.Descriptors{Device: usb.DeviceDescriptor{Vendor: 0x0483, Product: 0xdf11}}}
 	err := openError("/dev/bus/usb/001/006", in, unix.EACCES)
-	for _, want := range []string{"/dev/bus/usb/001/006", "permission denied", "softdfu udev-rules --install",
+	for _, want := range []string{"/dev/bus/usb/001/006", "permission denied", "udev rule",
 		`ATTR{idVendor}=="0483", ATTR{idProduct}=="df11", TAG+="uaccess"`, "/etc/udev/rules.d/60-softdfu.rules", "replug"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v\nlacks %q", err, want)

@@ -27,7 +27,7 @@ func isGone(err error) bool {
 func permissionHint(info usb.DeviceInfo) string {
 	v, p := fmt.Sprintf("%04x", info.Descriptors.Device.Vendor), fmt.Sprintf("%04x", info.Descriptors.Device.Product)
 	rule, _, _ := strings.Cut(udev.Rule(v, p), "\n") // the uaccess line
-	return fmt.Sprintf("a normal user needs a udev rule: run `sudo softdfu udev-rules --install` (or add `%s` to %s), then unplug and replug the board", rule, udev.DefaultPath)
+	return fmt.Sprintf("a normal user needs a udev rule: add `%s` to %s (the rules softdfu udev-rules writes do), then unplug and replug the board", rule, udev.DefaultPath)
 }
 
 // openError maps the errno of opening a device node.

@@ -19,7 +19,7 @@ const (
 )
 
 // ErrNotLinux is what Host answers on systems other than Linux.
-var ErrNotLinux = errors.New("native USB is Linux-only for now; use --sim or --usbip")
+var ErrNotLinux = errors.New("native USB is Linux-only for now; use simulated boards or a USB/IP server")
 
 // Host is the usbfs backend. The zero value uses the system's paths; tests
 // point the fields at fixture trees.

@@ -69,8 +69,9 @@ func (h *Host) List(ctx context.Context) ([]Device, error) {
 // Devices lists the server's devices. The USB/IP device list carries no
 // strings and no configuration descriptors, so Devices imports each device
 // briefly and reads its descriptors and its manufacturer, product and
-// serial strings. A device that another client holds is listed with only
-// what the device list says.
+// serial strings. A device that another client holds is listed with what
+// the device list says (IDs and interface classes, so a DFU device still
+// shows as one) and DeviceInfo.Problem saying it is busy.
 func (h *Host) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 	devs, err := h.List(ctx)
 	if err != nil {
@@ -80,24 +81,39 @@ func (h *Host) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 	for _, d := range devs {
 		info := h.info(d)
 		dev, err := h.importDevice(ctx, d.BusID)
-		if err == nil {
+		switch {
+		case err == nil:
 			if err := readDescriptors(ctx, dev, &info.Descriptors); err == nil {
 				info.Address = int(dev.rec.DevNum)
 			}
 			dev.Close()
-		} else if ctx.Err() != nil {
+		case ctx.Err() != nil:
 			return nil, err
+		case errors.Is(err, usb.ErrBusy):
+			info.Problem = BusyProblem
 		}
 		infos = append(infos, info)
 	}
 	return infos, nil
 }
 
+// BusyProblem is the DeviceInfo.Problem of a device another client holds.
+const BusyProblem = "busy: in use by another program (another USB/IP client has imported it); its serial number shows once it is released"
+
 func (h *Host) info(d Device) usb.DeviceInfo {
 	info := usb.DeviceInfo{Host: h.Name(), Path: d.BusID, Bus: int(d.BusNum), Address: int(d.DevNum)}
 	info.Descriptors.Device = usb.DeviceDescriptor{
 		USB: 0x0200, Class: d.Class, SubClass: d.SubClass, Protocol: d.Protocol,
 		Vendor: d.Vendor, Product: d.Product, Device: d.BCDDevice, NumConfigurations: d.NumConfigurations,
+	}
+	// The device list names each interface's class: enough to tell a DFU
+	// device from an application while the device cannot be read.
+	if len(d.Interfaces) > 0 {
+		cfg := usb.ConfigDescriptor{Value: d.ConfigurationValue}
+		for i, x := range d.Interfaces {
+			cfg.Interfaces = append(cfg.Interfaces, usb.InterfaceDescriptor{Number: uint8(i), Class: x.Class, SubClass: x.SubClass, Protocol: x.Protocol})
+		}
+		info.Descriptors.Configs = []usb.ConfigDescriptor{cfg}
 	}
 	return info
 }
@@ -153,7 +169,9 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 	}
 	dev.info = info
 	dev.info.Host = h.Name()
-	if len(info.Descriptors.Configs) == 0 {
+	dev.info.Problem = ""
+	if len(info.Descriptors.Configs) == 0 || info.Problem != "" {
+		// Listed while busy: only the device list's classes are known.
 		if err := readDescriptors(ctx, dev, &dev.info.Descriptors); err != nil {
 			dev.Close()
 			return nil, fmt.Errorf("usbip: reading the descriptors of %s on %s: %w", info.Path, h.addr, err)
@@ -172,7 +190,7 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 // later request errors; only a device gone (or ctx ending) fails.
 func (d *Conn) configure(ctx context.Context) error {
 	cfgs := d.info.Descriptors.Configs
-	if len(cfgs) == 0 {
+	if len(cfgs) == 0 || cfgs[0].Value == 0 {
 		return nil
 	}
 	err := usb.SetConfiguration(ctx, d, cfgs[0].Value)

@@ -69,8 +69,7 @@ type boardJSON struct {
 	DFU          bool         `json:"dfu"`
 	Methods      []string     `json:"methods"`
 	Part         string       `json:"part,omitempty"`
-	SRAM         string       `json:"sram,omitempty"`
-	CCM          string       `json:"ccm,omitempty"`
+	RAM          []string     `json:"ram"`
 	Memories     []memoryJSON `json:"memories"`
 	ROMSerial    string       `json:"romSerial,omitempty"`
 }
@@ -93,7 +92,7 @@ func (e *engine) selectBoard(ctx context.Context, args []js.Value) (any, error) 
 func describeBoard(info usb.DeviceInfo) boardJSON {
 	d := info.Descriptors
 	b := boardJSON{ID: info.ID(), Product: d.ProductName(), Manufacturer: d.Manufacturer(), Serial: d.Serial(),
-		Path: info.Path, DFU: enter.IsBootloader(d), Methods: []string{}, Memories: []memoryJSON{}}
+		Path: info.Path, DFU: enter.IsBootloader(d), Methods: []string{}, Memories: []memoryJSON{}, RAM: []string{}}
 	for _, m := range enter.Methods(d) {
 		b.Methods = append(b.Methods, string(m))
 	}
@@ -114,9 +113,9 @@ func describeBoard(info usb.DeviceInfo) boardJSON {
 			b.Memories = append(b.Memories, m)
 			if i.Alternate == 0 {
 				if c, ok := board.Chip(d.Device, l); ok {
-					b.Part, b.SRAM = c.Name, rangeText(c.SRAM)
-					if c.CCM.Size > 0 {
-						b.CCM = rangeText(c.CCM)
+					b.Part = c.Name
+					for _, r := range c.RAM {
+						b.RAM = append(b.RAM, rangeText(r))
 					}
 				}
 			}

@@ -29,8 +29,9 @@ func optionsOf(v js.Value) jobOptions {
 
 func (o jobOptions) update() update.Options {
 	return update.Options{
-		Flash:   flash.Options{NoKeep: o.NoKeep, NoVerify: o.NoVerify, Rewrite: o.Rewrite},
-		NoLeave: o.NoLeave,
+		Flash:    flash.Options{NoKeep: o.NoKeep, NoVerify: o.NoVerify, Rewrite: o.Rewrite},
+		NoLeave:  o.NoLeave,
+		Estimate: true,
 		// The application's USB device is visible to the page only if the
 		// user granted it: do not wait long for it.
 		AppTimeout: 500 * time.Millisecond,
@@ -55,10 +56,13 @@ type planJSON struct {
 	Notes      []string         `json:"notes"`
 	ImageBytes int              `json:"imageBytes"`
 	Text       string           `json:"text"`
+	// EstimateMs is the expected duration from the chip's datasheet
+	// timing (0 when unknown).
+	EstimateMs int64 `json:"estimateMs"`
 }
 
 func describePlan(p *flash.Plan) planJSON {
-	out := planJSON{Verify: p.Verify, Protected: p.Protected, Notes: append([]string{}, p.Notes...), ImageBytes: p.ImageBytes, Runs: len(p.Runs), Text: p.String()}
+	out := planJSON{Verify: p.Verify, Protected: p.Protected, Notes: append([]string{}, p.Notes...), ImageBytes: p.ImageBytes, Runs: len(p.Runs), Text: p.String(), EstimateMs: p.Estimate.Milliseconds()}
 	for _, s := range p.Sectors {
 		out.Sectors = append(out.Sectors, planSectorJSON{
 			sectorJSON: sectorJSON{s.Index, hex(s.Address), s.Address, s.Size, s.Flags.String()},

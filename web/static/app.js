@@ -73,7 +73,7 @@ async function readFile(file) {
 }
 
 async function inspect() {
-  if (!state.bytes) return;
+  if (!state.bytes || !window.softdfu) return; // start() inspects once the engine is there
   clearError();
   state.image = null;
   $("drop").classList.remove("loaded");
@@ -124,7 +124,7 @@ function setBoard(b) {
   $("board-info").hidden = false;
   facts($("board-facts"), [["device", (b.product || "USB device") + " (" + b.id + ")"], ["serial", b.serial],
     ["mode", b.dfu ? "ROM bootloader (DFU)" : "application"], ["part", b.part || (b.dfu ? "not a known STM32 layout" : "")],
-    ["SRAM", b.sram], ["CCM RAM", b.ccm]]);
+    ["RAM", b.ram.join(", ")]]);
   $("app-actions").hidden = b.dfu || !b.methods.includes("detach");
   const mem = $("memories");
   mem.replaceChildren();
@@ -232,6 +232,7 @@ function showPlan(p) {
   const parts = [p.erase + " sector(s) to erase", kb(p.writeBytes) + " to write"];
   if (skipped) parts.push(skipped + " unchanged sector(s) skipped");
   parts.push(p.verify ? "verified after writing" : "not verified");
+  if (p.estimateMs > 0) parts.push("about " + (p.estimateMs / 1000).toFixed(1) + " s");
   $("plan-summary").textContent = parts.join(" · ");
   $("plan-notes").replaceChildren(...p.notes.map((n) => Object.assign(document.createElement("li"), { textContent: n })));
   $("plan").hidden = false;
@@ -339,6 +340,7 @@ async function start() {
   $("connect").disabled = !navigator.usb;
   $("serial").disabled = !navigator.serial;
   document.body.dataset.ready = "1";
+  inspect();
 }
 
 start();

@@ -45,7 +45,13 @@
       this.handle = d.handle; this.opened = false; this.configuration = null;
       this.configurations = [{ configurationValue: 1, interfaces: [] }];
     }
-    async open() { await rpc({ op: "open", dev: this.handle }); this.opened = true; }
+    async open() {
+      // window.shimDeny plays a system that does not let the browser open
+      // the device (no udev rule on Linux, no WinUSB driver on Windows).
+      if (window.shimDeny) throw new DOMException("Access denied.", "SecurityError");
+      await rpc({ op: "open", dev: this.handle });
+      this.opened = true;
+    }
     async close() { await rpc({ op: "close", dev: this.handle }); this.opened = false; }
     async selectConfiguration(n) { this.configuration = this.configurations.find((c) => c.configurationValue === n); }
     async claimInterface(n) { await rpc({ op: "claim", dev: this.handle, n }); }

@@ -1,7 +1,8 @@
 // Command genwasm builds the web page's engine (web/engine) for
 // GOOS=js GOARCH=wasm and writes it gzip-compressed to
 // web/static/softdfu.wasm.gz, with the Go release's wasm_exec.js beside it,
-// so that go build ./cmd/softdfu embeds them from a fresh clone. Run it
+// so that go build ./cmd/softdfu embeds them from a fresh clone, and the
+// fingerprint of its sources to web/engine.sum. Run it
 // with go generate ./web; CI runs it again and fails when the committed
 // files differ (the build is reproducible for one Go release).
 package main
@@ -14,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/softdfu/softdfu/web/internal/enginesum"
 )
 
 func main() {
@@ -65,6 +68,13 @@ func run() error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join("static", "wasm_exec.js"), support, 0o644); err != nil {
+		return err
+	}
+	sum, err := enginesum.Compute("./engine")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(enginesum.File, []byte(sum+"\n"), 0o644); err != nil {
 		return err
 	}
 	fmt.Printf("softdfu.wasm: %d bytes, %d gzip-compressed\n", len(raw), gz.Len())

@@ -1,4 +1,10 @@
-package interop
+// Package dropin compares softdfu's dfu-util drop-in with Debian's
+// dfu-util 0.11 in the interop VM (package interop): the same command lines
+// from the same simulated board state. Its test boots the VM only with
+// SOFTDFU_INTEROP=1:
+//
+//	SOFTDFU_INTEROP=1 go test -v ./test/interop/dropin/
+package dropin
 
 import (
 	"bytes"
@@ -23,8 +29,9 @@ type DropInCase struct {
 	// Args is the command line after "dfu-util", in shell syntax (no $).
 	Args string
 	// Start names the starting flash content: "factory" (the board as
-	// it ships), "random" (1 MB of noise) or "app" (a 40 KB application
-	// over noise).
+	// it ships), "random" (1 MB of noise), "app" (a 40 KB CircuitPython
+	// application over noise) or "runtime" (an application with a DFU
+	// run-time interface over noise).
 	Start string
 	// ReadOnly cases leave the board as it was: both tools run in one
 	// attach session and the board is checked once against its start.
@@ -40,6 +47,15 @@ type DropInCase struct {
 	// Want is dfu-util's expected exit code (checked so that each case
 	// tests what it says); -1 for "0 or 74" (leave).
 	Want int
+	// App starts the board in its application (BOOT0 low) instead of the
+	// ROM bootloader.
+	App bool
+	// Improves names a case where softdfu does what dfu-util cannot: its
+	// exit code is then SoftRC and the board must end in SoftRun while
+	// dfu-util leaves it in its application.
+	Improves string
+	SoftRC   int
+	SoftRun  sim.Run
 }
 
 // DropInCases are the comparison's cases.
@@ -86,6 +102,13 @@ func DropInCases() []DropInCase {
 		{Name: "mass-erase-download", Args: "-a 0 -s 0x08000000:mass-erase:force -D app.bin", Start: "random"},
 		{Name: "leave", Args: "-a 0 -s :leave", Start: "app", Leave: true, Want: -1},
 		{Name: "leave-address", Args: "-a 0 -s 0x08000000:leave", Start: "app", Leave: true, Want: -1},
+		{Name: "detach-circuitpython", Args: "-e", Start: "app", App: true, Want: 74,
+			Improves: "enters the bootloader of a board running CircuitPython", SoftRun: sim.RunROM},
+		{Name: "list-circuitpython", Args: "-l", Start: "app", App: true, ReadOnly: true},
+		{Name: "list-runtime", Args: "-l", Start: "runtime", App: true, ReadOnly: true},
+		{Name: "detach-runtime", Args: "-e", Start: "runtime", App: true},
+		{Name: "download-circuitpython", Args: "-a 0 -s 0x08000000:leave -D app.bin", Start: "app", App: true, Want: 74,
+			Improves: "enters CircuitPython's bootloader, finds every sector unchanged, leaves", SoftRun: sim.RunApp},
 	}
 }
 
@@ -113,9 +136,10 @@ func dropInStart(p *sim.Part, factory []byte, start string) []byte {
 	switch start {
 	case "random":
 		return noise(1, len(factory))
-	case "app":
+	case "app", "runtime":
+		persona := map[string]string{"app": "circuitpython", "runtime": "runtime"}[start]
 		b := noise(2, len(factory))
-		copy(b, sim.AppImage(p, "circuitpython", 40*1024+7))
+		copy(b, sim.AppImage(p, persona, 40*1024+7))
 		return b
 	}
 	return bytes.Clone(factory)

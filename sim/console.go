@@ -1,4 +1,4 @@
-package cli
+package sim
 
 import (
 	"bufio"
@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-
-	"github.com/softdfu/softdfu/sim"
 )
 
 const consoleHelp = `commands (PORT is a bus ID such as 1-1; without it, every board):
@@ -19,21 +17,22 @@ const consoleHelp = `commands (PORT is a bus ID such as 1-1; without it, every b
   state [PORT]      what each board runs
   help`
 
-// console runs the simulated boards' buttons as line commands, the way a
-// person at the bench would press them. It reads until r ends.
-func console(w *sim.World, r io.Reader, out io.Writer) {
+// Console runs the simulated boards' buttons as line commands (dfu, run,
+// reset, boot0, state, help), the way a person at the bench would press
+// them. It reads until r ends.
+func (w *World) Console(r io.Reader, out io.Writer) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
 		}
-		fmt.Fprintln(out, consoleCommand(w, strings.Fields(line)))
+		fmt.Fprintln(out, w.consoleCommand(strings.Fields(line)))
 	}
 }
 
-func consoleCommand(w *sim.World, f []string) string {
-	boards := func(args []string) ([]*sim.Board, string) {
+func (w *World) consoleCommand(f []string) string {
+	boards := func(args []string) ([]*Board, string) {
 		if len(args) == 0 {
 			return w.Boards(), ""
 		}
@@ -41,9 +40,9 @@ func consoleCommand(w *sim.World, f []string) string {
 		if b == nil {
 			return nil, fmt.Sprintf("error: no board on port %q (ports: %s)", args[0], strings.Join(w.Ports(), ", "))
 		}
-		return []*sim.Board{b}, ""
+		return []*Board{b}, ""
 	}
-	state := func(bs []*sim.Board) string {
+	state := func(bs []*Board) string {
 		var s []string
 		for _, b := range bs {
 			st := b.State()
@@ -102,8 +101,9 @@ func consoleCommand(w *sim.World, f []string) string {
 	return fmt.Sprintf("error: unknown command %q; type help", f[0])
 }
 
-// serveConsole accepts control connections on l until ctx ends.
-func serveConsole(ctx context.Context, w *sim.World, l net.Listener) {
+// ServeConsole accepts control connections on l until ctx ends; each runs
+// Console.
+func (w *World) ServeConsole(ctx context.Context, l net.Listener) {
 	go func() {
 		<-ctx.Done()
 		l.Close()
@@ -115,7 +115,7 @@ func serveConsole(ctx context.Context, w *sim.World, l net.Listener) {
 		}
 		go func() {
 			defer c.Close()
-			console(w, c, c)
+			w.Console(c, c)
 		}()
 	}
 }

@@ -1,9 +1,8 @@
-package cli
+package board
 
 import (
 	"testing"
 
-	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/dfu"
 	"github.com/softdfu/softdfu/optionbytes"
 	"github.com/softdfu/softdfu/usb"
@@ -17,18 +16,18 @@ func TestOptionBytesSectorBits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chip, _ := board.Chip(usb.DeviceDescriptor{}, l)
+	chip, _ := Chip(usb.DeviceDescriptor{}, l)
 	cur := []optionbytes.Block{{NWRP: 0x0fff}, {NWRP: 0x0fff}}
-	f := optFlags{protectList: []int{1, 8}}
-	out, err := f.apply(cur, l, chip)
+	c := OptionChange{Protect: []int{1, 8}}
+	out, err := c.Apply(cur, l, chip)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out[0].NWRP != 0x0ffd || out[1].NWRP != 0x0ffe {
 		t.Fatalf("nWRP %04x %04x, want 0ffd 0ffe", out[0].NWRP, out[1].NWRP)
 	}
-	f = optFlags{protectList: []int{16}}
-	if _, err := f.apply(cur, l, chip); err == nil {
+	c = OptionChange{Protect: []int{16}}
+	if _, err := c.Apply(cur, l, chip); err == nil {
 		t.Fatal("sector 16 of a 16-sector board accepted")
 	}
 }

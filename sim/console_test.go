@@ -1,4 +1,4 @@
-package cli
+package sim_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ func TestConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	console(w, strings.NewReader("state\ndfu 1-1\nrun 1-2\nboot0 high 1-2\nreset 1-2\nstate 1-9\nfly\n"), &out)
+	w.Console(strings.NewReader("state\ndfu 1-1\nrun 1-2\nboot0 high 1-2\nreset 1-2\nstate 1-9\nfly\n"), &out)
 	want := []string{
 		"1-1: application (circuitpython)",
 		"1-2: rom-bootloader",

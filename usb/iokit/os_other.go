@@ -1,0 +1,5 @@
+//go:build !darwin
+
+package iokit
+
+func osSystem() (system, error) { return nil, ErrNotMacOS }
