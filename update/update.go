@@ -208,8 +208,14 @@ func (j *job) run(ctx context.Context, info usb.DeviceInfo) error {
 }
 
 func (j *job) assessIfChanged(ctx context.Context, info usb.DeviceInfo) {
-	if j.changed {
-		j.rep.State = j.assess(ctx, info)
+	if !j.changed {
+		return
+	}
+	actx, cancel := assessContext(ctx)
+	defer cancel()
+	j.rep.State = j.assess(actx, info)
+	if ctx.Err() != nil && j.rep.State.Read {
+		j.rep.State.Recovery = RecoveryInterrupted
 	}
 }
 
@@ -369,7 +375,7 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 		j.changed = true
 	}
 	j.verified = false
-	res, err := flash.Run(ctx, j.dev, plan, func(p flash.Progress) {
+	res, err := flash.Run(ctx, &blockwise{Device: j.dev, outer: ctx}, plan, func(p flash.Progress) {
 		opts.emit(board.Progress{Phase: board.Phase(p.Phase.String()), Done: p.Done, Total: p.Total})
 	})
 	// A retry counts what earlier attempts did (their writes are part of

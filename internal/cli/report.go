@@ -67,7 +67,7 @@ func flashData(b board.Board, rep *update.Report, err error) map[string]any {
 
 // failure says what a failed update did and what the board holds.
 func (e *env) failure(prefix string, rep *update.Report, err error) {
-	if board.KindOf(err) == board.Device && rep.Result != nil {
+	if k := board.KindOf(err); (k == board.Device || k == board.Interrupted) && rep.Result != nil {
 		e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
 	}
 	if rep.State != nil {
