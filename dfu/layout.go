@@ -153,7 +153,7 @@ func (p *layoutParser) parse() (Layout, error) {
 	n := 0
 	for p.pos < len(p.s) && p.peek() == '/' {
 		p.pos++
-		at := p.pos + len("0x") // where the address's digits start
+		at := p.pos
 		r, err := p.region(&n)
 		if err != nil {
 			return l, err
@@ -179,8 +179,8 @@ func (p *layoutParser) parse() (Layout, error) {
 	return l, nil
 }
 
-// region reads "0xADDR/N*SIZEt,..." after a '/': one region and its
-// sectors, numbered from *n on (*n counts the sectors read so far).
+// region parses "0xADDR/GROUP[,GROUP...]"; n counts the sectors of the
+// whole layout, numbered from 0.
 func (p *layoutParser) region(n *int) (Region, error) {
 	if !strings.HasPrefix(p.s[p.pos:], "0x") && !strings.HasPrefix(p.s[p.pos:], "0X") {
 		return Region{}, p.errorf("want a start address such as 0x08000000, found %s", p.found())
@@ -191,10 +191,10 @@ func (p *layoutParser) region(n *int) (Region, error) {
 		return Region{}, err
 	}
 	r := Region{Address: uint32(a)}
-	addr := a
 	if err := p.expect('/', "'/' after the start address"); err != nil {
 		return r, err
 	}
+	addr := a
 	for {
 		if err := p.group(&r, &addr, n); err != nil {
 			return r, err
@@ -206,8 +206,8 @@ func (p *layoutParser) region(n *int) (Region, error) {
 	}
 }
 
-// group reads one "N*SIZEt" group and appends its sectors to r from
-// address *addr on.
+// group parses "COUNT*SIZE[MULT]TYPE" and appends its sectors to r, from
+// *addr on.
 func (p *layoutParser) group(r *Region, addr *uint64, n *int) error {
 	gat := p.pos
 	count, err := p.number("sector count", 10)
@@ -221,9 +221,35 @@ func (p *layoutParser) group(r *Region, addr *uint64, n *int) error {
 	if err := p.expect('*', "'*' between sector count and size"); err != nil {
 		return err
 	}
-	size, err := p.number("sector size", 10)
+	size, flags, err := p.sectorSize()
 	if err != nil {
 		return err
+	}
+	switch {
+	case size == 0 || size > 1<<32:
+		p.pos = gat
+		return p.errorf("sector size %d is not between 1 byte and 4 GiB", size)
+	case *n+int(count) > maxSectors:
+		p.pos = gat
+		return p.errorf("more than %d sectors", maxSectors)
+	case *addr+count*size > 1<<32:
+		p.pos = gat
+		return p.errorf("sectors run past the end of the 32-bit address space")
+	}
+	for range count {
+		r.Sectors = append(r.Sectors, Sector{Index: *n, Address: uint32(*addr), Size: uint32(size), Flags: flags})
+		*addr += size
+		*n++
+	}
+	return nil
+}
+
+// sectorSize parses "SIZE[MULT]TYPE": the size in bytes and the type
+// letter's flags.
+func (p *layoutParser) sectorSize() (uint64, Flags, error) {
+	size, err := p.number("sector size", 10)
+	if err != nil {
+		return 0, 0, err
 	}
 	switch p.peek() {
 	case 'B', ' ':
@@ -237,27 +263,10 @@ func (p *layoutParser) group(r *Region, addr *uint64, n *int) error {
 	}
 	c := p.peek()
 	if c < 'a' || c > 'g' || p.pos >= len(p.s) {
-		return p.errorf("want a multiplier (B, K, M or space) and a type letter a-g, found %s", p.found())
+		return 0, 0, p.errorf("want a multiplier (B, K, M or space) and a type letter a-g, found %s", p.found())
 	}
 	p.pos++
-	if size == 0 || size > 1<<32 {
-		p.pos = gat
-		return p.errorf("sector size %d is not between 1 byte and 4 GiB", size)
-	}
-	if *n+int(count) > maxSectors {
-		p.pos = gat
-		return p.errorf("more than %d sectors", maxSectors)
-	}
-	if *addr+count*size > 1<<32 {
-		p.pos = gat
-		return p.errorf("sectors run past the end of the 32-bit address space")
-	}
-	for range count {
-		r.Sectors = append(r.Sectors, Sector{Index: *n, Address: uint32(*addr), Size: uint32(size), Flags: Flags(c & 7)})
-		*addr += size
-		*n++
-	}
-	return nil
+	return size, Flags(c & 7), nil
 }
 
 // String encodes the layout in the canonical DfuSe form (runs of equal
