@@ -12,7 +12,9 @@ import (
 // each sector done, partly written (with its bytes) or untouched, and says
 // the board is still in the ROM bootloader.
 func TestInterruptedSectors(t *testing.T) {
-	sec := func(i int) dfu.Sector { return dfu.Sector{Index: i, Address: 0x08000000 + uint32(i)<<14, Size: 1 << 14} }
+	sec := func(i int) dfu.Sector {
+		return dfu.Sector{Index: i, Address: 0x08000000 + uint32(i)<<14, Size: 1 << 14}
+	}
 	rep := &update.Report{
 		Result: &flash.Result{Sectors: []flash.SectorResult{{Sector: sec(0), Written: 1 << 14}, {Sector: sec(1), Written: 2048}, {Sector: sec(2)}}},
 		State: &update.BoardState{Read: true, Sectors: []update.SectorState{
