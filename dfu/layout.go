@@ -153,73 +153,10 @@ func (p *layoutParser) parse() (Layout, error) {
 	n := 0
 	for p.pos < len(p.s) && p.peek() == '/' {
 		p.pos++
-		if !strings.HasPrefix(p.s[p.pos:], "0x") && !strings.HasPrefix(p.s[p.pos:], "0X") {
-			return l, p.errorf("want a start address such as 0x08000000, found %s", p.found())
-		}
-		p.pos += 2
 		at := p.pos
-		a, err := p.number("start address", 16)
+		r, err := p.region(&n)
 		if err != nil {
 			return l, err
-		}
-		r := Region{Address: uint32(a)}
-		addr := a
-		if err := p.expect('/', "'/' after the start address"); err != nil {
-			return l, err
-		}
-		for {
-			gat := p.pos
-			count, err := p.number("sector count", 10)
-			if err != nil {
-				return l, err
-			}
-			if count == 0 {
-				p.pos = gat
-				return l, p.errorf("sector count is 0: a group lists at least one sector")
-			}
-			if err := p.expect('*', "'*' between sector count and size"); err != nil {
-				return l, err
-			}
-			size, err := p.number("sector size", 10)
-			if err != nil {
-				return l, err
-			}
-			switch p.peek() {
-			case 'B', ' ':
-				p.pos++
-			case 'K':
-				size *= 1 << 10
-				p.pos++
-			case 'M':
-				size *= 1 << 20
-				p.pos++
-			}
-			c := p.peek()
-			if c < 'a' || c > 'g' || p.pos >= len(p.s) {
-				return l, p.errorf("want a multiplier (B, K, M or space) and a type letter a-g, found %s", p.found())
-			}
-			p.pos++
-			if size == 0 || size > 1<<32 {
-				p.pos = gat
-				return l, p.errorf("sector size %d is not between 1 byte and 4 GiB", size)
-			}
-			if n+int(count) > maxSectors {
-				p.pos = gat
-				return l, p.errorf("more than %d sectors", maxSectors)
-			}
-			if addr+count*size > 1<<32 {
-				p.pos = gat
-				return l, p.errorf("sectors run past the end of the 32-bit address space")
-			}
-			for range count {
-				r.Sectors = append(r.Sectors, Sector{Index: n, Address: uint32(addr), Size: uint32(size), Flags: Flags(c & 7)})
-				addr += size
-				n++
-			}
-			if p.peek() != ',' || p.pos >= len(p.s) {
-				break
-			}
-			p.pos++
 		}
 		for _, o := range l.Regions {
 			if uint64(r.Address) < o.End() && uint64(o.Address) < r.End() {
@@ -240,6 +177,96 @@ func (p *layoutParser) parse() (Layout, error) {
 		return l, p.errorf("want '/0xADDR/' and a sector list after the name")
 	}
 	return l, nil
+}
+
+// region parses "0xADDR/GROUP[,GROUP...]"; n counts the sectors of the
+// whole layout, numbered from 0.
+func (p *layoutParser) region(n *int) (Region, error) {
+	if !strings.HasPrefix(p.s[p.pos:], "0x") && !strings.HasPrefix(p.s[p.pos:], "0X") {
+		return Region{}, p.errorf("want a start address such as 0x08000000, found %s", p.found())
+	}
+	p.pos += 2
+	a, err := p.number("start address", 16)
+	if err != nil {
+		return Region{}, err
+	}
+	r := Region{Address: uint32(a)}
+	if err := p.expect('/', "'/' after the start address"); err != nil {
+		return r, err
+	}
+	addr := a
+	for {
+		if err := p.group(&r, &addr, n); err != nil {
+			return r, err
+		}
+		if p.peek() != ',' || p.pos >= len(p.s) {
+			return r, nil
+		}
+		p.pos++
+	}
+}
+
+// group parses "COUNT*SIZE[MULT]TYPE" and appends its sectors to r, from
+// *addr on.
+func (p *layoutParser) group(r *Region, addr *uint64, n *int) error {
+	gat := p.pos
+	count, err := p.number("sector count", 10)
+	if err != nil {
+		return err
+	}
+	if count == 0 {
+		p.pos = gat
+		return p.errorf("sector count is 0: a group lists at least one sector")
+	}
+	if err := p.expect('*', "'*' between sector count and size"); err != nil {
+		return err
+	}
+	size, flags, err := p.sectorSize()
+	if err != nil {
+		return err
+	}
+	switch {
+	case size == 0 || size > 1<<32:
+		p.pos = gat
+		return p.errorf("sector size %d is not between 1 byte and 4 GiB", size)
+	case *n+int(count) > maxSectors:
+		p.pos = gat
+		return p.errorf("more than %d sectors", maxSectors)
+	case *addr+count*size > 1<<32:
+		p.pos = gat
+		return p.errorf("sectors run past the end of the 32-bit address space")
+	}
+	for range count {
+		r.Sectors = append(r.Sectors, Sector{Index: *n, Address: uint32(*addr), Size: uint32(size), Flags: flags})
+		*addr += size
+		*n++
+	}
+	return nil
+}
+
+// sectorSize parses "SIZE[MULT]TYPE": the size in bytes and the type
+// letter's flags.
+func (p *layoutParser) sectorSize() (uint64, Flags, error) {
+	size, err := p.number("sector size", 10)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch p.peek() {
+	case 'B', ' ':
+		p.pos++
+	case 'K':
+		size *= 1 << 10
+		p.pos++
+	case 'M':
+		size *= 1 << 20
+		p.pos++
+	}
+	c := p.peek()
+	if c < 'a' || c > 'g' || p.pos >= len(p.s) {
+		return 0, 0, p.errorf("want a multiplier (B, K, M or space) and a type letter a-g, found %s", p.found())
+	}
+	p.pos++
+	return size, Flags(c & 7), nil
 }
 
 // String encodes the layout in the canonical DfuSe form (runs of equal

@@ -481,18 +481,26 @@ func mergeRuns(l dfu.Layout, final map[int][]byte, pieces []Span, xfer int) []Sp
 	}
 	gapMax := uint64(min(maxGap, xfer))
 	var runs []Span
+	owned := false // the last run's Data is this function's own buffer
 	for _, pc := range pieces {
 		if n := len(runs); n > 0 {
 			last := &runs[n-1]
 			if gap := uint64(pc.Address) - last.End(); uint64(pc.Address) >= last.End() && gap <= gapMax {
 				if b, ok := fill(last.End(), uint64(pc.Address)); ok {
-					d := make([]byte, 0, len(last.Data)+len(b)+len(pc.Data))
-					last.Data = append(append(append(d, last.Data...), b...), pc.Data...)
+					if !owned {
+						// A piece's Data is a window on a sector's final
+						// content: copy before appending to it (once per
+						// run, so merging many pieces stays linear).
+						last.Data = append(make([]byte, 0, 2*(len(last.Data)+len(b)+len(pc.Data))), last.Data...)
+						owned = true
+					}
+					last.Data = append(append(last.Data, b...), pc.Data...)
 					continue
 				}
 			}
 		}
 		runs = append(runs, Span{Address: pc.Address, Data: pc.Data})
+		owned = false
 	}
 	return runs
 }

@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "print the VM's output")
 	asJSON := fs.Bool("json", false, "print JSON Lines, one result per case, instead of the table")
 	transcript := fs.String("transcript", "", "write the board's request transcript to `FILE`")
+	timeout := fs.Duration("timeout", 10*time.Minute, "bound the VM run (a loaded host needs more)")
 	also := fs.String("also-env", "", "also run softdfu with these `VAR=VALUE` settings, as tool softdfu-env (its time and ratio in the last columns)")
 	env := fs.String("softdfu-env", "", "run softdfu in the guest with these `VAR=VALUE` settings (\"GOMAXPROCS=1\")")
 	straceOpts := fs.String("strace", "", "run each single-board command under strace with these `OPTIONS` (\"-f -c\") and print its report (-v); times include strace")
@@ -63,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opts := InteropOptions{Cases: list, Log: io.Discard, Strace: *straceOpts, SoftdfuEnv: *env, AlsoEnv: *also}
+	opts := InteropOptions{Cases: list, Log: io.Discard, Strace: *straceOpts, SoftdfuEnv: *env, AlsoEnv: *also, Timeout: *timeout}
 	if *verbose {
 		opts.Log = stderr
 	}
