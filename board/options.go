@@ -290,7 +290,7 @@ func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *pa
 		protect bool
 	}{{c.Protect, true}, {c.Unprotect, false}} {
 		for _, s := range l.list {
-			if s >= len(secs) {
+			if s < 0 || s >= len(secs) {
 				return nil, Errorf(Usage, "sector %d: this board has sectors 0-%d", s, len(secs)-1)
 			}
 			bank, bit := chip.WRPBit(secs[s].Address)
