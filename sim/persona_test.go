@@ -334,3 +334,34 @@ func FuzzPersonaInput(f *testing.F) {
 		}
 	})
 }
+
+// TestF7BoardEntersWithItsFamilyRule: the MicroPython firmware of
+// nucleo-f722ze enters the ROM at the F7's system memory (0x1FF00000) by
+// a direct branch (its chip has no ROM vector at the F4's 0x1FFF0000);
+// the F4 boards keep theirs.
+func TestF7BoardEntersWithItsFamilyRule(t *testing.T) {
+	for _, tc := range []struct {
+		board  string
+		sysMem uint32
+	}{{"nucleo-f722ze", 0x1FF00000}, {"nucleo-f767zi", 0x1FF00000}, {"nucleo-f446re", 0x1FFF0000}} {
+		t.Run(tc.board, func(t *testing.T) {
+			w := newWorld(t, tc.board+":micropython")
+			b := w.Boards()[0]
+			var vec uint32
+			b.RunFirmware(func(_ *stm32f4.Device, c *mcu.Chip) { vec = c.Read32(tc.sysMem + 4) })
+			if vec == 0 {
+				t.Fatalf("no ROM reset vector at 0x%08X+4", tc.sysMem)
+			}
+			tm := openTerm(t, w, "1-1")
+			tm.send("\r\x03")
+			tm.read()
+			tm.send("\x01import machine; machine.bootloader()\x04")
+			if st := b.State(); st.Run != sim.RunROM {
+				t.Fatalf("after machine.bootloader(): %+v (chip %s)", st, b.ChipState())
+			}
+			if s := b.ChipStats(); s.ROMEntries != 1 {
+				t.Fatalf("stats %+v, want one ROM entry", s)
+			}
+		})
+	}
+}

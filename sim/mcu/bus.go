@@ -24,7 +24,7 @@ func (c *Chip) Read32(addr uint32) uint32 {
 		case memModeMainFlash:
 			return c.flashWord(flashBase + addr)
 		case memModeSystemFlash:
-			return c.sysMemWord(sysMemBase + addr)
+			return c.sysMemWord(c.cfg.SystemMemory + addr)
 		case memModeSRAM:
 			if addr < sramSize {
 				return c.ramWord(sramBase + addr)
@@ -32,7 +32,7 @@ func (c *Chip) Read32(addr uint32) uint32 {
 		}
 	case addr >= flashBase && addr < flashBase+flashSize:
 		return c.flashWord(addr)
-	case addr >= sysMemBase && addr < sysMemBase+sysMemSize:
+	case addr >= c.cfg.SystemMemory && addr < c.cfg.SystemMemory+sysMemSize:
 		return c.sysMemWord(addr)
 	case addr >= sramBase && addr < sramBase+sramSize, addr >= ccmBase && addr < ccmBase+ccmSize:
 		return c.ramWord(addr)
@@ -107,7 +107,7 @@ func (c *Chip) writeMemory(addr, v uint32) bool {
 	case addr >= sramBase && addr < sramBase+sramSize, addr >= ccmBase && addr < ccmBase+ccmSize:
 		c.ram[addr] = v
 	case addr < aliasSize, addr >= flashBase && addr < flashBase+flashSize,
-		addr >= sysMemBase && addr < sysMemBase+sysMemSize:
+		addr >= c.cfg.SystemMemory && addr < c.cfg.SystemMemory+sysMemSize:
 		c.busFault("write", addr, "flash and system memory are not writable by a store")
 	case addr >= otgBase && addr < otgBase+0x1000:
 		c.writeOTG(addr, v)
@@ -242,9 +242,9 @@ func (c *Chip) flashWord(addr uint32) uint32 {
 
 func (c *Chip) sysMemWord(addr uint32) uint32 {
 	switch addr {
-	case sysMemBase:
+	case c.cfg.SystemMemory:
 		return c.cfg.ROMStack
-	case sysMemBase + 4:
+	case c.cfg.SystemMemory + 4:
 		return c.cfg.ROMEntry
 	}
 	return 0 // the ROM's code is not modelled

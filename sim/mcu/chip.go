@@ -73,6 +73,16 @@ type Config struct {
 	// 0x20002F48 and 0x1FFF3A05 (UNVERIFIED placeholders: the real values
 	// depend on the ROM version; only their roles matter here).
 	ROMStack, ROMEntry uint32
+	// SystemMemory is where the ROM's vector words are: 0 means
+	// 0x1FFF0000 (STM32F2/F4, L4, G0, G4, WB); STM32F7 has 0x1FF00000,
+	// STM32H7 0x1FF09800 (AN2606). A zero ROMEntry is then
+	// SystemMemory+0x3A05 (a placeholder like DefaultROMEntry).
+	SystemMemory uint32
+	// DirectBranch is true on the families whose firmware branches to
+	// the ROM without mapping system memory at 0 (STM32F7, STM32H7,
+	// part.Entry.Remap false): the ROM entry check then does not ask for
+	// SYSCFG_MEMRMP MEM_MODE=01.
+	DirectBranch bool
 	// Flash reads a word of main flash (0x08000000..). Nil means a flash
 	// holding a plausible application vector table (MSP 0x20020000, reset
 	// handler 0x080001C1) and zeros elsewhere.
@@ -158,8 +168,11 @@ func New(cfg Config) (*Chip, error) {
 	if cfg.ROMStack == 0 {
 		cfg.ROMStack = DefaultROMStack
 	}
+	if cfg.SystemMemory == 0 {
+		cfg.SystemMemory = sysMemBase
+	}
 	if cfg.ROMEntry == 0 {
-		cfg.ROMEntry = DefaultROMEntry
+		cfg.ROMEntry = DefaultROMEntry - sysMemBase + cfg.SystemMemory
 	}
 	if cfg.MaxSteps <= 0 {
 		cfg.MaxSteps = 10000
@@ -402,7 +415,7 @@ func (c *Chip) jump(pc uint32) {
 	romEntry := c.cfg.ROMEntry &^ 1
 	mode := c.regs[syscfgMEMRMP] & memModeMask
 	switch {
-	case addr == romEntry || (addr < aliasSize && mode == memModeSystemFlash && sysMemBase+addr == romEntry):
+	case addr == romEntry || (addr < aliasSize && mode == memModeSystemFlash && c.cfg.SystemMemory+addr == romEntry):
 		c.stats.ROMEntries++
 		c.startROM()
 	case addr >= flashBase && addr < flashBase+flashSize,

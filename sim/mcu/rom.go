@@ -48,7 +48,8 @@ func (c *Chip) hseMiss() bool {
 // at reset (HSI is SYSCLK, PLL and HSE off, no clock interrupts), SysTick
 // stopped, no NVIC interrupt enabled or pending, PRIMASK clear, the OTG_FS
 // core at reset, MSP equal to the ROM's initial stack (the word at
-// 0x1FFF0000) and system flash mapped at 0. It returns nil or an
+// 0x1FFF0000, Config.SystemMemory) and system flash mapped at 0
+// (unless Config.DirectBranch). It returns nil or an
 // *EntryError for the first violation found.
 func (c *Chip) ROMEntryCheck() error {
 	cr, cfgr := c.regs[rccCR], c.regs[rccCFGR]
@@ -86,9 +87,9 @@ func (c *Chip) ROMEntryCheck() error {
 		}
 	}
 	if c.msp != c.cfg.ROMStack {
-		return fail(FaultStack, "MSP=0x%08X, the ROM's initial stack (word at 0x1FFF0000) is 0x%08X", c.msp, c.cfg.ROMStack)
+		return fail(FaultStack, "MSP=0x%08X, the ROM's initial stack (word at 0x%08X) is 0x%08X", c.msp, c.cfg.SystemMemory, c.cfg.ROMStack)
 	}
-	if m := c.regs[syscfgMEMRMP] & memModeMask; m != memModeSystemFlash {
+	if m := c.regs[syscfgMEMRMP] & memModeMask; m != memModeSystemFlash && !c.cfg.DirectBranch {
 		return fail(FaultNotRemapped, "SYSCFG_MEMRMP MEM_MODE=%d, want 1 (system flash at 0x00000000)", m)
 	}
 	return nil

@@ -31,6 +31,18 @@ type Config struct {
 	// means the ROM ran and the DFU session ended (DfuSe leave with a
 	// reset). RTC store only; 0 means DefaultRetryWindow.
 	RetryWindow time.Duration
+	// SystemMemory is the ROM bootloader's address (its initial stack
+	// pointer, then its reset vector), part.Family.Entry.SystemMemory: 0
+	// means 0x1FFF0000 (STM32F2, STM32F4); 0x1FF00000 on STM32F7.
+	SystemMemory uint32
+	// DirectBranch is true where the firmware branches to the ROM without
+	// mapping system memory at 0 (part.Entry.Remap false: STM32F7).
+	//
+	// The register map here (RCC, PWR, RTC, SYSCFG, OTG_FS) is RM0090's,
+	// which STM32F2 (RM0033) and STM32F7 (RM0410) share; STM32H7 and
+	// STM32L4 have other RCC and PWR addresses and are not served by this
+	// package.
+	DirectBranch bool
 }
 
 // Device is the run-mode and bootloader-entry logic of one chip.
@@ -56,6 +68,13 @@ func New(bus Bus, cpu CPU, cfg Config) (*Device, error) {
 	}
 	if cfg.MaxAge < 0 || cfg.RetryWindow < 0 {
 		return nil, fmt.Errorf("stm32f4: MaxAge %v and RetryWindow %v must not be negative", cfg.MaxAge, cfg.RetryWindow)
+	}
+	switch cfg.SystemMemory {
+	case 0:
+		cfg.SystemMemory = sysMem
+	case sysMem, sysMemF7:
+	default:
+		return nil, fmt.Errorf("stm32f4: system memory 0x%08X is neither 0x%08X (STM32F2/F4) nor 0x%08X (STM32F7); other families need their own register map", cfg.SystemMemory, uint32(sysMem), uint32(sysMemF7))
 	}
 	if cfg.MaxAge == 0 {
 		cfg.MaxAge = DefaultMaxAge
@@ -298,10 +317,12 @@ func (d *Device) enterROM(clean bool) {
 		b.Write32(rccAPB2ENR, 0)
 	}
 	// System flash at 0x00000000 (RM0090 9.2.1 SYSCFG_MEMRMP MEM_MODE=01);
-	// SYSCFG needs its clock for the write.
-	b.Write32(rccAPB2ENR, b.Read32(rccAPB2ENR)|apb2SYSCFGEN)
-	d.cpu.DSB()
-	b.Write32(syscfgMEMRMP, b.Read32(syscfgMEMRMP)&^3|memModeSystemFlash)
+	// SYSCFG needs its clock for the write. STM32F7 branches directly.
+	if !d.cfg.DirectBranch {
+		b.Write32(rccAPB2ENR, b.Read32(rccAPB2ENR)|apb2SYSCFGEN)
+		d.cpu.DSB()
+		b.Write32(syscfgMEMRMP, b.Read32(syscfgMEMRMP)&^3|memModeSystemFlash)
+	}
 	d.cpu.DSB()
 	d.cpu.ISB()
 	if !clean {
@@ -309,7 +330,7 @@ func (d *Device) enterROM(clean bool) {
 	}
 	// AN2606: MSP from the first word of system memory, then jump to the
 	// second.
-	sp, pc := b.Read32(sysMem), b.Read32(sysMemEntry)
+	sp, pc := b.Read32(d.cfg.SystemMemory), b.Read32(d.cfg.SystemMemory+4)
 	d.cpu.SetMSP(sp)
 	d.cpu.Jump(pc)
 }

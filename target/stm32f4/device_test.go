@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim/mcu"
 	"github.com/softdfu/softdfu/target/stm32f4"
 )
@@ -26,6 +27,10 @@ type boardOpts struct {
 	vbat  bool
 	noRTC bool
 	cfg   stm32f4.Config
+	// sysMem and direct are the chip's system memory and entry rule
+	// (zero: an STM32F4's).
+	sysMem uint32
+	direct bool
 }
 
 func newBoard(t *testing.T, o boardOpts) *board {
@@ -35,9 +40,11 @@ func newBoard(t *testing.T, o boardOpts) *board {
 		b.app.RTC = false
 	}
 	chip, err := mcu.New(mcu.Config{
-		HSE:  mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: o.miss},
-		Rand: rand.New(rand.NewPCG(42, 1)),
-		VBAT: o.vbat,
+		HSE:          mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: o.miss},
+		Rand:         rand.New(rand.NewPCG(42, 1)),
+		VBAT:         o.vbat,
+		SystemMemory: o.sysMem,
+		DirectBranch: o.direct,
 		Hooks: mcu.Hooks{AppStart: func(c *mcu.Chip, _ mcu.StartCause) {
 			st := b.dev.EarlyStartup()
 			b.startups = append(b.startups, st)
@@ -437,5 +444,56 @@ func TestEntryLeavesChipClean(t *testing.T) {
 	}
 	if b.chip.MSP() != mcu.DefaultROMStack {
 		t.Errorf("MSP 0x%08X", b.chip.MSP())
+	}
+}
+
+// TestF7Entry: on an STM32F7 (system memory 0x1FF00000, no SYSCFG remap:
+// part's F7 family entry) the reliable entry reaches the ROM with the
+// family's address and rule, and leaves SYSCFG_MEMRMP alone; the F4
+// defaults on the same chip branch to no code.
+func TestF7Entry(t *testing.T) {
+	chip, _, ok := part.Lookup("STM32F722ZE")
+	if !ok {
+		t.Fatal("STM32F722ZE is not in the chip database")
+	}
+	e := chip.Family.Entry
+	if e.SystemMemory != 0x1FF00000 || e.Remap {
+		t.Fatalf("F7 entry %+v, want 0x1FF00000 without remap", e)
+	}
+	cfg := stm32f4.Config{SystemMemory: e.SystemMemory, DirectBranch: !e.Remap}
+	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), sysMem: e.SystemMemory, direct: true, cfg: cfg})
+	if err := b.dev.OnNextReset(stm32f4.Bootloader); err != nil {
+		t.Fatal(err)
+	}
+	b.dev.Reset()
+	b.want(mcu.ROMBootloader)
+	if got := b.chip.Read32(0x40013800) & 3; got != 0 {
+		t.Fatalf("SYSCFG_MEMRMP MEM_MODE %d after an F7 entry, want 0 (untouched)", got)
+	}
+	b.chip.PowerOff()
+
+	// The F4 defaults read the ROM vector at 0x1FFF0000, where an F7 has
+	// no bootloader code.
+	b = newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), sysMem: e.SystemMemory, direct: true})
+	b.dev.JumpToBootloaderDirect()
+	if s := b.chip.State(); s.Running == mcu.ROMBootloader {
+		t.Fatalf("F4 defaults on an F7 chip reached the ROM: %s", s)
+	}
+}
+
+// TestNewRefusesOtherSystemMemory: the H7's 0x1FF09800 needs another
+// register map, so New refuses it.
+func TestNewRefusesOtherSystemMemory(t *testing.T) {
+	chip, _, ok := part.Lookup("STM32H743ZI")
+	if !ok {
+		t.Fatal("STM32H743ZI is not in the chip database")
+	}
+	c, err := mcu.New(mcu.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stm32f4.New(c, c, stm32f4.Config{Store: stm32f4.BackupRegister(0), SystemMemory: chip.Family.Entry.SystemMemory})
+	if err == nil || !strings.Contains(err.Error(), "0x1FF09800") {
+		t.Fatalf("New with the H7 system memory: %v, want a refusal naming 0x1FF09800", err)
 	}
 }

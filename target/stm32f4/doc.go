@@ -43,6 +43,12 @@
 // the AN2606 steps from inside the running application with no reset, so
 // an HSE miss drops the board back into the application.
 //
+// The same code serves STM32F2 and STM32F7, whose RCC, PWR, RTC and OTG_FS
+// registers are at RM0090's addresses (RM0033, RM0410): Config.SystemMemory
+// and Config.DirectBranch carry the family's entry (part.Family.Entry):
+// an STM32F7 branches to its ROM at 0x1FF00000 without the SYSCFG remap.
+// STM32H7 and STM32L4 need other register addresses and are refused.
+//
 // Facts are from RM0090 (register map), PM0214 (Cortex-M4 core
 // peripherals), AN2606 and ST's "jump to system memory bootloader" FAQ.
 package stm32f4

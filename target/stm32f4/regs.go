@@ -81,8 +81,8 @@ const (
 
 	// System memory (ROM bootloader), AN2606: initial MSP then reset
 	// handler.
-	sysMem      = 0x1FFF0000
-	sysMemEntry = 0x1FFF0004
+	sysMem   = 0x1FFF0000
+	sysMemF7 = 0x1FF00000 // AN2606, STM32F7 (RM0410 2.2.2 memory map)
 
 	// RAM ranges on F405/F407 (RM0090 2.3).
 	sramBase = 0x20000000
