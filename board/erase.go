@@ -53,7 +53,7 @@ func (s *Session) Sectors(r EraseRequest) ([]Sector, error) {
 	}
 	todo := map[int]Sector{}
 	for _, i := range r.Sectors {
-		if i >= len(all) {
+		if i < 0 || i >= len(all) {
 			return nil, &BadSectorError{"sector", fmt.Sprint(i), fmt.Sprintf(": the board has sectors 0-%d (%s)", len(all)-1, l.Describe(0))}
 		}
 		todo[i] = all[i]

@@ -2,6 +2,7 @@ package board
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -205,6 +206,12 @@ type Unprotected struct {
 	// Back is the board that came back after the reset (nil: none in
 	// time, or nothing was sent).
 	Back *Board
+	// Checked is true when Back came back in DFU mode and was read:
+	// LevelAfter is the read protection level its option bytes show and
+	// Blank whether every flash sector reads back erased.
+	Checked    bool
+	LevelAfter int
+	Blank      bool
 }
 
 // ErrPermanentLock: read protection level 2 can never be removed.
@@ -240,7 +247,60 @@ func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events f
 	}
 	b := Describe(ctx, s.Host, *back)
 	u.Back = &b
+	if b.Mode != DFU {
+		return u, nil
+	}
+	if err := s.checkUnprotected(ctx, *back, u); err != nil {
+		return u, err
+	}
+	if u.LevelAfter != 0 {
+		return u, ErrStillProtected
+	}
 	return u, nil
+}
+
+// ErrStillProtected: the board came back from Read Unprotect with its
+// option bytes still showing read protection.
+var ErrStillProtected = Sentinel(Device, "Read Unprotect was sent, but the option bytes still show read protection: it was not removed; reset the board and try again")
+
+// checkUnprotected opens the board that came back in DFU mode after Read
+// Unprotect and records what it shows: the RDP level and whether the
+// flash reads back blank, so that a report says only what was observed.
+func (s *Session) checkUnprotected(ctx context.Context, back usb.DeviceInfo, u *Unprotected) error {
+	opts := s.opts
+	opts.Alt = 1
+	s2, err := Open(ctx, s.Host, back, &opts)
+	if err != nil {
+		return err
+	}
+	defer s2.Close()
+	ob, err := s2.OptionBytesThenFlash(ctx)
+	if err != nil {
+		return err
+	}
+	if ob == nil {
+		return fmt.Errorf("%s: the board came back without an option-byte alternate setting: its read protection cannot be read", back.Path)
+	}
+	u.LevelAfter = ob.Blocks[0].Level()
+	if u.LevelAfter != 0 {
+		u.Checked = true
+		return nil
+	}
+	_, all, err := s2.Flash()
+	if err != nil {
+		return err
+	}
+	err = s2.BlankCheck(ctx, all, nil)
+	var nb *NotBlankError
+	switch {
+	case errors.As(err, &nb):
+		u.Checked, u.Blank = true, false
+		return nil
+	case err != nil:
+		return err
+	}
+	u.Checked, u.Blank = true, true
+	return nil
 }
 
 // Leave tells the ROM to start the application (the vector table at jump;
@@ -290,7 +350,7 @@ func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *pa
 		protect bool
 	}{{c.Protect, true}, {c.Unprotect, false}} {
 		for _, s := range l.list {
-			if s >= len(secs) {
+			if s < 0 || s >= len(secs) {
 				return nil, Errorf(Usage, "sector %d: this board has sectors 0-%d", s, len(secs)-1)
 			}
 			bank, bit := chip.WRPBit(secs[s].Address)

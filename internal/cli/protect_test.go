@@ -82,7 +82,7 @@ func TestProtectedBoards(t *testing.T) {
 			if !strings.Contains(errOut, tt.wantErr) {
 				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
 			}
-			if tt.name == "unprotect it" && (b.RDPLevel() != 0 || !strings.Contains(out, "read protection removed (RDP level 0) and flash erased")) {
+			if tt.name == "unprotect it" && (b.RDPLevel() != 0 || !strings.Contains(out, "read protection removed: the option bytes show RDP level 0 and the whole flash reads back erased")) {
 				t.Errorf("RDP level %d after unprotect, want 0; stdout %q", b.RDPLevel(), out)
 			}
 			if tt.name == "unprotect an unprotected board" {

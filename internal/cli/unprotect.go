@@ -48,6 +48,9 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			if u != nil {
 				back = u.Back
 				data["rdp_level"], data["sent"] = u.Level, u.Sent
+				if u.Checked {
+					data["rdp_level_after"], data["blank"] = u.LevelAfter, u.Blank
+				}
 			}
 			if back != nil {
 				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
@@ -62,11 +65,13 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			case !u.Sent:
 				e.say("%s: not read-protected (RDP level 0): nothing to remove; nothing was sent or changed (softdfu erase --mass erases the flash)", path)
 			case back == nil:
-				e.say("%s: read protection removed and flash erased; nothing came back on USB within %v (with BOOT0 low the erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader)", path, resetTimeout)
-			case back.Mode == board.DFU:
-				e.say("%s: read protection removed (RDP level 0) and flash erased; the board is back in the ROM bootloader", path)
+				e.say("%s: Read Unprotect sent; nothing came back on USB within %v, so the result is not confirmed (with BOOT0 low an erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader, then softdfu option-bytes shows the level)", path, resetTimeout)
+			case !u.Checked:
+				e.say("%s: Read Unprotect sent; the board came back as %s %s, so the result is not confirmed (enter the bootloader and run softdfu option-bytes to see the level)", path, back.ID, back.Product)
+			case u.Blank:
+				e.say("%s: read protection removed: the option bytes show RDP level 0 and the whole flash reads back erased; the board is in the ROM bootloader", path)
 			default:
-				e.say("%s: read protection removed and flash erased; the board came back as %s %s", path, back.ID, back.Product)
+				e.say("%s: the option bytes show RDP level 0, but the flash does not read back erased; the board is in the ROM bootloader", path)
 			}
 			return nil
 		},
