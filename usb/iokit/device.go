@@ -81,7 +81,9 @@ func (d *Device) Control(ctx context.Context, s usb.Setup, data []byte) (int, er
 	if int(s.Length) > len(data) {
 		return 0, fmt.Errorf("iokit: control %s: wLength %d but a %d-byte buffer", s, s.Length, len(data))
 	}
-	return d.run(ctx, "control "+s.String(), func(t time.Duration) (int, error) { return d.h.control(s, data[:s.Length], t) })
+	return usb.Detached(s.In(), data[:s.Length], func(buf []byte) (int, error) {
+		return d.run(ctx, "control "+s.String(), func(t time.Duration) (int, error) { return d.h.control(s, buf, t) })
+	})
 }
 
 // Claim opens an interface for exclusive access (USBInterfaceOpen).

@@ -86,8 +86,10 @@ func (d *Device) Control(ctx context.Context, s usb.Setup, data []byte) (int, er
 	if int(s.Length) > len(data) {
 		return 0, fmt.Errorf("libusb: control %s: wLength %d but a %d-byte buffer", s, s.Length, len(data))
 	}
-	return d.run(ctx, "control "+s.String(), func(h uintptr, t time.Duration) (int, error) {
-		return d.l.control(h, s, data[:s.Length], t)
+	return usb.Detached(s.In(), data[:s.Length], func(buf []byte) (int, error) {
+		return d.run(ctx, "control "+s.String(), func(h uintptr, t time.Duration) (int, error) {
+			return d.l.control(h, s, buf, t)
+		})
 	})
 }
 
@@ -127,8 +129,10 @@ func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, erro
 			}
 		}
 	}
-	return d.run(ctx, fmt.Sprintf("transfer on endpoint %#02x", ep), func(h uintptr, t time.Duration) (int, error) {
-		return d.l.transfer(h, ep, interrupt, data, t)
+	return usb.Detached(ep&0x80 != 0, data, func(buf []byte) (int, error) {
+		return d.run(ctx, fmt.Sprintf("transfer on endpoint %#02x", ep), func(h uintptr, t time.Duration) (int, error) {
+			return d.l.transfer(h, ep, interrupt, buf, t)
+		})
 	})
 }
 

@@ -87,14 +87,15 @@ func (d *Device) Control(ctx context.Context, s usb.Setup, data []byte) (int, er
 	if int(s.Length) > len(data) {
 		return 0, fmt.Errorf("winusb: control %s: wLength %d but a %d-byte buffer", s, s.Length, len(data))
 	}
-	buf := data[:s.Length]
-	if s.RequestType == usb.DirIn|usb.TypeStandard|usb.RecipientDevice && s.Request == usb.ReqGetDescriptor {
-		return d.run(ctx, "GET_DESCRIPTOR", func(time.Duration) (int, error) {
-			return d.h.descriptor(uint8(s.Value>>8), uint8(s.Value), s.Index, buf)
+	return usb.Detached(s.In(), data[:s.Length], func(buf []byte) (int, error) {
+		if s.RequestType == usb.DirIn|usb.TypeStandard|usb.RecipientDevice && s.Request == usb.ReqGetDescriptor {
+			return d.run(ctx, "GET_DESCRIPTOR", func(time.Duration) (int, error) {
+				return d.h.descriptor(uint8(s.Value>>8), uint8(s.Value), s.Index, buf)
+			})
+		}
+		return d.run(ctx, "control "+s.String(), func(t time.Duration) (int, error) {
+			return d.h.control(s, buf, t)
 		})
-	}
-	return d.run(ctx, "control "+s.String(), func(t time.Duration) (int, error) {
-		return d.h.control(s, buf, t)
 	})
 }
 
@@ -132,8 +133,10 @@ func (d *Device) SetAlternate(ctx context.Context, iface, alt uint8) error {
 // Transfer performs a bulk or interrupt transfer (WinUsb_ReadPipe or
 // WinUsb_WritePipe).
 func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, error) {
-	return d.run(ctx, fmt.Sprintf("transfer on endpoint %#02x", ep), func(t time.Duration) (int, error) {
-		return d.h.transfer(ep, data, t)
+	return usb.Detached(ep&0x80 != 0, data, func(buf []byte) (int, error) {
+		return d.run(ctx, fmt.Sprintf("transfer on endpoint %#02x", ep), func(t time.Duration) (int, error) {
+			return d.h.transfer(ep, buf, t)
+		})
 	})
 }
 
