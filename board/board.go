@@ -13,6 +13,7 @@ import (
 	"sort"
 
 	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -90,7 +91,7 @@ func InDFU(info usb.DeviceInfo) bool { return ModeOf(info.Descriptors) == DFU }
 func Describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) Board {
 	d := info.Descriptors
 	b := Board{
-		Path: info.Path, Host: info.Host, ID: info.ID(), Mode: ModeOf(d), Serial: d.Serial(),
+		Path: info.Path, Host: info.Host, ID: info.ID(), Mode: ModeOf(d), Serial: SerialOf(d),
 		Product: d.ProductName(), Maker: d.Manufacturer(), Address: info.Address, Ports: info.Ports, Problem: info.Problem, Info: info,
 	}
 	if b.Mode != DFU || len(d.Configs) == 0 {
@@ -147,4 +148,17 @@ func DFUInterface(info usb.DeviceInfo) (dfu.Interface, error) {
 	}
 	return dfu.Interface{}, fmt.Errorf("%s (%s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset, or enter it from software",
 		info.Path, info.Descriptors.ProductName(), ErrNotInDFU)
+}
+
+// SerialOf is the device's serial number; for a ROM whose family sends it
+// as UTF-8 bytes (part.Quirks.UTF8Serial: GD32) it undoes the host's
+// UTF-16LE reading.
+func SerialOf(d usb.Descriptors) string {
+	s := d.Serial()
+	for _, f := range part.FamilyOf(d.Device.Vendor, d.Device.Product) {
+		if f.Quirks.UTF8Serial {
+			return usb.UTF8FromUTF16(s)
+		}
+	}
+	return s
 }

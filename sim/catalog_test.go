@@ -183,6 +183,11 @@ func TestCatalogDescriptors(t *testing.T) {
 				if s != "AT32" {
 					t.Errorf("serial %q, want AT32 (every Artery ROM)", s)
 				}
+			case c.vid == 0x28e9:
+				// UTF-8 bytes read as UTF-16LE (board undoes it).
+				if got := usb.UTF8FromUTF16(s); got != sim.ROMSerial(x.b.UID()) {
+					t.Errorf("GD32 serial %q reads %q as UTF-8, want %q", s, got, sim.ROMSerial(x.b.UID()))
+				}
 			case s != sim.ROMSerial(x.b.UID()) || len(s) != 12:
 				t.Errorf("serial %q, want %q", s, sim.ROMSerial(x.b.UID()))
 			}

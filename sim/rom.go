@@ -46,6 +46,11 @@ func romDescriptors(b *Board) *usb.Descriptors {
 		},
 		Strings: map[uint8]string{1: manufacturer, 2: product, 3: b.ROMSerial()},
 	}
+	if f.Quirks.UTF8Serial {
+		// The GD32 ROM sends its serial's UTF-8 bytes (dfu-util quirks.c
+		// QUIRK_UTF8_SERIAL): a host decoding UTF-16LE sees this.
+		d.Strings[3] = usb.UTF16FromUTF8(b.ROMSerial())
+	}
 	cfg := usb.ConfigDescriptor{Value: 1, Attributes: 0xC0, MaxPower: 50}
 	for alt, name := range b.part.AltNames {
 		idx := uint8(4 + alt)

@@ -3,6 +3,7 @@ package usb
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -281,4 +282,35 @@ func (d *Descriptors) Answer(s Setup) ([]byte, bool) {
 		b = b[:s.Length]
 	}
 	return b, true
+}
+
+// UTF8FromUTF16 recovers a string a device sent as UTF-8 bytes in a string
+// descriptor (GigaDevice's GD32 ROM does, for its serial) from what a
+// UTF-16LE decoder made of them: the code units are put back into bytes,
+// trailing NULs (the pad of an odd length) dropped, and the bytes read as
+// UTF-8, invalid sequences replaced by U+FFFD. Byte pairs that made a
+// lone surrogate were lost by the decoder already (they come back as
+// U+FFFD); ASCII, as in every such serial we know of, always survives.
+func UTF8FromUTF16(s string) string {
+	u := utf16.Encode([]rune(s))
+	b := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		b = append(b, byte(c), byte(c>>8))
+	}
+	return strings.ToValidUTF8(strings.TrimRight(string(b), "\x00"), "\uFFFD")
+}
+
+// UTF16FromUTF8 is what a UTF-16LE decoder makes of the UTF-8 bytes of s
+// sent as a string descriptor (a device's view for simulating such a ROM):
+// UTF8FromUTF16(UTF16FromUTF8(s)) == s for ASCII without trailing NULs.
+func UTF16FromUTF8(s string) string {
+	b := []byte(s)
+	if len(b)%2 != 0 {
+		b = append(b, 0)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return string(utf16.Decode(u))
 }

@@ -3,7 +3,9 @@ package usb
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSetupRoundTrip(t *testing.T) {
@@ -141,5 +143,45 @@ func FuzzParseString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ParseString(b)
 		_, _ = ParseDeviceDescriptor(b)
+	})
+}
+
+// TestUTF8Serial: a GD32-style serial sent as UTF-8 bytes, decoded as
+// UTF-16LE by a host, is recovered, odd lengths included.
+func TestUTF8Serial(t *testing.T) {
+	for _, s := range []string{"", "3", "3CBJ", "GD32F405", "205A37A35430"} {
+		seen := UTF16FromUTF8(s)
+		if len(s) > 1 && seen == s {
+			t.Fatalf("%q: a UTF-16LE decoder should not see the same string", s)
+		}
+		if got := UTF8FromUTF16(seen); got != s {
+			t.Fatalf("UTF8FromUTF16(%q) = %q, want %q", seen, got, s)
+		}
+	}
+	// The bytes of an even-length ASCII serial on the wire are the
+	// descriptor's payload as such.
+	d := EncodeString(UTF16FromUTF8("3CBJ"))
+	if string(d[2:]) != "3CBJ" {
+		t.Fatalf("wire bytes % x, want the UTF-8 bytes", d[2:])
+	}
+}
+
+func FuzzUTF8FromUTF16(f *testing.F) {
+	f.Add("3CBJ")
+	f.Add("\u3433\uFFFD")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := UTF8FromUTF16(s)
+		if !utf8.ValidString(got) {
+			t.Fatalf("UTF8FromUTF16(%q) = %q: not UTF-8", s, got)
+		}
+		ascii := strings.TrimRight(s, "\x00") == s
+		for _, r := range s {
+			ascii = ascii && r < 0x80
+		}
+		if ascii {
+			if back := UTF8FromUTF16(UTF16FromUTF8(s)); back != s {
+				t.Fatalf("ASCII %q round trip: %q", s, back)
+			}
+		}
 	})
 }

@@ -27,7 +27,7 @@ func (r *runner) application(ctx context.Context) (found, bool, error) {
 			continue
 		}
 		f := found{Interface: Interface{Vendor: int(d.Device.Vendor), Product: int(d.Device.Product), BCDDevice: int(d.Device.Device),
-			Devnum: info.Address, Path: info.Path, Serial: d.Serial(), DFUVersion: 0x0110, Interface: 0}, info: info}
+			Devnum: info.Address, Path: info.Path, Serial: board.SerialOf(d), DFUVersion: 0x0110, Interface: 0}, info: info}
 		if len(d.Configs) > 0 {
 			f.Config = int(d.Configs[0].Value)
 		}
