@@ -84,6 +84,16 @@ func Cases() []Case {
 		return img
 	}
 	app := func(p *sim.Part) []byte { return build(p, app64K, 3) }
+	// oneUnit is an n-byte build with the size bytes at off changed.
+	oneUnit := func(n, off, size int) func(p *sim.Part) []byte {
+		return func(p *sim.Part) []byte {
+			img := build(p, n, 2)
+			for i := off; i < off+size; i += 64 {
+				img[i] ^= 0x5A
+			}
+			return img
+		}
+	}
 	return []Case{
 		{
 			Name: "rebuild-all", Board: "feather-f405", VM: true, About: "1 MB build v2 over v1, every sector changed: every sector erased and written",
@@ -111,6 +121,18 @@ func Cases() []Case {
 			Before: func(p *sim.Part) []byte { return build(p, twoMB, 1) },
 			Image:  func(p *sim.Part) []byte { return build(p, twoMB, 2) },
 		},
+		{
+			Name: "one-page-g4", Board: "nucleo-g431rb", About: "a 128 KB image with one 2 KB page changed, over the image (page erase: the boot unit is one page)",
+			Before: func(p *sim.Part) []byte { return build(p, 128<<10, 2) }, Image: oneUnit(128<<10, 0x8000, 2<<10),
+		},
+		{
+			Name: "one-page-l4", Board: "nucleo-l476rg", About: "a 1 MB image with one 2 KB page changed, over the image",
+			Before: func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x8000, 2<<10),
+		},
+		{
+			Name: "one-sector-h7", Board: "nucleo-h743zi", About: "a 1 MB image with one 128 KB sector changed, over the image (the boot unit is a 128 KB sector)",
+			Before: func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x40000, 128<<10),
+		},
 	}
 }
 
@@ -126,6 +148,10 @@ type Options struct {
 	Instant bool
 	// USB is the bus model (default sim.DefaultUSBTiming).
 	USB sim.USBTiming
+	// InterruptMayBootOld plans as flash.Options.InterruptMayBootOld: an
+	// unchanged boot unit is not erased and rewritten (the cost of the
+	// safe default, docs/PERFORMANCE.md).
+	InterruptMayBootOld bool
 }
 
 // Result is what one case measured.
@@ -199,7 +225,8 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 	var wg sync.WaitGroup
 	for i, d := range devs {
 		wg.Go(func() {
-			reps[i], errs[i] = update.Run(ctx, w, d, img, update.Options{AppTimeout: 5 * time.Second, ExpectApp: true})
+			reps[i], errs[i] = update.Run(ctx, w, d, img, update.Options{AppTimeout: 5 * time.Second, ExpectApp: true,
+				Flash: flash.Options{InterruptMayBootOld: opts.InterruptMayBootOld}})
 		})
 	}
 	wg.Wait()

@@ -20,10 +20,14 @@ func TestCasesInstant(t *testing.T) {
 	want := map[string]struct{ erased, written, boards int }{
 		"rebuild-all":  {12, 1 << 20, 1},
 		"factory-full": {1, 1 << 20, 1},
-		"one-sector":   {1, 16 << 10, 1},
+		"one-sector":   {2, 32 << 10, 1}, // and the boot unit (sector 0)
 		"app-64K":      {1, 64 << 10, 1},
 		"eight-boards": {1, 64 << 10, 8},
 		"full-2MB":     {24, 2 << 20, 1},
+		// One unit changed, and the boot unit (page or sector 0).
+		"one-page-g4":   {2, 4 << 10, 1},
+		"one-page-l4":   {2, 4 << 10, 1},
+		"one-sector-h7": {2, 256 << 10, 1},
 	}
 	cases := bench.Cases()
 	if cases[0].Name != "rebuild-all" || len(cases) != len(want) {

@@ -46,6 +46,22 @@ func optionBlocks(p *flash.Plan) int {
 	return len(chip.OptionBlocks)
 }
 
+// datasheetTiming returns the typical erase time by unit size and the
+// word programming time of the family the plan's layout shows (the
+// STM32F4's for a layout of no known part), as the simulator uses them.
+func datasheetTiming(p *flash.Plan) (map[uint32]time.Duration, time.Duration) {
+	chip, ok := board.Chip(usb.DeviceDescriptor{}, p.Layout)
+	if !ok || chip.Family == nil {
+		return sim.DatasheetTiming(false)
+	}
+	t := chip.Family.Timing
+	erase := map[uint32]time.Duration{}
+	for size, d := range t.Erase {
+		erase[size] = d[0]
+	}
+	return erase, t.WordProgram[0]
+}
+
 // transferSize is the ROM's wTransferSize.
 const transferSize = 2048
 
@@ -77,7 +93,7 @@ const transferSize = 2048
 // range below the pointer or not a whole number of blocks from it. Command processing inside the ROM is not
 // counted (no datasheet figure).
 func Limit(p *flash.Plan, survey []Range, t sim.USBTiming) Minimum {
-	sectorErase, word := sim.DatasheetTiming(false)
+	sectorErase, word := datasheetTiming(p)
 	var m Minimum
 	xfer := func(n int) {
 		m.USB += t.Cost(n)

@@ -144,6 +144,14 @@ type Options struct {
 	// EraseUnit names the erase unit in the plan's text: "sector"
 	// (default) or "page".
 	EraseUnit string
+	// InterruptMayBootOld leaves an unchanged boot unit (the unit at the
+	// flash base, which holds the vector table) alone while other units
+	// change, saving its erase and rewrite (16 KB on STM32F4, 128 KB on
+	// STM32H7): an update interrupted then leaves the old vector table
+	// in front of a half-written image, which a reset from flash (BOOT0
+	// low) starts. By default the plan erases that unit first and
+	// writes it last (docs/RELIABILITY.md).
+	InterruptMayBootOld bool
 }
 
 // maxGap is the largest gap between two runs that a plan fills (with the
@@ -228,6 +236,9 @@ func NewPlan(img *firmware.Image, survey *Survey, opts *Options) (*Plan, error) 
 	}
 	if o.NoKeep && lost > 0 {
 		p.Notes = append(p.Notes, fmt.Sprintf("%d byte(s) outside the image are erased and not written back (no-keep)", lost))
+	}
+	if pieces, err = p.bootFirst(im, survey, final, pieces, &o); err != nil {
+		return nil, err
 	}
 	p.Runs = mergeRuns(l, final, pieces, o.TransferSize)
 	if o.Timing != nil {

@@ -89,7 +89,20 @@ func TestNewPlan(t *testing.T) {
 			return b
 		}()}),
 		survey: board(t, old),
-		// sector 2 holds 0x1000 image bytes equal to the old content.
+		// sector 2 holds 0x1000 image bytes equal to the old content;
+		// sector 0 holds the vector table: erased first, written last.
+		sectors: map[int]sectorWant{0: {EraseProgram, 0, 0}, 1: {EraseProgram, 0, 0}, 2: {Unchanged, 0, 0}},
+		runs:    [][2]uint64{{0x08000000, 0x8000}},
+		notes:   1,
+	}, {
+		name: "the same, the boot unit left alone (interrupt may boot old)",
+		img: image(firmware.Segment{Address: 0x08000000, Data: func() []byte {
+			b := fill(0x08000000, 0x9000, old)
+			b[0x4010] ^= 0x40
+			return b
+		}()}),
+		survey:  board(t, old),
+		opts:    Options{InterruptMayBootOld: true},
 		sectors: map[int]sectorWant{0: {Unchanged, 0, 0}, 1: {EraseProgram, 0, 0}, 2: {Unchanged, 0, 0}},
 		runs:    [][2]uint64{{0x08004000, 0x4000}},
 	}, {

@@ -51,6 +51,11 @@ func seg(addr uint32, data []byte) firmware.Segment {
 	return firmware.Segment{Address: addr, Data: data}
 }
 
+// existingImage is the image of existing-content and boot-unit-first.
+var existingImage = &firmware.Image{Segments: []firmware.Segment{
+	seg(0x08000000, oldSector0), seg(0x08004100, runs(9, 100)), seg(0x08008000, runs(3, 0x4000+500)),
+}}
+
 // Contents the recorded boards (nucleo-f446re, 4x16K 64K 3x128K) held.
 var (
 	oldSector0 = runs(7, 0x4000)
@@ -60,10 +65,9 @@ var (
 var scenarios = []scenario{
 	{
 		name:  "existing-content",
-		about: "sector 0 holds the image (skipped), sector 1 changes (erased, rest kept), sectors 2-3 are blank (programmed)",
-		img: &firmware.Image{Segments: []firmware.Segment{
-			seg(0x08000000, oldSector0), seg(0x08004100, runs(9, 100)), seg(0x08008000, runs(3, 0x4000+500)),
-		}},
+		about: "sector 0 holds the image (skipped: InterruptMayBootOld), sector 1 changes (erased, rest kept), sectors 2-3 are blank (programmed)",
+		img:   existingImage,
+		opts:  flash.Options{InterruptMayBootOld: true},
 		check: func(t *testing.T, o *outcome) {
 			if o.err != nil {
 				t.Fatal(o.err)
@@ -85,6 +89,32 @@ var scenarios = []scenario{
 			}
 			if o.res.EraseTime < 250*time.Millisecond {
 				t.Errorf("erase took %v in the device clock, less than a 16 KB sector needs", o.res.EraseTime)
+			}
+		},
+	},
+	{
+		name:  "boot-unit-first",
+		about: "existing-content by default: sector 0, unchanged but holding the vector table, is erased before sector 1 and its first block written and verified after everything else",
+		img:   existingImage,
+		check: func(t *testing.T, o *outcome) {
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			want := map[int]flash.Action{0: flash.EraseProgram, 1: flash.EraseProgram, 2: flash.Program, 3: flash.Program}
+			for _, s := range o.plan.Sectors {
+				if s.Action != want[s.Index] {
+					t.Errorf("sector %d: %v, want %v", s.Index, s.Action, want[s.Index])
+				}
+			}
+			if s := o.plan.Sectors[0]; s.Reason != flash.BootReason || o.plan.Erased()[0].Index != 0 {
+				t.Errorf("sector 0: reason %q, first erase %d: want the boot rule, sector 0 first", s.Reason, o.plan.Erased()[0].Index)
+			}
+			if r := o.res; r.Erased != 2 || r.Written != 0xc000+500 || r.Verified != r.Written || r.Sectors[0].Written != 0x4000 {
+				t.Errorf("result: erased %d, written %d, verified %d, sectors %+v", r.Erased, r.Written, r.Verified, r.Sectors)
+			}
+			phases := []flash.Phase{flash.PhaseErase, flash.PhaseWrite, flash.PhaseVerify, flash.PhaseWrite, flash.PhaseVerify}
+			if fmt.Sprint(o.phases) != fmt.Sprint(phases) {
+				t.Errorf("phases %v, want %v (the boot block written and verified last)", o.phases, phases)
 			}
 		},
 	},

@@ -22,6 +22,11 @@ var boards = map[string]func(t *testing.T, b *sim.Board){
 		mustWrite(t, b, 0x08004000, oldSector1)
 		mustWrite(t, b, 0x08008000, bytes.Repeat([]byte{0xff}, 0x8000))
 	},
+	"boot-unit-first": func(t *testing.T, b *sim.Board) {
+		mustWrite(t, b, 0x08000000, oldSector0)
+		mustWrite(t, b, 0x08004000, oldSector1)
+		mustWrite(t, b, 0x08008000, bytes.Repeat([]byte{0xff}, 0x8000))
+	},
 	"boot-block-last": func(*testing.T, *sim.Board) {},
 	"read-protected": func(t *testing.T, b *sim.Board) {
 		ob := b.OptionBytes(0)

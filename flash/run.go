@@ -228,7 +228,9 @@ func (e *VerifyError) Error() string {
 // the boot vector table (the first block at the flash base) goes last,
 // after everything else is written and verified: until the whole image is
 // in, a reset finds that block erased (or as it was), never a vector table
-// that starts a half-written image. It returns what was done, also on
+// that starts a half-written image; the plan makes sure the block is erased
+// when later units change (NewPlan erases the boot unit first, BootReason).
+// It returns what was done, also on
 // error. It does not leave DFU mode. progress, if not nil, is called after
 // every sector erased and every block moved.
 func Run(ctx context.Context, conn Device, plan *Plan, progress func(Progress)) (*Result, error) {

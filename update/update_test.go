@@ -9,6 +9,7 @@ import (
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
+	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/update"
 )
@@ -56,9 +57,10 @@ func image(p *sim.Part) *firmware.Image {
 	return &firmware.Image{Segments: []firmware.Segment{{Address: p.FlashBase, Data: sim.AppImage(p, "micropython", 4096)}}}
 }
 
-// An update that writes only a sector past the first must still start the
-// application at the flash base: the ROM jumps to its address pointer,
-// which the last write left at that sector.
+// An update that writes only a sector past the first (the boot unit left
+// alone: InterruptMayBootOld) must still start the application at the
+// flash base: the ROM jumps to its address pointer, which the last write
+// left at that sector.
 func TestLeaveStartsFlashBaseAfterPartialUpdate(t *testing.T) {
 	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{})
 	if err != nil {
@@ -76,12 +78,12 @@ func TestLeaveStartsFlashBaseAfterPartialUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := update.Run(context.Background(), w, devs[0], &firmware.Image{Segments: []firmware.Segment{{Address: p.FlashBase, Data: img}}}, update.Options{ExpectApp: true})
+	rep, err := update.Run(context.Background(), w, devs[0], &firmware.Image{Segments: []firmware.Segment{{Address: p.FlashBase, Data: img}}}, update.Options{ExpectApp: true, Flash: flash.Options{InterruptMayBootOld: true}})
 	if err != nil {
 		t.Fatalf("%v (board: %+v)", err, b.State())
 	}
 	if len(rep.Plan.Runs) != 1 || rep.Plan.Runs[0].Address != 0x08008000 {
-		t.Fatalf("runs %v, want one at sector 2", rep.Plan.Runs)
+		t.Fatalf("runs %s, want one at sector 2", rep.Plan)
 	}
 	if st := b.State(); st.Run != sim.RunApp || st.Persona != "circuitpython" {
 		t.Fatalf("after the update the board runs %+v, want the application", st)

@@ -30,6 +30,7 @@ type flashFlags struct {
 	noKeep     bool
 	force      bool
 	rewrite    bool
+	mayBootOld bool
 	backup     string
 	backupAll  bool
 	noVerify   bool
@@ -60,7 +61,11 @@ A .bin file has no address: it goes to --address, or to the flash base
 Before the first erase, an image at 0x08000000 whose vector table cannot
 boot, or one that touches write-protected sectors, is refused (--force
 overrides; it removes the protection of those sectors first). --backup FILE
-saves what the image will replace. If the board drops off the bus or fails
+saves what the image will replace. When the image starts at the flash base
+and other sectors change, sector 0 (the vector table a reset starts) is
+erased first and written last, even if unchanged, so that an interrupted
+update never leaves the old vector table in front of a half-written image
+(--interrupt-may-boot-old skips that). If the board drops off the bus or fails
 part way, softdfu reads it again and plans from what is on it now; if it
 still fails, it says what the board holds. Recovery is always possible:
 hold BOOT0 high, press reset and run the same command again.`,
@@ -85,6 +90,7 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
 	fs.BoolVar(&f.noKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
 	fs.BoolVar(&f.rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&f.mayBootOld, "interrupt-may-boot-old", false, "skip an unchanged sector 0 while later sectors change (saves its erase and rewrite, 16K on STM32F4, 128K on STM32H7); an interrupted update then leaves the old vector table in front of a half-written image, which a reset with BOOT0 low starts")
 	fs.BoolVar(&f.force, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
 	fs.StringVar(&f.backup, "backup", "", "before changing anything, save the current content of the sectors the image touches to `FILE` (format from the extension)")
 	fs.BoolVar(&f.backupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
@@ -139,7 +145,7 @@ func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, er
 // updateOptions turns flags into update options.
 func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	opts := update.Options{
-		Flash:    flash.Options{NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify},
+		Flash:    flash.Options{NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify, InterruptMayBootOld: f.mayBootOld},
 		Estimate: true,
 		DryRun:   f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
 		Override: f.force, BackupAll: f.backupAll,

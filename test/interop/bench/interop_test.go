@@ -154,8 +154,8 @@ func TestInteropServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Result == nil || rep.Result.Erased != 1 {
-		t.Errorf("result %+v: want one sector erased", rep.Result)
+	if rep.Result == nil || rep.Result.Erased != 2 {
+		t.Errorf("result %+v: want the changed sector and the boot unit (sector 0) erased", rep.Result)
 	}
 	if got := control(t, s, "check one-sector softdfu"); got != "ok: the board holds the image and runs the application (circuitpython)" {
 		t.Errorf("check after flashing: %q", got)
