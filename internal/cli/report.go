@@ -70,13 +70,19 @@ func (e *env) failure(prefix string, rep *update.Report, err error) {
 	if k := board.KindOf(err); (k == board.Device || k == board.Interrupted) && rep.Result != nil {
 		e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
 	}
-	if rep.State != nil {
-		for _, line := range strings.Split(rep.State.String(), "\n") {
+	st := rep.State
+	switch {
+	case st == nil:
+	case board.KindOf(err) == board.Interrupted && st.Read:
+		// One account of the sectors: the interrupted line says what the
+		// board state's sector list would, in the words of an interrupt.
+		e.say("%s%s", prefix, interruptedSectors(rep))
+		e.say("%svector table at the boot address: %s", prefix, st.Vectors)
+		e.say("%sto recover: %s", prefix, st.Recovery)
+	default:
+		for _, line := range strings.Split(st.String(), "\n") {
 			e.say("%s%s", prefix, line)
 		}
-	}
-	if board.KindOf(err) == board.Interrupted && rep.State != nil && rep.State.Read {
-		e.say("%s%s", prefix, interruptedSectors(rep))
 	}
 }
 
