@@ -129,17 +129,18 @@ type WriteOptions struct {
 }
 
 // WriteOptionBytes writes every block of want that differs from cur
-// (read by OptionBytes), each checked by the chip database first; the ROM
-// resets the chip after each write, and the board is followed on its port
-// for up to o.Timeout each time, then read again. The session is closed
-// when it returns.
+// (read by OptionBytes); every block is checked by the chip database
+// before the first is written, so a refusal leaves the board untouched.
+// The ROM resets the chip after each write, and the board is followed on
+// its port for up to o.Timeout each time, then read again. The session is
+// closed when it returns.
 func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want []optionbytes.Block, o WriteOptions) (*Written, error) {
 	timeout, events := o.Timeout, o.Events
 	chip, _ := s.Chip()
 	out := &Written{}
 	defer func() { s.Close() }()
-	if !chip.Family.Options.F4Codec {
-		return out, Errorf(Guard, "%s is %s: softdfu changes the option bytes of STM32F2/F4-style blocks only and does not know how %s lays out the rest of its block; nothing was written (use the vendor's programming tool)", s.Board.Path, chip.Name, chip.Family.Name)
+	if err := checkOptionWrites(s.Board.Path, chip, cur, want, o.PermanentLock); err != nil {
+		return out, err
 	}
 	for i := range want {
 		if string(want[i].Encode()) == string(cur.Blocks[i].Raw[:]) {
@@ -159,9 +160,6 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 			}
 		}
 		data := want[i].Encode()
-		if err := chip.CheckOptionWrite(cur.Addrs[i], data, o.PermanentLock); err != nil {
-			return out, err
-		}
 		emit(events, OptionWrite{Address: cur.Addrs[i], Bank: i, From: cur.Blocks[i], To: want[i]})
 		reset, err := s.conn.WriteOptionBytes(ctx, cur.Addrs[i], data)
 		if err != nil {
@@ -185,6 +183,33 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 	}
 	out.Mismatch = mismatch(cur.Addrs, want, out.Now.Blocks, s.Board.Path)
 	return out, nil
+}
+
+// checkOptionWrites checks a whole option-byte write before any block is
+// written: the family's block layout, one wanted block per block read,
+// and the chip database's rules (read protection level 2) on every block
+// that changes.
+func checkOptionWrites(path string, chip *part.Chip, cur *OptionBytes, want []optionbytes.Block, permanentLock bool) error {
+	if !chip.Family.Options.F4Codec {
+		return Errorf(Guard, "%s is %s: softdfu changes the option bytes of STM32F2/F4-style blocks only and does not know how %s lays out the rest of its block; nothing was written (use the vendor's programming tool)", path, chip.Name, chip.Family.Name)
+	}
+	if cur == nil || len(want) != len(cur.Blocks) || len(cur.Addrs) != len(cur.Blocks) {
+		n := 0
+		if cur != nil {
+			n = len(cur.Blocks)
+		}
+		return Errorf(Usage, "%s: %d option-byte block(s) to write, but the board has %d (as read): read the option bytes of this board and change those; nothing was written", path, len(want), n)
+	}
+	for i := range want {
+		data := want[i].Encode()
+		if string(data) == string(cur.Blocks[i].Raw[:]) {
+			continue
+		}
+		if err := chip.CheckOptionWrite(cur.Addrs[i], data, permanentLock); err != nil {
+			return WithKind(Guard, fmt.Errorf("%s: block at 0x%08x: %w; nothing was written", path, cur.Addrs[i], err))
+		}
+	}
+	return nil
 }
 
 // mismatch compares the blocks read back with those written.
