@@ -116,8 +116,8 @@ func interruptedSectors(rep *update.Report) string {
 
 // dryRun prints the plan of a dry run.
 func (e *env) dryRun(prefix, path string, rep *update.Report) {
-	if p := rep.Plan; p != nil && !e.tracker(path, "").planShown {
-		e.printPlan(prefix, p)
+	if _, shown := e.plansShown.Load(path); rep.Plan != nil && !shown {
+		e.printPlan(prefix, rep.Plan)
 	}
 	e.say("%sdry run: nothing was erased or written", prefix)
 }
