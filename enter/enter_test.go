@@ -215,11 +215,11 @@ func TestMethodsPerBoardFirmware(t *testing.T) {
 		because  string
 	}{
 		{"nucleo-f767zi:circuitpython", "CircuitPython (Nucleo F767ZI, STM32F7)", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "the raw REPL with machine.bootloader() is MicroPython's"},
-		{"nucleo-h743zi2:circuitpython", "CircuitPython (Nucleo H743ZI, STM32H7)", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "use --method repl"},
+		{"nucleo-h743zi2:circuitpython", "CircuitPython (Nucleo H743ZI, STM32H7)", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "use method repl"},
 		{"nucleo-l476rg:circuitpython", "CircuitPython", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "offers repl, 1200bps, not raw-repl"},
 		{"nucleo-f722ze:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.Touch1200, "MicroPython's stm32 port has no 1200-baud touch"},
-		{"nucleo-h743zi:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.REPL, "use --method raw-repl"},
-		{"nucleo-l476rg:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.Touch1200, "use --method raw-repl"},
+		{"nucleo-h743zi:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.REPL, "use method raw-repl"},
+		{"nucleo-l476rg:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.Touch1200, "use method raw-repl"},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
 			w := world(t, tc.spec, 1)

@@ -119,6 +119,6 @@ func refuse(app usb.DeviceInfo, f Firmware, m Method) error {
 	case m == REPL && f.Name == "MicroPython":
 		why = ": CircuitPython's microcontroller module is not in MicroPython"
 	}
-	return fmt.Errorf("%s (%s) runs %s, which offers %s, not %s%s: %w; use --method %s",
+	return fmt.Errorf("%s (%s) runs %s, which offers %s, not %s%s: %w; use method %s",
 		app.Path, app.ID(), f, strings.Join(alt, ", "), m, why, ErrNoMethod, alt[0])
 }
