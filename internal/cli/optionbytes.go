@@ -154,8 +154,8 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	if err != nil {
 		return err
 	}
-	if err := checkOptionChange(cur.Blocks, want, flashLayout, chip, f.risk); err != nil {
-		return err
+	if err := board.CheckOptionChange(cur.Blocks, want, flashLayout, chip, f.risk.risks()); err != nil {
+		return riskError(err)
 	}
 	if want[0].RDP == optionbytes.RDPLevel2 {
 		e.warn("%s", rdp2Warning)
