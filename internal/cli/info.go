@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/optionbytes"
 	"github.com/softdfu/softdfu/part"
 )
 
@@ -50,11 +48,9 @@ type optInfo struct {
 	RDP      string `json:"rdp,omitempty"`
 	Level    *int   `json:"rdp_level,omitempty"`
 	User     string `json:"user,omitempty"`
-	NWRP     string `json:"nwrp"`
+	NWRP     string `json:"nwrp,omitempty"`
 	Protects []int  `json:"write_protected_sectors"`
-
-	block optionbytes.Block
-	bank  int
+	Unknown  string `json:"write_protection_unknown,omitempty"`
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -86,8 +82,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		}
 		alts = append(alts, altInfo{int(a.Number), a.Name, desc})
 	}
-	fam := d.Chip.Family
-	opts := familyOptions(optionInfo(d.OptionBytes), fam)
+	opts := optionInfo(d.OptionBytes, d.Flash, d.Chip)
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
@@ -111,44 +106,42 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	}
 	for _, o := range opts {
 		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
-		if !fam.Options.F4Codec {
-			if o.Level != nil {
-				fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", o.RDP, *o.Level, fam.Name)
-			}
-			continue
-		}
-		if o.bank > 0 {
-			if len(o.Protects) == 0 {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.block.NWRP)
-			} else {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %s\n", o.block.NWRP, strings.TrimPrefix(indexText(o.Protects), "sector "))
-			}
-			continue
-		}
-		for _, line := range strings.Split(o.block.Describe(), "\n") {
+	}
+	if d.OptionBytes != nil {
+		for _, line := range optionLines(d.OptionBytes, opts[0].Protects, d.Chip) {
 			fmt.Fprintf(e.stdout, "  %s\n", line)
 		}
 	}
 	return nil
 }
 
-// optionInfo describes the option-byte blocks for info.
-func optionInfo(ob *board.OptionBytes) []optInfo {
-	var opts []optInfo
+// optionInfo describes the option-byte blocks for info: the raw bytes of
+// each, and in the first the read protection and the write-protected
+// sectors or pages of the whole chip (numbered as in the flash layout).
+func optionInfo(ob *board.OptionBytes, flash board.Layout, chip *part.Chip) []optInfo {
 	if ob == nil {
 		return nil
 	}
-	for i, x := range ob.Blocks {
-		o := optInfo{Address: fmt.Sprintf("0x%08x", ob.Addrs[i]), Raw: fmt.Sprintf("% x", x.Raw), NWRP: fmt.Sprintf("0x%04x", x.NWRP), block: x, bank: i}
-		o.Protects = []int{}
-		for _, p := range x.Protected() {
-			// The second block (F42x/43x bank 2) protects sectors 12-23.
-			o.Protects = append(o.Protects, p+12*o.bank)
+	prot := ob.Protection()
+	var opts []optInfo
+	for i, raw := range ob.Raw {
+		o := optInfo{Address: fmt.Sprintf("0x%08x", ob.Addrs[i]), Raw: fmt.Sprintf("% x", raw), Protects: []int{}}
+		if i < len(ob.Blocks) {
+			o.NWRP = fmt.Sprintf("0x%04x", ob.Blocks[i].NWRP)
 		}
-		if o.bank == 0 {
+		if i == 0 {
 			// RDP and USER live in the first block only; RM0090 table 17
 			// calls those bytes of the bank-2 block unused.
-			o.RDP, o.Level, o.User = fmt.Sprintf("0x%02x", x.RDP), ptr(x.Level()), fmt.Sprintf("0x%02x", x.User)
+			if prot.HasRDP {
+				o.RDP, o.Level = fmt.Sprintf("0x%02x", prot.RDP), ptr(prot.Level)
+			}
+			if len(ob.Blocks) > 0 {
+				o.User = fmt.Sprintf("0x%02x", ob.Blocks[0].User)
+			}
+			for _, s := range ob.Protected(chip, flash.All()) {
+				o.Protects = append(o.Protects, s.Index)
+			}
+			o.Unknown = prot.Unknown
 		}
 		opts = append(opts, o)
 	}
@@ -218,21 +211,4 @@ func (e *env) fileInfo(path, address, format string) error {
 		}
 	}
 	return nil
-}
-
-// familyOptions keeps only the RDP byte of option bytes whose family is not
-// laid out like an STM32F4 (part.Options.F4Codec): the rest is not decoded.
-func familyOptions(opts []optInfo, fam *part.Family) []optInfo {
-	if fam.Options.F4Codec {
-		return opts
-	}
-	for i := range opts {
-		raw := opts[i].block.Raw
-		opts[i].User, opts[i].NWRP, opts[i].Protects, opts[i].RDP, opts[i].Level = "", "", nil, "", nil
-		if i == 0 && int(fam.Options.RDP.Offset) < len(raw) {
-			v := raw[fam.Options.RDP.Offset]
-			opts[i].RDP, opts[i].Level = fmt.Sprintf("0x%02x", v), ptr(fam.Options.RDP.Level(v))
-		}
-	}
-	return opts
 }
