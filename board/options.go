@@ -79,28 +79,18 @@ func NotChangeable(chip *part.Chip, path string) error {
 }
 
 // readBlocks reads the option-byte block of every region of the selected
-// alternate setting and decodes them for chip.
-func readBlocks(ctx context.Context, conn *dfu.Conn, path string, chip *part.Chip) (*OptionBytes, error) {
-	o := &OptionBytes{Chip: chip}
-	lay, changeable := codec(chip)
+// alternate setting, as much of each as the layout string gives it (at
+// most maxOptionRead bytes); decode makes sense of them.
+func readBlocks(ctx context.Context, conn *dfu.Conn, path string) (*OptionBytes, error) {
+	o := &OptionBytes{}
 	for _, r := range conn.Layout().Regions {
 		n := optionbytes.Size
 		if len(r.Sectors) > 0 {
 			n = int(min(r.Sectors[0].Size, maxOptionRead))
 		}
-		if changeable {
-			n = lay.Size()
-		}
 		raw, err := conn.Upload(ctx, r.Address, n, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading the option bytes at 0x%08x: %w", r.Address, readError(err))
-		}
-		if changeable {
-			blk, err := optionbytes.DecodeAs(lay, raw)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w (is the board the %s it looks like?)", path, err, chip.Name)
-			}
-			o.Blocks = append(o.Blocks, blk)
 		}
 		o.Addrs, o.Raw = append(o.Addrs, r.Address), append(o.Raw, raw)
 	}
@@ -110,47 +100,51 @@ func readBlocks(ctx context.Context, conn *dfu.Conn, path string, chip *part.Chi
 	return o, nil
 }
 
+// decode decodes the blocks read for chip: Blocks on the families whose
+// option bytes softdfu changes, the raw bytes only on the others.
+func (o *OptionBytes) decode(chip *part.Chip, path string) error {
+	o.Chip, o.Blocks = chip, nil
+	lay, changeable := codec(chip)
+	if !changeable {
+		return nil
+	}
+	for _, raw := range o.Raw {
+		blk, err := optionbytes.DecodeAs(lay, raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w (is the board the %s it looks like?)", path, err, chip.Name)
+		}
+		o.Blocks = append(o.Blocks, blk)
+	}
+	return nil
+}
+
 // OptionBytes selects the option-byte alternate setting and reads every
 // block. The session stays on that alternate setting.
 func (s *Session) OptionBytes(ctx context.Context) (*OptionBytes, error) {
 	if _, err := s.SelectAlt(ctx, "Option Bytes"); err != nil {
 		return nil, err
 	}
-	return readBlocks(ctx, s.conn, s.Board.Path, s.optionChip(ctx))
-}
-
-// optionChip identifies the chip for decoding its option bytes: from the
-// flash layout and the alternate-setting names seen so far, reading alt
-// 0's name when the session was opened on another one (the option-byte
-// layout depends on the family, and an STM32F767 in dual-bank mode shows
-// the sectors of a 2 MB STM32F429).
-func (s *Session) optionChip(ctx context.Context) *part.Chip {
-	if len(s.flash.Regions) == 0 {
-		for _, a := range s.itf.Alts {
-			if a.Alternate != 0 {
-				continue
-			}
-			if name, err := usb.ReadString(ctx, s.dev, a.StringIndex); err == nil {
-				if l, err := dfu.ParseLayout(name); err == nil {
-					s.flash = l
-				}
-			}
-		}
+	o, err := readBlocks(ctx, s.conn, s.Board.Path)
+	if err != nil {
+		return nil, err
 	}
+	// The option-byte string, now seen, tells an STM32F767 in dual-bank
+	// mode from a 2 MB STM32F429 with the same sectors.
 	chip, _ := s.Chip()
-	return chip
+	return o, o.decode(chip, s.Board.Path)
 }
 
 // OptionBytesThenFlash reads the option bytes when the session was opened
 // on alternate setting 1 (Options.Alt), then selects internal flash (alt
 // 0) with one abort instead of a recovery: the cheapest way a job that
-// writes flash learns the protection first. On another alternate setting
-// it reads nothing and returns nil.
+// writes flash learns the protection first. The blocks are decoded once
+// the flash layout is known (the layout depends on the chip). On another
+// alternate setting it reads nothing and returns nil.
 func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error) {
 	if s.conn.Alt() != 1 {
 		return nil, nil
 	}
-	o, rerr := readBlocks(ctx, s.conn, s.Board.Path, s.optionChip(ctx))
+	o, rerr := readBlocks(ctx, s.conn, s.Board.Path)
 	if rerr == nil {
 		if err := s.conn.Abort(ctx); err != nil {
 			return nil, err
@@ -160,7 +154,11 @@ func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error
 		return nil, err
 	}
 	s.noteFlash()
-	return o, rerr
+	if rerr != nil {
+		return nil, rerr
+	}
+	chip, _ := s.Chip()
+	return o, o.decode(chip, s.Board.Path)
 }
 
 // Change describes what writing block to over block from changes (bank 0

@@ -57,8 +57,11 @@ func (s *Session) Describe(ctx context.Context) (*Description, error) {
 			if err := s.conn.SelectAlt(ctx, a.Alternate); err != nil {
 				return nil, err
 			}
+			if d.OptionBytes, err = readBlocks(ctx, s.conn, s.Board.Path); err != nil {
+				return nil, err
+			}
 			chip, _ := Chip(s.Board.Descriptors.Device, d.Flash, names...)
-			if d.OptionBytes, err = readBlocks(ctx, s.conn, s.Board.Path, chip); err != nil {
+			if err := d.OptionBytes.decode(chip, s.Board.Path); err != nil {
 				return nil, err
 			}
 		}

@@ -122,10 +122,11 @@ func (c *Chip) Protection(blocks [][]byte) Protection {
 // address order is UNVERIFIED.
 const h7WPSN = 0x1C
 
-// Offsets of WRPxAR and WRPxBR in a page family's option block: L4
-// 0x1FFF7818/0x1FFF7820 and bank 2 0x1FFFF818/0x1FFFF820 (RM0351 3.4.1;
-// Black Magic Debug stm32l4.c option tables, which give the same for
-// G4 and WB, WB at 0x1FFF8018/0x1FFF8020).
+// Offsets of WRPxAR and WRPxBR in a page family's option block: L4 and
+// G4 0x1FFF7818/0x1FFF7820 and bank 2 0x1FFFF818/0x1FFFF820, WB
+// 0x1FFF8018/0x1FFF8020 (Black Magic Debug stm32l4.c option tables, after
+// RM0351, RM0440 and RM0434); G0 0x1FFF7818/0x1FFF7820 (edbg
+// target_st_stm32g0.c).
 var pageWRPAreas = [2]int{0x18, 0x20}
 
 // pageProtection returns the pages inside the WRPxA and WRPxB ranges of

@@ -86,8 +86,9 @@ var stm32l4Chips = []*Chip{
 // 2 KB pages in two banks on 256 KB and 512 KB parts, system memory at
 // 0x1FFF0000 (AN2606), unique ID at 0x1FFF7590, option bytes at
 // 0x1FFF7800, bank 1's WRP1AR and WRP1BR at 0x1FFF7818 and 0x1FFF7820
-// (Black Magic Debug's shared G0/WB option table; where bank 2's WRP2AR
-// and WRP2BR sit in the block is not decoded here). Timing is the
+// (edbg target_st_stm32g0.c, for G071/G031; the same offsets assumed for
+// G0B1, UNVERIFIED; where bank 2's WRP2AR and WRP2BR sit in the block is
+// not decoded here). Timing is the
 // STM32L4's (UNVERIFIED for G0); the ROM's option-byte block size is
 // UNVERIFIED.
 var STM32G0 = &Family{
