@@ -79,16 +79,16 @@ func TestF7DualBankOptionBytes(t *testing.T) {
 	if want[0].NWRP != 0xDFBF {
 		t.Fatalf("nWRP 0x%04x, want 0xdfbf (bit 6)", want[0].NWRP)
 	}
-	if err := CheckOptionChange(cur.Blocks, want, flash, chip, OptionRisks{}); err != nil {
+	if err := CheckOptionChange(cur.Blocks, want, flash, chip, Risks{}); err != nil {
 		t.Fatal(err)
 	}
 	flip := append([]optionbytes.Block(nil), cur.Blocks...)
 	flip[0].NWRP |= optionbytes.F7NDBANK
 	var re *RiskError
-	if err := CheckOptionChange(cur.Blocks, flip, flash, chip, OptionRisks{}); !errors.As(err, &re) || re.Risk != RiskBankMode {
+	if err := CheckOptionChange(cur.Blocks, flip, flash, chip, Risks{}); !errors.As(err, &re) || re.Risk != ChangeBankMode {
 		t.Fatalf("nDBANK change: %v, want a bank-mode risk", err)
 	}
-	if err := CheckOptionChange(cur.Blocks, flip, flash, chip, OptionRisks{BankMode: true}); err != nil {
+	if err := CheckOptionChange(cur.Blocks, flip, flash, chip, Risks{ChangeBankMode: true}); err != nil {
 		t.Fatalf("nDBANK change allowed: %v", err)
 	}
 	w, err := s.WriteOptionBytes(ctx, cur, want, WriteOptions{Timeout: 5 * time.Second})

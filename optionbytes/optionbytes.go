@@ -82,14 +82,11 @@ const (
 	F7Base = 0x1FFF0000
 )
 
-// USER bits. F4: WDG_SW is bit 5 (F4WDGSW); F7: IWDG_SW bit 5, WWDG_SW
-// bit 4. Both: BOR_LEV bits 3:2.
+// USER bits of the STM32F7 (RM0410 3.4) besides those of user.go: IWDG_SW
+// is bit 5 (where the F4 has WDG_SW), WWDG_SW bit 4 (the F4's BFB2).
 const (
-	F4WDGSW  = 1 << 5
-	F4BFB2   = 1 << 4
 	F7IWDGSW = 1 << 5
 	F7WWDGSW = 1 << 4
-	BORLev   = 3 << 2
 )
 
 // Bits of the F7 word at 0x1FFF0008 above nWRP (RM0410 3.4; CMSIS

@@ -3,6 +3,8 @@ package update
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/softdfu/softdfu/flash"
@@ -100,4 +102,38 @@ func assessContext(ctx context.Context) (context.Context, context.CancelFunc) {
 		return ctx, func() {}
 	}
 	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// Interrupted says, sector by sector, what an interrupted update left
+// (r.State read back): done, partly written (with the bytes written),
+// erased or untouched, and that the board is still in the ROM bootloader.
+func (r *Report) Interrupted() string {
+	written := map[int]flash.SectorResult{}
+	if r.Result != nil {
+		for _, s := range r.Result.Sectors {
+			written[s.Index] = s
+		}
+	}
+	words := map[string]string{SectorGood: "done", SectorPartial: "partly written", SectorOld: "untouched", SectorErased: "erased, not written yet"}
+	by := map[string][]string{}
+	var order []string
+	for _, s := range r.State.Sectors {
+		w := words[s.State]
+		if w == "" {
+			w = s.State
+		}
+		if by[w] == nil {
+			order = append(order, w)
+		}
+		item := fmt.Sprintf("%d", s.Index)
+		if res, ok := written[s.Index]; ok && s.State == SectorPartial {
+			item += fmt.Sprintf(" (%d of %d bytes)", res.Written, res.Size)
+		}
+		by[w] = append(by[w], item)
+	}
+	var parts []string
+	for _, w := range order {
+		parts = append(parts, fmt.Sprintf("%s: sector(s) %s", w, strings.Join(by[w], ", ")))
+	}
+	return "interrupted: " + strings.Join(parts, "; ") + "; the board is still in the ROM bootloader"
 }

@@ -5,13 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/sim/mcu/entrybench"
+	"github.com/softdfu/softdfu/bench"
 )
 
 // benchEntryCommand compares the seed's direct jump with the reliable
-// entry on a simulated chip (sim/mcu/entrybench, simulated time).
+// entry on a simulated chip (bench.RunEntry, simulated time).
 func (e *env) benchEntryCommand() *cobra.Command {
-	o := entrybench.DefaultOptions()
+	o := bench.DefaultEntryOptions()
 	c := &cobra.Command{
 		Use:   "entry",
 		Short: "Success rate of software bootloader entry: the direct jump against the reliable way",
@@ -30,7 +30,7 @@ simulated time. --miss overrides the board's crystal miss probability
 			if o.MissProbability > 1 {
 				return usageError("--miss %v: give a probability between 0 and 1", o.MissProbability)
 			}
-			res, err := entrybench.Run(c.Context(), o)
+			res, err := bench.RunEntry(c.Context(), o)
 			if err != nil {
 				return usageError("%v", err)
 			}

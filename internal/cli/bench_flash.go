@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -59,8 +59,8 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 			}
 			if cases != "" {
 				var err error
-				if list, err = pickCases(bench.Cases(), func(k bench.Case) string { return k.Name }, cases, "known cases"); err != nil {
-					return err
+				if list, err = bench.Pick(bench.Cases(), func(k bench.Case) string { return k.Name }, cases); err != nil {
+					return caseError(err)
 				}
 			}
 			if opts.Speed < 0 {
@@ -85,53 +85,26 @@ func (e *env) benchFlash(ctx context.Context, list []bench.Case, opts bench.Opti
 	}
 	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), mode)
 	if !e.json {
-		e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9s  %9s  %8s  %5s  %7s", "RATIO", "CASE", "BOARD", "WALL", "LIMIT", "CLOCK", "TRANSFERS", "MINIMUM", "CPU", "HOST", "PEAK")
+		e.say("%s", bench.Header)
 	}
 	for _, k := range list {
 		r, err := bench.Run(ctx, k, opts)
 		if err != nil {
 			return err
 		}
-		board := r.Board
-		if r.Boards > 1 {
-			board = fmt.Sprintf("%dx %s", r.Boards, r.Board)
-		}
-		e.emit(event{Event: "result", Board: board, OK: ptr(true), Data: map[string]any{
-			"case": r.Case, "ratio": round3(r.Ratio), "clock_ratio": round3(r.ClockRatio), "wall_s": r.Wall.Seconds(), "limit_s": r.Limit.Seconds(),
-			"board_time_s": r.BoardTime.Seconds(), "transfers": r.Transfers, "min_transfers": r.MinTransfers,
-			"cpu_s": r.CPU.Seconds(), "host_share": round3(r.CPUShare), "peak_heap_bytes": r.PeakHeap,
-			"limit_flash_s": r.Minimum.Flash.Seconds(), "limit_usb_s": r.Minimum.USB.Seconds(), "erased_sectors": r.Erased, "written_bytes": r.Written, "read_bytes": r.Read, "boards": r.Boards,
-		}})
+		e.emit(event{Event: "result", Board: r.BoardLabel(), OK: ptr(true), Data: r.Data()})
 		if !e.json {
-			e.say("%-6s  %-12s  %-16s  %9s  %9s  %6s  %9d  %9d  %8s  %4.1f%%  %5.1fMB", fmt.Sprintf("%.2fx", r.Ratio), r.Case, board,
-				dur(r.Wall), dur(r.Limit), fmt.Sprintf("%.2fx", r.ClockRatio), r.Transfers, r.MinTransfers, dur(r.CPU), 100*r.CPUShare, float64(r.PeakHeap)/(1<<20))
+			e.say("%s", r.Row())
 		}
 	}
 	return nil
 }
 
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// dur prints a duration with three significant decimals of seconds or ms.
-func dur(d time.Duration) string {
-	if d >= time.Second {
-		return fmt.Sprintf("%.3fs", d.Seconds())
+// caseError names --case in an unknown case's error.
+func caseError(err error) error {
+	var ue *bench.UnknownCaseError
+	if !errors.As(err, &ue) {
+		return err
 	}
-	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-}
-
-// pickCases returns the cases of all named in the comma-separated list, in
-// the order of all; an unknown name is a usage error listing the known ones.
-func pickCases[T any](all []T, name func(T) string, list, what string) ([]T, error) {
-	want := strings.Split(list, ",")
-	var names []string
-	for _, k := range all {
-		names = append(names, name(k))
-	}
-	for _, w := range want {
-		if !slices.Contains(names, w) {
-			return nil, usageError("--case %q: %s are %s", w, what, strings.Join(names, ", "))
-		}
-	}
-	return slices.DeleteFunc(all, func(k T) bool { return !slices.Contains(want, name(k)) }), nil
+	return usageError("--case %q: known cases are %s", ue.Name, strings.Join(ue.Known, ", "))
 }

@@ -175,7 +175,7 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	path := s.Board.Path
 	t := e.tracker(path, "")
 	defer e.stopProgress()
-	err := s.Erase(ctx, list, req.Mass, req.NoBlankCheck, t.event)
+	err := s.Erase(ctx, list, req.Mass, req.NoBlankCheck, e.events(t, false))
 	var nb *board.NotBlankError
 	if errors.As(err, &nb) {
 		err = board.Errorf(board.Verify, "%s; remove the protection with softdfu option-bytes --write-unprotect %d --yes", nb.Found(), nb.Sector.Index)
@@ -186,10 +186,10 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	}
 	e.result(path, err, map[string]any{"sectors": nums, "mass": req.Mass, "blank_checked": !req.NoBlankCheck})
 	if err != nil {
-		t.finish(err)
+		t.Finish(err)
 		return err
 	}
-	defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+	defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
 	check := "checked blank"
 	if req.NoBlankCheck {
 		check = "not checked (--no-verify)"

@@ -244,15 +244,14 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *f
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
 	}
 	t := e.tracker(b.Path, prefix)
-	t.dryRun = opts.DryRun
 	if opts.DryRun && b.Mode != board.DFU {
 		e.say("%sdry run: the plan needs what the board holds, read in its ROM bootloader: entering it from software, and starting the application again afterwards (nothing is erased or written)", prefix)
 	}
-	opts.Events = t.event
+	opts.Events = e.events(t, opts.DryRun)
 	rep, err := update.Run(ctx, host, b.Info, img, opts)
 	err = flashError(err)
 	e.report(prefix, b, rep, err)
-	t.finish(err) // after the report: nothing may print once every bar is complete
+	t.Finish(err) // after the report: nothing may print once every bar is complete
 	return err
 }
 

@@ -31,7 +31,7 @@ func TestImports(t *testing.T) {
 			switch {
 			case p == "github.com/softdfu/softdfu/dfu":
 				t.Errorf("%s imports dfu: go through package board", path)
-			case strings.HasPrefix(p, "github.com/softdfu/softdfu/sim") && path != "hosts.go" && path != "bench_entry.go":
+			case strings.HasPrefix(p, "github.com/softdfu/softdfu/sim") && path != "hosts.go":
 				t.Errorf("%s imports %s: the simulator is wired in hosts.go only", path, p)
 			}
 		}

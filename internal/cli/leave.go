@@ -52,12 +52,12 @@ its next reset.`,
 			path := s.Board.Path
 			t := e.tracker(path, "")
 			defer e.stopProgress()
-			if err := s.Leave(ctx, to, t.event); err != nil {
-				t.finish(err)
+			if err := s.Leave(ctx, to, e.events(t, false)); err != nil {
+				t.Finish(err)
 				e.result(path, err, nil)
 				return err
 			}
-			app, err := s.Confirm(ctx, appTimeout, t.event)
+			app, err := s.Confirm(ctx, appTimeout, e.events(t, false))
 			if err == nil && app == nil && expectApp {
 				err = fmt.Errorf("%s: %w", path, board.ErrNoApp)
 			}
@@ -67,10 +67,10 @@ its next reset.`,
 			}
 			e.result(path, err, data)
 			if err != nil {
-				t.finish(err)
+				t.Finish(err)
 				return err
 			}
-			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			target := uint32(0x08000000)
 			if to != nil {
 				target = *to

@@ -139,12 +139,12 @@ write; softdfu follows the board on its port and shows the new values.
 	fs.StringVar(&f.protect, "write-protect", "", "write-protect these sectors: 0,2,4-6")
 	fs.StringVar(&f.unprotect, "write-unprotect", "", "remove write protection from these sectors: 0,2,4-6")
 	fs.BoolVar(&f.yes, "yes", false, "really write the option bytes (the chip resets)")
-	fs.BoolVar(&f.risk.FreezeBoot, "freeze-boot-sector", false, "allow write-protecting the sector with the vector table: the application's start can then not be updated until it is unprotected")
-	fs.BoolVar(&f.risk.Watchdog, "watchdog-always-on", false, "allow clearing WDG_SW (F7: IWDG_SW, WWDG_SW): the watchdog runs from every reset and resets a chip whose firmware does not refresh it")
-	fs.BoolVar(&f.risk.Brownout, "brownout-reset", false, "allow raising the BOR level: below its voltage the chip stays in reset")
-	fs.BoolVar(&f.risk.BootAddress, "move-boot-address", false, "STM32F7: allow changing BOOT_ADD0/BOOT_ADD1: the chip then starts elsewhere (BOOT_ADD1 not 0x0040: BOOT0 no longer reaches the ROM bootloader)")
-	fs.BoolVar(&f.risk.BankMode, "change-bank-mode", false, "STM32F76x/77x: allow changing nDBANK: the flash layout (sector numbers and sizes) changes")
-	fs.BoolVar(&f.risk.DualBoot, "dual-boot", false, "STM32F76x/77x: allow clearing nDBOOT (dual boot from either bank)")
+	fs.BoolVar(&f.risk.freezeBoot, "freeze-boot-sector", false, "allow write-protecting the sector with the vector table: the application's start can then not be updated until it is unprotected")
+	fs.BoolVar(&f.risk.watchdog, "watchdog-always-on", false, "allow clearing WDG_SW (F7: IWDG_SW, WWDG_SW): the watchdog runs from every reset and resets a chip whose firmware does not refresh it")
+	fs.BoolVar(&f.risk.brownout, "brownout-reset", false, "allow raising the BOR level: below its voltage the chip stays in reset")
+	fs.BoolVar(&f.risk.moveBoot, "move-boot-address", false, "STM32F7: allow changing BOOT_ADD0/BOOT_ADD1: the chip then starts elsewhere (BOOT_ADD1 not 0x0040: BOOT0 no longer reaches the ROM bootloader)")
+	fs.BoolVar(&f.risk.bankMode, "change-bank-mode", false, "STM32F76x/77x: allow changing nDBANK: the flash layout (sector numbers and sizes) changes")
+	fs.BoolVar(&f.risk.dualBoot, "dual-boot", false, "STM32F76x/77x: allow clearing nDBOOT (dual boot from either bank)")
 	fs.DurationVar(&f.resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after the write")
 	return c
 }
@@ -177,8 +177,8 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	if err != nil {
 		return err
 	}
-	if err := checkOptionChange(cur.Blocks, want, flashLayout, chip, f.risk); err != nil {
-		return err
+	if err := board.CheckOptionChange(cur.Blocks, want, flashLayout, chip, f.risk.risks()); err != nil {
+		return riskError(err)
 	}
 	if want[0].RDP == optionbytes.RDPLevel2 {
 		e.warn("%s", rdp2Warning)

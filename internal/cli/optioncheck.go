@@ -2,46 +2,66 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/optionbytes"
-	"github.com/softdfu/softdfu/part"
 )
 
 // riskFlags are the flags that let option-bytes make a change with a
-// consequence beyond a reset (board.OptionRisks).
-type riskFlags = board.OptionRisks
-
-// checkOptionChange refuses, before anything is written, the option-byte
-// changes that need a flag naming their consequence, and changes to
-// reserved bits (board.CheckOptionChange).
-func checkOptionChange(cur, want []optionbytes.Block, layout board.Layout, chip *part.Chip, r riskFlags) error {
-	err := board.CheckOptionChange(cur, want, layout, chip, r)
-	var re *board.RiskError
-	if errors.As(err, &re) {
-		return usageError("%s; add --%s if that is what you want", re.Detail, riskFlag[re.Risk])
-	}
-	return err
+// consequence beyond a reset (board.CheckOptionChange refuses it
+// otherwise).
+type riskFlags struct {
+	freezeBoot, watchdog, brownout bool
+	moveBoot, bankMode, dualBoot   bool
 }
 
-// riskFlag is the flag that allows each risk.
+func (r riskFlags) risks() board.Risks {
+	return board.Risks{FreezeBoot: r.freezeBoot, WatchdogAlwaysOn: r.watchdog, BrownoutReset: r.brownout,
+		MoveBootAddress: r.moveBoot, ChangeBankMode: r.bankMode, DualBoot: r.dualBoot}
+}
+
+// riskFlag says which flag accepts each risk, and when to give it.
 var riskFlag = map[board.Risk]string{
-	board.RiskFreezeBoot: "freeze-boot-sector", board.RiskWatchdog: "watchdog-always-on", board.RiskBrownout: "brownout-reset",
-	board.RiskBootAddress: "move-boot-address", board.RiskBankMode: "change-bank-mode", board.RiskDualBoot: "dual-boot",
+	board.FreezeBoot:       "--freeze-boot-sector if that is what you want",
+	board.WatchdogAlwaysOn: "--watchdog-always-on if that is what you want",
+	board.BrownoutReset:    "--brownout-reset if the board's supply is always above it",
+	board.MoveBootAddress:  "--move-boot-address if that is what you want",
+	board.ChangeBankMode:   "--change-bank-mode if that is what you want",
+	board.DualBoot:         "--dual-boot if that is what you want",
+}
+
+// riskError says a refused option-byte change in flags: the USER byte as
+// --user, and the flag that accepts the risk.
+func riskError(err error) error {
+	var re *board.RiskError
+	if !errors.As(err, &re) {
+		return err
+	}
+	msg := re.Consequence()
+	switch re.Risk {
+	case board.Reserved:
+		return usageError("--user 0x%02x %s, for example --user 0x%02x", re.To, msg, re.Keep())
+	case board.ReservedNWRP:
+		return usageError("%s", msg)
+	case board.WatchdogAlwaysOn, board.BrownoutReset:
+		msg = fmt.Sprintf("--user 0x%02x %s", re.To, msg)
+	}
+	return usageError("%s; add %s", msg, riskFlag[re.Risk])
 }
 
 // riskHelp lists the flags for the option-bytes help.
-var riskHelp = strings.TrimSpace(`
+var riskHelp = strings.TrimSpace(fmt.Sprintf(`
 Changes with a consequence beyond the reset need a flag that names it, as
 well as --yes: write-protecting the sector with the vector table
-(--freeze-boot-sector), a hardware watchdog (--watchdog-always-on), raising
-the BOR level (--brownout-reset); on STM32F7 moving BOOT_ADD0/BOOT_ADD1
-(--move-boot-address), changing nDBANK (--change-bank-mode), clearing
-nDBOOT (--dual-boot). Reserved bits (USER bits 1:0, nWRP bits of no
-sector) are refused.
+(--freeze-boot-sector), a hardware watchdog (clearing WDG_SW, on F7 IWDG_SW
+or WWDG_SW: --watchdog-always-on), raising the BOR level (--brownout-reset);
+on STM32F7 moving BOOT_ADD0/BOOT_ADD1 (--move-boot-address), changing
+nDBANK (--change-bank-mode), clearing nDBOOT (--dual-boot). Reserved bits
+(USER mask 0x%02x, nWRP bits of no sector) are refused.
 
 softdfu changes option bytes on STM32F2, F4, F7 and the F4-like GD32 and
 APM32; on H7, L4, G0, G4, WB and AT32 it shows the read protection and,
 where the layout is known, the write-protected sectors or pages, and
-refuses to write: use STM32CubeProgrammer there.`)
+refuses to write: use STM32CubeProgrammer there.`, optionbytes.UserReserved))

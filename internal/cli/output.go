@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sync"
-
-	"golang.org/x/term"
 )
 
 // event is one JSON Lines record of a long command (--json). Every event
@@ -72,7 +69,7 @@ func (e *env) say(format string, a ...any) {
 		w = e.stderr
 	}
 	line := fmt.Sprintf(format+"\n", a...)
-	if e.prog.above(w, line) {
+	if e.prog.Above(w, line) {
 		return
 	}
 	emitMu.Lock()
@@ -83,18 +80,12 @@ func (e *env) say(format string, a ...any) {
 // warn prints a warning for people on stderr.
 func (e *env) warn(format string, a ...any) {
 	line := fmt.Sprintf("warning: "+format+"\n", a...)
-	if e.prog.above(e.stderr, line) {
+	if e.prog.Above(e.stderr, line) {
 		return
 	}
 	emitMu.Lock()
 	defer emitMu.Unlock()
 	io.WriteString(e.stderr, line)
-}
-
-// isTerminal reports whether w is a terminal (a *os.File on a tty).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func ptr[T any](v T) *T { return &v }

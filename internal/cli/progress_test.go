@@ -33,11 +33,11 @@ func TestProgressRateLimit(t *testing.T) {
 			var out, errOut bytes.Buffer
 			e := &env{stdout: &out, stderr: &errOut, json: tt.json}
 			tr := e.tracker("1-1", "")
-			tr.setPhase(board.Writing)
+			tr.Begin(board.Writing)
 			for i := 1; i <= tt.updates; i++ {
-				tr.update(board.Writing, tt.total*i/tt.updates, tt.total)
+				tr.Update(board.Writing, tt.total*i/tt.updates, tt.total)
 			}
-			tr.finish(nil)
+			tr.Finish(nil)
 			e.stopProgress()
 			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 			if len(lines) != tt.wantLines {
@@ -76,13 +76,13 @@ func TestProgressBars(t *testing.T) {
 	e := &env{stdout: &out, stderr: &errOut}
 	e.trackBoards([]board.Board{{Path: "1-1"}, {Path: "1-2"}})
 	a, b := e.tracker("1-1", ""), e.tracker("1-2", "")
-	a.setPhase(board.Writing)
-	a.update(board.Writing, 4096, 8192)
+	a.Begin(board.Writing)
+	a.Update(board.Writing, 4096, 8192)
 	e.say("a line for stdout, not a terminal")
 	e.warn("a line above the bars")
-	b.setPhase(board.Erasing)
-	b.update(board.Erasing, 1, 2)
-	a.finish(nil)
+	b.Begin(board.Erasing)
+	b.Update(board.Erasing, 1, 2)
+	a.Finish(nil)
 	// b is never finished: stopProgress must not hang.
 	e.stopProgress()
 	got := errOut.String()

@@ -77,9 +77,9 @@ refuses to be read (see softdfu option-bytes).`,
 			path := s.Board.Path
 			t := e.tracker(path, "")
 			defer e.stopProgress()
-			data, err := s.Read(ctx, addr, n, t.event)
+			data, err := s.Read(ctx, addr, n, e.events(t, false))
 			if err != nil {
-				t.finish(err)
+				t.Finish(err)
 				e.result(path, err, nil)
 				return reword(err, board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
 			}
@@ -91,7 +91,7 @@ refuses to be read (see softdfu option-bytes).`,
 				"file": file, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
 			})
 			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, path, file, img.CRC32())
-			t.finish(nil) // after the last line: nothing may print once every bar is complete
+			t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},
 	}

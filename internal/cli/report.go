@@ -76,48 +76,14 @@ func (e *env) failure(prefix string, rep *update.Report, err error) {
 		}
 	}
 	if board.KindOf(err) == board.Interrupted && rep.State != nil && rep.State.Read {
-		e.say("%s%s", prefix, interruptedSectors(rep))
+		e.say("%s%s", prefix, rep.Interrupted())
 	}
-}
-
-// interruptedSectors says, sector by sector, what an interrupted update
-// left: done, partly written (with the bytes written) or untouched, and
-// that the board is still in the ROM bootloader.
-func interruptedSectors(rep *update.Report) string {
-	written := map[int]flash.SectorResult{}
-	if rep.Result != nil {
-		for _, s := range rep.Result.Sectors {
-			written[s.Index] = s
-		}
-	}
-	words := map[string]string{update.SectorGood: "done", update.SectorPartial: "partly written", update.SectorOld: "untouched", update.SectorErased: "erased, not written yet"}
-	by := map[string][]string{}
-	var order []string
-	for _, s := range rep.State.Sectors {
-		w := words[s.State]
-		if w == "" {
-			w = s.State
-		}
-		if by[w] == nil {
-			order = append(order, w)
-		}
-		item := fmt.Sprintf("%d", s.Index)
-		if r, ok := written[s.Index]; ok && s.State == update.SectorPartial {
-			item += fmt.Sprintf(" (%d of %d bytes)", r.Written, r.Size)
-		}
-		by[w] = append(by[w], item)
-	}
-	var parts []string
-	for _, w := range order {
-		parts = append(parts, fmt.Sprintf("%s: sector(s) %s", w, strings.Join(by[w], ", ")))
-	}
-	return "interrupted: " + strings.Join(parts, "; ") + "; the board is still in the ROM bootloader"
 }
 
 // dryRun prints the plan of a dry run.
 func (e *env) dryRun(prefix, path string, rep *update.Report) {
-	if p := rep.Plan; p != nil && !e.tracker(path, "").planShown {
-		e.printPlan(prefix, p)
+	if _, shown := e.plansShown.Load(path); rep.Plan != nil && !shown {
+		e.printPlan(prefix, rep.Plan)
 	}
 	e.say("%sdry run: nothing was erased or written", prefix)
 }

@@ -10,10 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/internal/progress"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -33,8 +35,12 @@ type env struct {
 	simPcap  string  // --sim-pcap
 	pcapFile *os.File
 
-	hosts hostCache
-	prog  progress
+	hosts    hostCache
+	prog     progress.Set
+	progOnce sync.Once
+	// plansShown holds the paths of the boards whose whole plan was shown
+	// when it was made (a dry run).
+	plansShown sync.Map
 	// entered are the sessions on boards this run entered from software
 	// (release starts their application again).
 	entered []*board.Session

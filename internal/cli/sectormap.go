@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/flash"
+	"github.com/softdfu/softdfu/internal/progress"
 )
 
 // rate prints n bytes in d as " (12.3 KiB/s)".
@@ -13,7 +14,7 @@ func rate(n int, d time.Duration) string {
 	if d <= 0 || n == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s/s)", humanBytes(int(float64(n)/d.Seconds())))
+	return fmt.Sprintf(" (%s/s)", progress.HumanBytes(int(float64(n)/d.Seconds())))
 }
 
 // resultTotals says how long each phase took (board time) and how fast

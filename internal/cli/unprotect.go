@@ -37,11 +37,12 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			path := s.Board.Path
 			t := e.tracker(path, "")
 			defer e.stopProgress()
+			show := e.events(t, false)
 			u, err := s.Unprotect(ctx, resetTimeout, func(ev board.Event) {
 				if p, ok := ev.(board.PhaseStarted); ok && p.Phase == board.Unprotecting {
 					e.warn("read unprotect on %s: the whole flash is being erased", path)
 				}
-				t.event(ev)
+				show(ev)
 			})
 			data := map[string]any{}
 			var back *board.Board
@@ -57,10 +58,10 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			}
 			e.result(path, err, data)
 			if err != nil {
-				t.finish(err)
+				t.Finish(err)
 				return err
 			}
-			defer t.finish(nil) // after the last line: nothing may print once every bar is complete
+			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			switch {
 			case !u.Sent:
 				e.say("%s: not read-protected (RDP level 0): nothing to remove; nothing was sent or changed (softdfu erase --mass erases the flash)", path)

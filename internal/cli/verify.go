@@ -40,7 +40,7 @@ the flash base 0x08000000.`,
 			}
 			t := e.tracker(path, "")
 			defer e.stopProgress()
-			cmp, err := s.Verify(ctx, img, t.event)
+			cmp, err := s.Verify(ctx, img, e.events(t, false))
 			data := map[string]any{"file": file, "bytes": cmp.Bytes, "differing_bytes": cmp.Differing, "crc32": fmt.Sprintf("0x%08x", img.CRC32())}
 			if cmp.Differing > 0 {
 				data["first_difference"] = fmt.Sprintf("0x%08x", cmp.First)
@@ -48,7 +48,7 @@ the flash base 0x08000000.`,
 					cmp.First, cmp.Want, cmp.Got, cmp.Differing, cmp.Bytes, file)
 			}
 			if err != nil {
-				t.finish(err)
+				t.Finish(err)
 				if cmp.Differing == 0 {
 					data = nil
 				}
@@ -57,7 +57,7 @@ the flash base 0x08000000.`,
 			}
 			e.result(path, nil, data)
 			e.say("%s matches %s: %d bytes in %d segment(s), CRC-32 0x%08x", path, file, cmp.Bytes, len(img.Segments), img.CRC32())
-			t.finish(nil) // after the last line: nothing may print once every bar is complete
+			t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},
 	}

@@ -18,6 +18,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/softdfu/softdfu/bench"
 )
 
 func main() {
@@ -102,17 +105,12 @@ func pick(all []InteropCase, list string, quick bool) ([]InteropCase, error) {
 		}
 		return all, nil
 	}
-	var names []string
-	for _, k := range all {
-		names = append(names, k.Name)
+	picked, err := bench.Pick(all, func(k InteropCase) string { return k.Name }, list)
+	var ue *bench.UnknownCaseError
+	if errors.As(err, &ue) {
+		return nil, fmt.Errorf("-case %q: the cases are %s", ue.Name, strings.Join(ue.Known, ", "))
 	}
-	want := strings.Split(list, ",")
-	for _, w := range want {
-		if !slices.Contains(names, w) {
-			return nil, fmt.Errorf("-case %q: the cases are %s", w, strings.Join(names, ", "))
-		}
-	}
-	return slices.DeleteFunc(all, func(k InteropCase) bool { return !slices.Contains(want, k.Name) }), nil
+	return picked, err
 }
 
 // report prints the table (or JSON Lines) and returns what failed.
@@ -124,7 +122,7 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 	enc := json.NewEncoder(w)
 	for _, r := range res {
 		s, d, nv := r.Run("softdfu"), r.Run("dfu-util"), r.Run("softdfu-no-verify")
-		data := map[string]any{"case": r.Case, "board": InteropBoard, "ratio": round3(r.Ratio), "ratio_no_verify": round3(r.RatioNoVerify)}
+		data := map[string]any{"case": r.Case, "board": InteropBoard, "ratio": bench.Round3(r.Ratio), "ratio_no_verify": bench.Round3(r.RatioNoVerify)}
 		for _, run := range r.Runs {
 			key := strings.ReplaceAll(run.Tool, "-", "_")
 			data[key+"_s"] = run.Elapsed.Seconds()
@@ -132,7 +130,7 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 			data[key+"_transfers"] = run.Transfers
 			data[key+"_check"] = run.Check
 			data[key+"_flash_work_s"] = run.FlashWork.Seconds()
-			data[key+"_per_request_ms"] = round3(float64(run.PerRequest) / float64(time.Millisecond))
+			data[key+"_per_request_ms"] = bench.Round3(float64(run.PerRequest) / float64(time.Millisecond))
 			if !run.OK {
 				failed = append(failed, fmt.Sprintf("%s with %s: exit %d, %s", r.Case, run.Tool, run.ExitCode, run.Check))
 			}
@@ -147,20 +145,10 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 		}
 		extra := ""
 		if e := r.Run("softdfu-env"); e != nil && e.Elapsed > 0 {
-			extra = fmt.Sprintf("  env %s %.2fx %.2fms/req", dur(e.Elapsed), float64(d.Elapsed)/float64(e.Elapsed), float64(e.PerRequest)/float64(time.Millisecond))
+			extra = fmt.Sprintf("  env %s %.2fx %.2fms/req", bench.Duration(e.Elapsed), float64(d.Elapsed)/float64(e.Elapsed), float64(e.PerRequest)/float64(time.Millisecond))
 		}
-		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s%s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, dur(s.Elapsed), dur(d.Elapsed), dur(nv.Elapsed),
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s%s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, bench.Duration(s.Elapsed), bench.Duration(d.Elapsed), bench.Duration(nv.Elapsed),
 			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), perReq, extra)
 	}
 	return failed
-}
-
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
-
-// dur prints a duration with three decimals of seconds, or in ms.
-func dur(d time.Duration) string {
-	if d >= time.Second {
-		return fmt.Sprintf("%.3fs", d.Seconds())
-	}
-	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 }

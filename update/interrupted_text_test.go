@@ -1,4 +1,4 @@
-package cli
+package update_test
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // TestInterruptedSectors: the human report of an interrupted update names
 // each sector done, partly written (with its bytes) or untouched, and says
 // the board is still in the ROM bootloader.
-func TestInterruptedSectors(t *testing.T) {
+func TestInterruptedText(t *testing.T) {
 	sec := func(i int) dfu.Sector {
 		return dfu.Sector{Index: i, Address: 0x08000000 + uint32(i)<<14, Size: 1 << 14}
 	}
@@ -21,7 +21,7 @@ func TestInterruptedSectors(t *testing.T) {
 			{Index: 0, State: update.SectorGood}, {Index: 1, State: update.SectorPartial}, {Index: 2, State: update.SectorOld}}},
 	}
 	want := "interrupted: done: sector(s) 0; partly written: sector(s) 1 (2048 of 16384 bytes); untouched: sector(s) 2; the board is still in the ROM bootloader"
-	if got := interruptedSectors(rep); got != want {
+	if got := rep.Interrupted(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTable: a row has the header's columns, the board count shows in
+// the label, and the figures round as the table and records print them.
+func TestTable(t *testing.T) {
+	r := &Result{Case: "app-64K", Board: "feather-f405", Boards: 8, Ratio: 1.23456, Wall: 1500 * time.Millisecond, Limit: 12 * time.Millisecond}
+	if got := r.BoardLabel(); got != "8x feather-f405" {
+		t.Errorf("label %q", got)
+	}
+	if h, row := strings.Fields(Header), strings.Fields(r.Row()); len(row) != len(h)+1 { // "8x feather-f405" is two fields
+		t.Errorf("row %q has %d fields, header %d", r.Row(), len(row), len(h))
+	}
+	if !strings.HasPrefix(r.Row(), "1.23x   app-64K       8x feather-f405      1.500s     12.0ms   0.00x") {
+		t.Errorf("row %q", r.Row())
+	}
+	if d := r.Data(); d["ratio"] != 1.235 || d["boards"] != 8 || d["wall_s"] != 1.5 {
+		t.Errorf("data %v", d)
+	}
+}
+
+func TestPick(t *testing.T) {
+	name := func(s string) string { return s }
+	got, err := Pick([]string{"a", "b", "c"}, name, "c,a")
+	if err != nil || strings.Join(got, ",") != "a,c" {
+		t.Errorf("Pick c,a = %v, %v; want a,c in the order of all", got, err)
+	}
+	_, err = Pick([]string{"a", "b"}, name, "a,x")
+	var ue *UnknownCaseError
+	if !errors.As(err, &ue) || ue.Name != "x" || strings.Join(ue.Known, ",") != "a,b" {
+		t.Errorf("Pick a,x: %v, want an UnknownCaseError naming x and the known a, b", err)
+	}
+}
