@@ -147,7 +147,7 @@ func (s *Session) HasAlt(n uint8) bool {
 // name ("Option Bytes") and returns its layout.
 func (s *Session) SelectAlt(ctx context.Context, name string) (dfu.Layout, error) {
 	for _, a := range s.itf.Alts {
-		str, err := usb.ReadString(ctx, s.dev, a.StringIndex)
+		str, err := s.conn.String(ctx, a.StringIndex)
 		if err != nil {
 			return dfu.Layout{}, fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
 		}

@@ -43,7 +43,7 @@ func (s *Session) Describe(ctx context.Context) (*Description, error) {
 	d := &Description{Board: s.Board, Functional: s.conn.Functional(), Flash: s.Layout()}
 	var names []string
 	for _, a := range s.itf.Alts {
-		name, err := usb.ReadString(ctx, s.dev, a.StringIndex)
+		name, err := s.conn.String(ctx, a.StringIndex)
 		if err != nil {
 			return nil, fmt.Errorf("reading the name of alternate setting %d: %w", a.Alternate, err)
 		}

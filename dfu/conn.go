@@ -84,8 +84,9 @@ type Conn struct {
 	ptrKnown  bool
 	nextUp    uint16 // the block after the last full UPLOAD block (0: none)
 	status    [StatusLen]byte
-	bound     [2]boundCtx // bounded's contexts: requests, polls
-	block     blockOp     // the block being moved, for messages
+	bound     [2]boundCtx      // bounded's contexts: requests, polls
+	block     blockOp          // the block being moved, for messages
+	strings   map[uint8]string // string descriptors read so far, by index
 }
 
 // boundCtx is a context with a deadline, shared by consecutive requests.
@@ -223,7 +224,7 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
 	c.alt, c.known, c.ptrKnown = alt, false, false
-	name, err := usb.ReadString(ctx, c.dev, a.StringIndex)
+	name, err := c.String(ctx, a.StringIndex)
 	if err != nil {
 		op := fmt.Sprintf("reading the name of alternate setting %d", alt)
 		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
@@ -251,6 +252,24 @@ func (c *Conn) Functional() Functional { return c.iface.Functional }
 
 // Alt returns the selected alternate setting.
 func (c *Conn) Alt() uint8 { return c.alt }
+
+// String returns string descriptor i (US English), read from the device
+// once per Conn: a ROM's strings do not change while it runs, and every
+// repeated read is a control request the ROM does not need.
+func (c *Conn) String(ctx context.Context, i uint8) (string, error) {
+	if s, ok := c.strings[i]; ok {
+		return s, nil
+	}
+	s, err := usb.ReadString(ctx, c.dev, i)
+	if err != nil {
+		return "", err
+	}
+	if c.strings == nil {
+		c.strings = map[uint8]string{}
+	}
+	c.strings[i] = s
+	return s, nil
+}
 
 // AltName returns the selected alternate setting's iInterface string (for
 // DfuSe, the memory layout string as the device sent it).

@@ -3,6 +3,7 @@ package usb
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // DeviceInfo is what a host knows of a device without opening it.
@@ -89,11 +90,21 @@ func ClassInterfaceIn(req uint8, value, iface uint16, n int) Setup {
 	return Setup{RequestType: DirIn | TypeClass | RecipientInterface, Request: req, Value: value, Index: iface, Length: uint16(n)}
 }
 
-// ReadString reads string descriptor i (US English) from an opened device.
+// StandardRequestLimit bounds a standard request with a data stage:
+// USB 2.0 section 9.2.6.4 gives a device 500 ms per data packet and 50 ms
+// for the status stage, so a 255-byte string descriptor in 64-byte packets
+// is late after about 2 s. A bound also lets a host make the request as
+// one blocking system call instead of a cancellable asynchronous one.
+const StandardRequestLimit = 2 * time.Second
+
+// ReadString reads string descriptor i (US English) from an opened device,
+// waiting at most StandardRequestLimit.
 func ReadString(ctx context.Context, d Device, i uint8) (string, error) {
 	if i == 0 {
 		return "", nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, StandardRequestLimit)
+	defer cancel()
 	buf := make([]byte, 255)
 	n, err := d.Control(ctx, Setup{RequestType: DirIn, Request: ReqGetDescriptor, Value: DescString<<8 | uint16(i), Index: LangEnglishUS, Length: 255}, buf)
 	if err != nil {

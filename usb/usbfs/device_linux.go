@@ -27,6 +27,7 @@ type Device struct {
 	info     usb.DeviceInfo
 	dir      string // sysfs device directory
 	sys      ioctlFunc
+	raw      ioctlFunc // sys made as a raw system call (rawcontrol_linux.go); nil: always sys
 	claimed  map[uint8]bool
 	detached map[uint8]string // interface -> kernel driver Claim detached
 
@@ -93,7 +94,7 @@ func (d *Device) syncControl(setup usb.Setup, data []byte, tmo uint32) (int, err
 	if setup.Length > 0 {
 		c.Data = unsafe.Pointer(&data[0])
 	}
-	n, err := d.sys(d.fd, usbdevfsControl, unsafe.Pointer(c))
+	n, err := d.controlIoctl(unsafe.Pointer(c))
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(c)
 	return n, err

@@ -30,6 +30,7 @@ type fakeKernel struct {
 	in    []byte            // data an IN transfer returns
 	out   []byte            // data the last OUT transfer carried
 	tmo   uint32            // timeout of the last transfer
+	raw   int               // ioctls made through the raw path
 
 	// Asynchronous URBs. Completions are announced by writing a byte to
 	// notify (the Device polls the read end for POLLIN).
@@ -199,7 +200,11 @@ func openFake(t *testing.T, root, port string) (*Device, *fakeKernel) {
 	}
 	k := &fakeKernel{errs: map[uintptr]error{}, wrap: map[uintptr]error{}, notify: p[1]}
 	t.Cleanup(func() { unix.Close(p[1]) })
-	dev := newDevice(p[0], "/dev/bus/usb/001/006", d, k.ioctl)
+	raw := func(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
+		k.raw++
+		return k.ioctl(fd, req, arg)
+	}
+	dev := newDevice(p[0], "/dev/bus/usb/001/006", d, k.ioctl, raw)
 	dev.pollEvents = unix.POLLIN
 	return dev, k
 }

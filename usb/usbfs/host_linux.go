@@ -32,11 +32,11 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 	if err != nil {
 		return nil, openError(node, d.info, err)
 	}
-	return newDevice(fd, node, d, sysIoctl), nil
+	return newDevice(fd, node, d, sysIoctl, rawIoctl), nil
 }
 
-func newDevice(fd int, node string, d sysDevice, sys ioctlFunc) *Device {
-	return &Device{fd: fd, node: node, info: d.info, dir: d.dir, sys: sys,
+func newDevice(fd int, node string, d sysDevice, sys, raw ioctlFunc) *Device {
+	return &Device{fd: fd, node: node, info: d.info, dir: d.dir, sys: sys, raw: raw,
 		claimed: map[uint8]bool{}, detached: map[uint8]string{},
 		pollEvents: unix.POLLOUT, pending: map[uintptr]*pendingURB{}, orphans: map[uintptr]*pendingURB{}}
 }
