@@ -43,7 +43,7 @@ func (f *optFlags) parse() error {
 	case "0":
 		c.RDP = ptr(byte(optionbytes.RDPLevel0))
 	case "1":
-		c.RDP = ptr(byte(0xBB)) // any value but 0xAA and 0xCC; ST's tools use 0xBB
+		c.RDP = ptr(byte(optionbytes.RDPLevel1))
 	case "2":
 		if !f.permanentlyLock {
 			return usageError("refusing --rdp 2 without --permanently-lock.\n%s", rdp2Warning)
