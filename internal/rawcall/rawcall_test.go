@@ -7,8 +7,10 @@ import (
 
 func TestTakeLeavesAPFree(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
-	if !Take() || !Take() {
-		t.Fatal("GOMAXPROCS 3: two raw calls refused")
+	for i := range 2 {
+		if !Take() {
+			t.Fatalf("GOMAXPROCS 3: raw call %d refused", i+1)
+		}
 	}
 	if Take() {
 		t.Fatal("GOMAXPROCS 3: a third raw call taken, leaving no P free")
