@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/softdfu/softdfu/internal/rawcall"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 const supported = true

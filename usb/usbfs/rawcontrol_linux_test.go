@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/softdfu/softdfu/internal/rawcall"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 // TestControlRawWhenAPIsFree checks that a control transfer runs as a raw
