@@ -89,6 +89,8 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 				app.Path, app.ID(), app.Descriptors.ProductName(), ErrNoMethod)
 		}
 		m = supported[0]
+	} else if f, ok := Identify(app.Descriptors); ok && m != Detach && !f.Offers(m) {
+		return res, refuse(app, f, m)
 	}
 	res.Method = m
 	res.PredictedSerial, _ = PredictROMSerial(app.Descriptors.Serial())
@@ -104,6 +106,9 @@ func Enter(ctx context.Context, host usb.Host, app usb.DeviceInfo, opts Options)
 	rom, err := WaitROM(ctx, host, app, opts.Timeout)
 	res.Elapsed = clock.Now().Sub(start)
 	if err != nil {
+		if f, ok := Identify(app.Descriptors); ok && f.Caveat != "" && m != Detach {
+			return res, fmt.Errorf("%s: %s: %w (%s: %s)", app.Path, m, err, f, f.Caveat)
+		}
 		return res, fmt.Errorf("%s: %s: %w", app.Path, m, err)
 	}
 	res.ROM = rom

@@ -201,3 +201,62 @@ func TestNoTouchForUnknownSerialPorts(t *testing.T) {
 		t.Fatalf("Methods = %v for an unknown CDC device, want none", m)
 	}
 }
+
+// TestMethodsPerBoardFirmware: enter knows the firmware of each board by
+// its USB identity, offers that firmware's methods, and refuses a forced
+// method the firmware does not offer with a message that names the
+// firmware and the method to use, before touching the board.
+func TestMethodsPerBoardFirmware(t *testing.T) {
+	for _, tc := range []struct {
+		spec     string
+		firmware string
+		methods  []enter.Method
+		refused  enter.Method
+		because  string
+	}{
+		{"nucleo-f767zi:circuitpython", "CircuitPython (Nucleo F767ZI, STM32F7)", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "the raw REPL with machine.bootloader() is MicroPython's"},
+		{"nucleo-h743zi2:circuitpython", "CircuitPython (Nucleo H743ZI, STM32H7)", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "use method repl"},
+		{"nucleo-l476rg:circuitpython", "CircuitPython", []enter.Method{enter.REPL, enter.Touch1200}, enter.RawREPL, "offers repl, 1200bps, not raw-repl"},
+		{"nucleo-f722ze:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.Touch1200, "MicroPython's stm32 port has no 1200-baud touch"},
+		{"nucleo-h743zi:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.REPL, "use method raw-repl"},
+		{"nucleo-l476rg:micropython", "MicroPython", []enter.Method{enter.RawREPL}, enter.Touch1200, "use method raw-repl"},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			w := world(t, tc.spec, 1)
+			b := w.Boards()[0]
+			app := device(t, w, "1-1")
+			f, ok := enter.Identify(app.Descriptors)
+			if !ok || f.String() != tc.firmware {
+				t.Fatalf("Identify = %v %v, want %s", f, ok, tc.firmware)
+			}
+			if got := enter.Methods(app.Descriptors); !equal(got, tc.methods) {
+				t.Fatalf("Methods = %v, want %v", got, tc.methods)
+			}
+			_, err := enter.Enter(context.Background(), w, app, enter.Options{Method: tc.refused, Quiet: time.Millisecond})
+			if !errors.Is(err, enter.ErrNoMethod) || !strings.Contains(err.Error(), tc.because) || !strings.Contains(err.Error(), "runs "+tc.firmware) {
+				t.Fatalf("forced %s: %v, want a refusal saying %q", tc.refused, err, tc.because)
+			}
+			if st := b.State(); st.Run != sim.RunApp || b.ChipStats().SystemResets != 0 {
+				t.Fatalf("after the refusal the board is %+v, %+v; want it untouched", st, b.ChipStats())
+			}
+			res, err := enter.Enter(context.Background(), w, app, enter.Options{Quiet: time.Millisecond})
+			if err != nil || res.Method != tc.methods[0] || b.State().Run != sim.RunROM {
+				t.Fatalf("Enter: %+v %v, board %+v", res, err, b.State())
+			}
+		})
+	}
+	// The Swan R5's CircuitPython build shows Blues' VID, not Adafruit's.
+	w := world(t, "nucleo-l476rg:circuitpython", 1)
+	d := device(t, w, "1-1").Descriptors
+	d.Device.Vendor, d.Device.Product = enter.VendorBlues, 0x0002
+	if f, ok := enter.Identify(d); !ok || f.Name != "CircuitPython" || f.Family != "STM32L4" || f.Caveat == "" {
+		t.Fatalf("Identify(30A4:0002) = %+v %v", f, ok)
+	}
+	if got := enter.Methods(d); !equal(got, []enter.Method{enter.REPL, enter.Touch1200}) {
+		t.Fatalf("Methods(30A4:0002) = %v", got)
+	}
+	d.Device.Product = 0x0001
+	if m := enter.Methods(d); len(m) != 0 {
+		t.Fatalf("Methods(30A4:0001) = %v: another Blues product is not CircuitPython", m)
+	}
+}

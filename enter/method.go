@@ -43,7 +43,9 @@ const (
 )
 
 // Methods returns the methods the device described by d supports, best
-// first; none for a device in DFU mode or without a usable interface.
+// first: detach for a DFU run-time interface, then those of the firmware
+// Identify recognises; none for a device in DFU mode or without a usable
+// interface.
 func Methods(d usb.Descriptors) []Method {
 	if IsBootloader(d) {
 		return nil
@@ -52,21 +54,12 @@ func Methods(d usb.Descriptors) []Method {
 	if _, ok := runTime(d); ok {
 		out = append(out, Detach)
 	}
-	if _, ok := FindACM(d); ok {
-		switch d.Device.Vendor {
-		case VendorAdafruit:
-			// CircuitPython on STM32 also honours the 1200-baud touch.
-			out = append(out, REPL, Touch1200)
-		case VendorMicroPython:
-			out = append(out, RawREPL)
-		case VendorST:
-			// ST's VID on a serial port: the Arduino STM32 core.
-			out = append(out, Touch1200)
-		}
-		// Any other serial port (a modem, another maker's Arduino) is not
-		// offered: a 1200-baud touch resets many boards that are not
-		// STM32F4s. --method 1200bps still forces it.
+	if f, ok := Identify(d); ok {
+		out = append(out, f.Methods...)
 	}
+	// Any other serial port (a modem, another maker's Arduino) is not
+	// offered: a 1200-baud touch resets many boards that are not STM32s.
+	// --method 1200bps still forces it.
 	return out
 }
 

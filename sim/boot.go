@@ -21,29 +21,34 @@ import (
 // see it), and what the chip spends (reset pulses, crystal detection)
 // advances the board's Clock afterwards.
 
-// firmwareEntry is where the board's firmware finds the ROM and whether
-// it remaps system memory first: the family's (part.Family.Entry) where
-// the run-mode library serves it (STM32F2, F4, F7 and the F4 clones),
-// F4's otherwise (STM32H7, L4, G0, G4, WB: the chip model has F4's
-// registers, so their own entry is not modelled).
-func (b *Board) firmwareEntry() (sysMem uint32, direct bool) {
-	e := b.model.Part.Chip.Family.Entry
-	if e.SystemMemory == 0x1FF00000 && !e.Remap {
-		return e.SystemMemory, true
+// firmwareFamily is the register map of the board's chip and the family
+// its firmware's run-mode library is built for: the part's family where
+// both model it (STM32F2, F4, F7, H7, L4 and the F4 clones); the F4's for
+// STM32G0, G4 and WB, whose own registers are not modelled (their boards
+// enter the ROM as an F4 would, which says nothing about those families).
+func (b *Board) firmwareFamily() (mcu.Family, *stm32f4.Family) {
+	switch b.model.Part.Chip.Family.Name {
+	case "STM32F7":
+		return mcu.FamilyF7, stm32f4.F7
+	case "STM32H7":
+		return mcu.FamilyH7, stm32f4.H7
+	case "STM32L4":
+		return mcu.FamilyL4, stm32f4.L4
+	case "STM32F2":
+		return mcu.FamilyF4, stm32f4.F2
 	}
-	return 0x1FFF0000, false
+	return mcu.FamilyF4, stm32f4.F4
 }
 
 // newChip builds the board's chip and the run-mode library its firmware
 // uses. The request word lives in RTC backup register 0.
 func (b *Board) newChip() error {
-	sysMem, direct := b.firmwareEntry()
+	chipFamily, fwFamily := b.firmwareFamily()
 	chip, err := mcu.New(mcu.Config{
-		HSE:          mcu.HSE{Hz: uint32(b.model.HSEMHz) * 1_000_000, DetectTimeout: b.rom.HSEDetectTimeout, MissProbability: b.rom.HSEMissProbability},
-		Rand:         b.rng,
-		SystemMemory: sysMem,
-		DirectBranch: direct,
-		Flash:        b.chipFlashWord,
+		HSE:    mcu.HSE{Hz: uint32(b.model.HSEMHz) * 1_000_000, DetectTimeout: b.rom.HSEDetectTimeout, MissProbability: b.rom.HSEMissProbability},
+		Rand:   b.rng,
+		Family: chipFamily,
+		Flash:  b.chipFlashWord,
 		Hooks: mcu.Hooks{
 			Reset:      b.onReset,
 			AppStart:   b.onAppStart,
@@ -54,7 +59,7 @@ func (b *Board) newChip() error {
 	if err != nil {
 		return fmt.Errorf("sim: board %s: %w", b.model.Name, err)
 	}
-	fw, err := stm32f4.New(chip, chip, stm32f4.Config{Store: stm32f4.BackupRegister(0), SystemMemory: sysMem, DirectBranch: direct})
+	fw, err := stm32f4.New(chip, chip, stm32f4.Config{Store: stm32f4.BackupRegister(0), Family: fwFamily})
 	if err != nil {
 		return fmt.Errorf("sim: board %s: %w", b.model.Name, err)
 	}

@@ -253,7 +253,25 @@ type BoardModel struct {
 	HSEMHz   int // crystal frequency; 0 = none (HSI only or bypass)
 	Factory  string
 	ROMQuirk func(*ROMVersion)
+	// Builds are the USB identities of the firmware builds published for
+	// this board, by persona name; a persona without one shows its
+	// generic identity.
+	Builds map[string]USBIdentity
 }
+
+// USBIdentity is what a firmware build shows in its device descriptor.
+type USBIdentity struct {
+	Vendor, Product uint16
+	Manufacturer    string
+	ProductName     string
+}
+
+// CircuitPython's STM builds for the Nucleo-F767ZI and Nucleo-H743ZI2
+// (ports/stm/boards/nucleo_f767zi and nucleo_h743zi_2, mpconfigboard.mk).
+var (
+	cpyNucleoF767 = map[string]USBIdentity{"circuitpython": {0x239A, 0x809A, "STMicroelectronics", "Nucleo F767ZI - CPy"}}
+	cpyNucleoH743 = map[string]USBIdentity{"circuitpython": {0x239A, 0x8098, "STMicroelectronics", "Nucleo H743ZI - CPy"}}
+)
 
 // Boards is the catalog of simulated boards, by board name.
 var Boards = map[string]*BoardModel{
@@ -267,11 +285,11 @@ var Boards = map[string]*BoardModel{
 	// Nucleo boards take 8 MHz from the ST-LINK's MCO (their user manuals).
 	"nucleo-f207zg": {Name: "nucleo-f207zg", Part: Parts["STM32F207ZG"], HSEMHz: 8, Factory: "micropython"},
 	"nucleo-f722ze": {Name: "nucleo-f722ze", Part: Parts["STM32F722ZE"], HSEMHz: 8, Factory: "micropython"},
-	"nucleo-f767zi": {Name: "nucleo-f767zi", Part: Parts["STM32F767ZI"], HSEMHz: 8, Factory: "micropython"},
+	"nucleo-f767zi": {Name: "nucleo-f767zi", Part: Parts["STM32F767ZI"], HSEMHz: 8, Factory: "micropython", Builds: cpyNucleoF767},
 	"nucleo-h743zi": {Name: "nucleo-h743zi", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython"},
 	// NUCLEO-H743ZI2 carries a rev V chip, whose ROM stays in dfuDNBUSY
 	// after an erase (part.Quirks.StaysBusy).
-	"nucleo-h743zi2": {Name: "nucleo-h743zi2", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython", ROMQuirk: func(r *ROMVersion) { r.StaysBusy = true }},
+	"nucleo-h743zi2": {Name: "nucleo-h743zi2", Part: Parts["STM32H743ZI"], HSEMHz: 8, Factory: "micropython", ROMQuirk: func(r *ROMVersion) { r.StaysBusy = true }, Builds: cpyNucleoH743},
 	"nucleo-l476rg":  {Name: "nucleo-l476rg", Part: Parts["STM32L476RG"], HSEMHz: 8, Factory: "micropython"},
 	"nucleo-g0b1re":  {Name: "nucleo-g0b1re", Part: Parts["STM32G0B1RE"], HSEMHz: 8, Factory: "micropython"},
 	"nucleo-g431rb":  {Name: "nucleo-g431rb", Part: Parts["STM32G431RB"], HSEMHz: 24, Factory: "micropython"},

@@ -337,13 +337,14 @@ func FuzzPersonaInput(f *testing.F) {
 
 // TestF7BoardEntersWithItsFamilyRule: the MicroPython firmware of
 // nucleo-f722ze enters the ROM at the F7's system memory (0x1FF00000) by
-// a direct branch (its chip has no ROM vector at the F4's 0x1FFF0000);
-// the F4 boards keep theirs.
+// a direct branch (its chip has no ROM vector at the F4's 0x1FFF0000),
+// the H7's at 0x1FF09800 with RM0433's registers, the L4's at 0x1FFF0000
+// with RM0351's and the SYSCFG remap; the F4 boards keep theirs.
 func TestF7BoardEntersWithItsFamilyRule(t *testing.T) {
 	for _, tc := range []struct {
 		board  string
 		sysMem uint32
-	}{{"nucleo-f722ze", 0x1FF00000}, {"nucleo-f767zi", 0x1FF00000}, {"nucleo-f446re", 0x1FFF0000}} {
+	}{{"nucleo-f722ze", 0x1FF00000}, {"nucleo-f767zi", 0x1FF00000}, {"nucleo-h743zi", 0x1FF09800}, {"nucleo-l476rg", 0x1FFF0000}, {"nucleo-f446re", 0x1FFF0000}} {
 		t.Run(tc.board, func(t *testing.T) {
 			w := newWorld(t, tc.board+":micropython")
 			b := w.Boards()[0]
@@ -363,5 +364,30 @@ func TestF7BoardEntersWithItsFamilyRule(t *testing.T) {
 				t.Fatalf("stats %+v, want one ROM entry", s)
 			}
 		})
+	}
+}
+
+// TestF4LibraryOnH7BoardFails: firmware built with the F4's register map
+// (stm32f4.F4) on the H7 board faults at the F4's RCC address instead of
+// entering the ROM.
+func TestF4LibraryOnH7BoardFails(t *testing.T) {
+	w := newWorld(t, "nucleo-h743zi:micropython")
+	b := w.Boards()[0]
+	ran := b.RunFirmware(func(_ *stm32f4.Device, c *mcu.Chip) {
+		dev, err := stm32f4.New(c, c, stm32f4.Config{Store: stm32f4.RAMWord(0x2001FFF0), Family: stm32f4.F4})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		dev.JumpToBootloaderDirect()
+	})
+	if !ran {
+		t.Fatal("no application ran")
+	}
+	if st := b.State(); st.Run == sim.RunROM || b.ChipStats().ROMEntries != 0 {
+		t.Fatalf("the F4's map on an H7 reached the ROM: %+v", st)
+	}
+	if cs := b.ChipState(); cs.Fault != mcu.FaultBusFault {
+		t.Fatalf("chip %s, want a bus fault", cs)
 	}
 }

@@ -78,6 +78,9 @@ func newApp(b *Board, name string) usb.Gadget {
 	if !ok || p.vendor == 0 {
 		return nil
 	}
+	if id, ok := b.model.Builds[name]; ok {
+		p.vendor, p.product, p.manufacturer, p.productName = id.Vendor, id.Product, id.Manufacturer, id.ProductName
+	}
 	a := &app{b: b, name: name, p: p, gone: make(chan struct{}), alt: map[uint8]uint8{}, more: make(chan struct{})}
 	binary.LittleEndian.PutUint32(a.coding[:], 115200)
 	a.coding[6] = 8

@@ -147,3 +147,54 @@ func TestUnknownPartGuard(t *testing.T) {
 		t.Fatal("with Override the image was not written")
 	}
 }
+
+// TestEnterFlashLeaveF7H7L4: on the F7, H7 and L4 boards, CircuitPython
+// and MicroPython firmware are entered from software with each firmware's
+// own method (the device library with the family's registers and ROM
+// address on the chip), flashed, verified and left; the new application
+// runs afterwards.
+func TestEnterFlashLeaveF7H7L4(t *testing.T) {
+	for _, tc := range []struct {
+		spec   string
+		id     string
+		method enter.Method
+	}{
+		{"nucleo-f722ze:circuitpython", "239a:8031", enter.REPL},
+		{"nucleo-f722ze:micropython", "f055:9800", enter.RawREPL},
+		{"nucleo-f767zi:circuitpython", "239a:809a", enter.REPL},
+		{"nucleo-h743zi:micropython", "f055:9800", enter.RawREPL},
+		{"nucleo-h743zi2:circuitpython", "239a:8098", enter.REPL},
+		{"nucleo-h743zi2:micropython", "f055:9800", enter.RawREPL},
+		{"nucleo-l476rg:circuitpython", "239a:8031", enter.REPL},
+		{"nucleo-l476rg:micropython", "f055:9800", enter.RawREPL},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			specs, _ := sim.ParseSpecs(tc.spec)
+			w, err := sim.New(specs, sim.Options{Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := w.Boards()[0]
+			devs, _ := w.Devices(context.Background())
+			if len(devs) != 1 || devs[0].ID() != tc.id {
+				t.Fatalf("devices %v, want one %s", devs, tc.id)
+			}
+			rep, err := update.Run(context.Background(), w, devs[0], image(b.Part()), update.Options{Enter: &enter.Options{Quiet: 1}})
+			if err != nil {
+				t.Fatalf("%v (board %+v, chip %s)", err, b.State(), b.ChipState())
+			}
+			if rep.Entered == nil || rep.Entered.Method != tc.method || rep.Board.Descriptors.Serial() != b.ROMSerial() {
+				t.Fatalf("entered %+v, board %s", rep.Entered, rep.Board)
+			}
+			if rep.Result == nil || rep.Result.Verified == 0 {
+				t.Fatalf("result %+v, want a verified write", rep.Result)
+			}
+			if s := b.ChipStats(); s.ROMEntries != 1 {
+				t.Errorf("chip stats %+v, want one ROM entry", s)
+			}
+			if rep.App == nil || rep.App.ID() != "f055:9800" || b.State().Persona != "micropython" {
+				t.Fatalf("after the update: app %v, board %+v", rep.App, b.State())
+			}
+		})
+	}
+}

@@ -43,7 +43,9 @@ func TypicalApp() AppProfile {
 }
 
 // InitApplication performs p's set-up through the register interface, as
-// application code would (call it from Hooks.AppStart). It returns an error
+// application code would (call it from Hooks.AppStart), in the model's
+// (the F4's) register map whatever the family: it stands for the
+// application, which is not what is under test. It returns an error
 // if the board cannot do it (no HSE, so no PLL lock).
 func (c *Chip) InitApplication(p AppProfile) error {
 	if c.state.Running != Application {
@@ -53,8 +55,8 @@ func (c *Chip) InitApplication(p AppProfile) error {
 	if hse == 0 || hse%1_000_000 != 0 || p.SysclkHz == 0 || p.SysclkHz%1_000_000 != 0 {
 		return fmt.Errorf("mcu: cannot clock the PLL at %d Hz from an HSE of %d Hz", p.SysclkHz, hse)
 	}
-	c.Write32(rccCR, c.Read32(rccCR)|crHSEON)
-	if c.Read32(rccCR)&crHSERDY == 0 {
+	c.w32(rccCR, c.r32(rccCR)|crHSEON)
+	if c.r32(rccCR)&crHSERDY == 0 {
 		return fmt.Errorf("mcu: HSE did not start")
 	}
 	// VCO input 1 MHz (PLLM = HSE in MHz), VCO = 2*SYSCLK, PLLP = 2,
@@ -62,34 +64,34 @@ func (c *Chip) InitApplication(p AppProfile) error {
 	m := hse / 1_000_000
 	n := 2 * p.SysclkHz / 1_000_000
 	q := n / 48
-	c.Write32(rccPLLCFGR, q<<24|pllcfgrSrcHSE|0<<16|n<<6|m)
-	c.Write32(rccCR, c.Read32(rccCR)|crPLLON)
-	if c.Read32(rccCR)&crPLLRDY == 0 {
+	c.w32(rccPLLCFGR, q<<24|pllcfgrSrcHSE|0<<16|n<<6|m)
+	c.w32(rccCR, c.r32(rccCR)|crPLLON)
+	if c.r32(rccCR)&crPLLRDY == 0 {
 		return fmt.Errorf("mcu: PLL did not lock")
 	}
 	// AHB /1, APB1 /4, APB2 /2, SYSCLK = PLL.
-	c.Write32(rccCFGR, 5<<10|4<<13|swPLL)
-	c.Write32(rccAHB1ENR, c.Read32(rccAHB1ENR)|0x7) // GPIOA..C
-	c.Write32(rccAPB1ENR, c.Read32(rccAPB1ENR)|apb1PWREN|apb1TIM2EN|1<<3)
-	c.Write32(rccAPB2ENR, c.Read32(rccAPB2ENR)|apb2SYSCFGEN)
+	c.w32(rccCFGR, 5<<10|4<<13|swPLL)
+	c.w32(rccAHB1ENR, c.r32(rccAHB1ENR)|0x7) // GPIOA..C
+	c.w32(rccAPB1ENR, c.r32(rccAPB1ENR)|apb1PWREN|apb1TIM2EN|1<<3)
+	c.w32(rccAPB2ENR, c.r32(rccAPB2ENR)|apb2SYSCFGEN)
 	if p.RTC {
-		c.Write32(pwrCR, c.Read32(pwrCR)|pwrCRDBP)
-		c.Write32(rccBDCR, c.Read32(rccBDCR)|bdcrLSEON)
-		if c.Read32(rtcISR)&rtcISRINITS == 0 {
-			c.Write32(rccBDCR, c.Read32(rccBDCR)|bdcrRTCSELLSE|bdcrRTCEN)
+		c.w32(pwrCR, c.r32(pwrCR)|pwrCRDBP)
+		c.w32(rccBDCR, c.r32(rccBDCR)|bdcrLSEON)
+		if c.r32(rtcISR)&rtcISRINITS == 0 {
+			c.w32(rccBDCR, c.r32(rccBDCR)|bdcrRTCSELLSE|bdcrRTCEN)
 			c.SetRTC(p.RTCStart)
 		}
 	}
-	c.Write32(stkLOAD, p.SysclkHz/1000-1)
-	c.Write32(stkVAL, 0)
-	c.Write32(stkCTRL, 7) // CLKSOURCE=AHB, TICKINT, ENABLE
+	c.w32(stkLOAD, p.SysclkHz/1000-1)
+	c.w32(stkVAL, 0)
+	c.w32(stkCTRL, 7) // CLKSOURCE=AHB, TICKINT, ENABLE
 	if p.USB {
-		c.Write32(rccAHB2ENR, c.Read32(rccAHB2ENR)|ahb2OTGFS)
-		c.Write32(otgGUSBCFG, 1<<30|6<<10|otgResetValues[otgGUSBCFG]) // force device mode, TRDT=6
-		c.Write32(otgGCCFG, gccfgPWRDWN|1<<21)                        // PHY on, no VBUS sensing
-		c.Write32(otgDCFG, otgResetValues[otgDCFG]|3)                 // full speed
-		c.Write32(otgGINTMSK, 1<<12|1<<13|1<<4|1<<18|1<<19)           // reset, enum done, RXFLVL, IEP, OEP
-		c.Write32(otgGAHBCFG, 1)                                      // GINTMSK: global interrupts on
+		c.w32(rccAHB2ENR, c.r32(rccAHB2ENR)|ahb2OTGFS)
+		c.w32(otgGUSBCFG, 1<<30|6<<10|otgResetValues[otgGUSBCFG]) // force device mode, TRDT=6
+		c.w32(otgGCCFG, gccfgPWRDWN|1<<21)                        // PHY on, no VBUS sensing
+		c.w32(otgDCFG, otgResetValues[otgDCFG]|3)                 // full speed
+		c.w32(otgGINTMSK, 1<<12|1<<13|1<<4|1<<18|1<<19)           // reset, enum done, RXFLVL, IEP, OEP
+		c.w32(otgGAHBCFG, 1)                                      // GINTMSK: global interrupts on
 	}
 	if p.Watchdog > 0 {
 		// Smallest prescaler (4<<PR) whose 12-bit reload reaches the
@@ -100,17 +102,17 @@ func (c *Chip) InitApplication(p AppProfile) error {
 		}
 		rlr := uint32(p.Watchdog*lsiHz/time.Second) / (4 << pr)
 		rlr = max(1, min(rlr, 0x1000)) - 1
-		c.Write32(iwdgKR, iwdgKeyAccess)
-		c.Write32(iwdgPR, pr)
-		c.Write32(iwdgRLR, rlr)
-		c.Write32(iwdgKR, iwdgKeyReload)
-		c.Write32(iwdgKR, iwdgKeyStart)
+		c.w32(iwdgKR, iwdgKeyAccess)
+		c.w32(iwdgPR, pr)
+		c.w32(iwdgRLR, rlr)
+		c.w32(iwdgKR, iwdgKeyReload)
+		c.w32(iwdgKR, iwdgKeyStart)
 	}
 	for _, irq := range p.EnabledIRQs {
-		c.Write32(nvicISER+uint32(irq/32)*4, 1<<(irq%32))
+		c.w32(nvicISER+uint32(irq/32)*4, 1<<(irq%32))
 	}
 	for _, irq := range p.PendingIRQs {
-		c.Write32(nvicISPR+uint32(irq/32)*4, 1<<(irq%32))
+		c.w32(nvicISPR+uint32(irq/32)*4, 1<<(irq%32))
 	}
 	if c.state.Running != Application {
 		return fmt.Errorf("mcu: application set-up failed: %s", c.state)

@@ -10,10 +10,49 @@ import (
 // returns 0; so does an unaligned address. After a reset or jump has been
 // requested and before it happened, reads return 0 (the code issuing them
 // would never run on silicon).
+//
+// On a family with its own register map (Config.Family) addr is the
+// family's address: see Family.
 func (c *Chip) Read32(addr uint32) uint32 {
-	if c.pending.kind != actNone || c.state.Running == Off || c.state.Running == Hung {
+	if c.stopped() {
 		return 0
 	}
+	canon, x, ok := c.fmap.resolve(addr)
+	switch {
+	case !ok:
+		c.busFault("read", addr, "no such register on the "+c.cfg.Family.String())
+		return 0
+	case x == nil:
+		return c.read(canon)
+	case x.canon == 0:
+		return x.outValue(0, c.regs[addr])
+	}
+	return x.outValue(c.read(canon), c.regs[addr])
+}
+
+// stopped: the CPU executes nothing now (a reset or jump is pending, or
+// it is off or hung), so accesses do nothing.
+func (c *Chip) stopped() bool {
+	return c.pending.kind != actNone || c.state.Running == Off || c.state.Running == Hung
+}
+
+// r32 and w32 access the model's (the F4's) registers whatever the
+// family: the application set-up (InitApplication) uses them.
+func (c *Chip) r32(addr uint32) uint32 {
+	if c.stopped() {
+		return 0
+	}
+	return c.read(addr)
+}
+
+func (c *Chip) w32(addr, v uint32) {
+	if !c.stopped() {
+		c.write(addr, v)
+	}
+}
+
+// read reads a register of the model's (F4) map.
+func (c *Chip) read(addr uint32) uint32 {
 	if addr&3 != 0 {
 		c.busFault("read", addr, "unaligned word access")
 		return 0
@@ -41,7 +80,7 @@ func (c *Chip) Read32(addr uint32) uint32 {
 			return 0 // no clock: the core does not answer
 		}
 		return c.regs[addr]
-	case addr >= rtcTR && addr < rtcBKP0R+4*rtcBKPN:
+	case addr >= rtcTR && addr < rtcBKP0R+4*uint32(c.bkpN):
 		if v, ok := c.readRTC(addr); ok {
 			return v
 		}
@@ -50,7 +89,7 @@ func (c *Chip) Read32(addr uint32) uint32 {
 	case addr == rccBDCR:
 		return c.bdcr
 	case addr == pwrCR || addr == pwrCSR:
-		if c.regs[rccAPB1ENR]&apb1PWREN == 0 {
+		if !c.pwrClocked() {
 			return 0
 		}
 		return c.regs[addr]
@@ -80,10 +119,46 @@ func (c *Chip) Read32(addr uint32) uint32 {
 // Write32 writes the 32-bit word at addr, with the register's hardware
 // rules (read-only bits, write protection, clocks that must be enabled).
 // Writing an address the model does not map hangs the CPU (FaultBusFault).
+//
+// On a family with its own register map addr is the family's address.
 func (c *Chip) Write32(addr, v uint32) {
-	if c.pending.kind != actNone || c.state.Running == Off || c.state.Running == Hung {
+	if c.stopped() {
 		return
 	}
+	canon, x, ok := c.fmap.resolve(addr)
+	switch {
+	case !ok:
+		c.busFault("write", addr, "no such register on the "+c.cfg.Family.String())
+		return
+	case x == nil:
+		c.write(canon, v)
+		return
+	}
+	var old uint32
+	switch canon {
+	case rccCSR:
+		old = c.csr
+	case rccBDCR:
+		old = c.bdcr
+	default:
+		old = c.regs[canon]
+	}
+	if canon != addr {
+		c.regs[addr] = v // the family's own bits, read back by outValue
+	}
+	if x.canon != 0 {
+		c.write(canon, x.inValue(v, old))
+	}
+}
+
+// pwrClocked: the PWR registers answer (RCC_APB1ENR PWREN; always on an
+// STM32H7).
+func (c *Chip) pwrClocked() bool {
+	return c.fmap != nil && c.fmap.noPWREN || c.regs[rccAPB1ENR]&apb1PWREN != 0
+}
+
+// write writes a register of the model's (F4) map.
+func (c *Chip) write(addr, v uint32) {
 	if addr&3 != 0 {
 		c.busFault("write", addr, "unaligned word access")
 		return
@@ -111,7 +186,7 @@ func (c *Chip) writeMemory(addr, v uint32) bool {
 		c.busFault("write", addr, "flash and system memory are not writable by a store")
 	case addr >= otgBase && addr < otgBase+0x1000:
 		c.writeOTG(addr, v)
-	case addr >= rtcTR && addr < rtcBKP0R+4*rtcBKPN:
+	case addr >= rtcTR && addr < rtcBKP0R+4*uint32(c.bkpN):
 		if !c.writeRTC(addr, v) {
 			c.busFault("write", addr, "not modelled")
 		}
@@ -171,7 +246,7 @@ func (c *Chip) writeCSR(v uint32) {
 func (c *Chip) writeSystem(addr, v uint32) bool {
 	switch {
 	case addr == pwrCR:
-		if c.regs[rccAPB1ENR]&apb1PWREN != 0 {
+		if c.pwrClocked() {
 			c.regs[addr] = v
 		}
 	case addr == pwrCSR:

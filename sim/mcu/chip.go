@@ -73,15 +73,19 @@ type Config struct {
 	// 0x20002F48 and 0x1FFF3A05 (UNVERIFIED placeholders: the real values
 	// depend on the ROM version; only their roles matter here).
 	ROMStack, ROMEntry uint32
-	// SystemMemory is where the ROM's vector words are: 0 means
-	// 0x1FFF0000 (STM32F2/F4, L4, G0, G4, WB); STM32F7 has 0x1FF00000,
-	// STM32H7 0x1FF09800 (AN2606). A zero ROMEntry is then
-	// SystemMemory+0x3A05 (a placeholder like DefaultROMEntry).
+	// Family is the register map the chip shows (FamilyF4 by default);
+	// it also gives SystemMemory and DirectBranch their defaults.
+	Family Family
+	// SystemMemory is where the ROM's vector words are: 0 means the
+	// family's (Family.SystemMemory: 0x1FFF0000 on STM32F2/F4, L4, G0,
+	// G4, WB; 0x1FF00000 on STM32F7, 0x1FF09800 on STM32H7, AN2606). A
+	// zero ROMEntry is then SystemMemory+0x3A05 (a placeholder like
+	// DefaultROMEntry).
 	SystemMemory uint32
 	// DirectBranch is true on the families whose firmware branches to
 	// the ROM without mapping system memory at 0 (STM32F7, STM32H7,
-	// part.Entry.Remap false): the ROM entry check then does not ask for
-	// SYSCFG_MEMRMP MEM_MODE=01.
+	// part.Entry.Remap false; Family.DirectBranch sets it too): the ROM
+	// entry check then does not ask for SYSCFG_MEMRMP MEM_MODE=01.
 	DirectBranch bool
 	// Flash reads a word of main flash (0x08000000..). Nil means a flash
 	// holding a plausible application vector table (MSP 0x20020000, reset
@@ -135,6 +139,9 @@ type Chip struct {
 	pending action
 	inLoop  bool
 
+	// fmap is the family's register map (nil: the F4's).
+	fmap *famMap
+
 	// Registers of the system-reset domain, by address.
 	regs       map[uint32]uint32
 	nvicEnable [8]uint32
@@ -142,7 +149,8 @@ type Chip struct {
 
 	// Backup domain.
 	bdcr     uint32
-	bkp      [rtcBKPN]uint32
+	bkp      [rtcBKPMax]uint32
+	bkpN     int // backup registers the family has
 	rtcISR   uint32
 	rtcPRER  uint32
 	rtcWPR   int // 0 locked, 1 after 0xCA, 2 unlocked
@@ -168,9 +176,13 @@ func New(cfg Config) (*Chip, error) {
 	if cfg.ROMStack == 0 {
 		cfg.ROMStack = DefaultROMStack
 	}
-	if cfg.SystemMemory == 0 {
-		cfg.SystemMemory = sysMemBase
+	if cfg.Family > FamilyL4 {
+		return nil, fmt.Errorf("mcu: family %s is not modelled: use FamilyF4, FamilyF7, FamilyH7 or FamilyL4", cfg.Family)
 	}
+	if cfg.SystemMemory == 0 {
+		cfg.SystemMemory = cfg.Family.SystemMemory()
+	}
+	cfg.DirectBranch = cfg.DirectBranch || cfg.Family.DirectBranch()
 	if cfg.ROMEntry == 0 {
 		cfg.ROMEntry = DefaultROMEntry - sysMemBase + cfg.SystemMemory
 	}
@@ -180,7 +192,7 @@ func New(cfg Config) (*Chip, error) {
 	if cfg.ResetTime <= 0 {
 		cfg.ResetTime = time.Millisecond
 	}
-	c := &Chip{cfg: cfg, regs: map[uint32]uint32{}, ram: map[uint32]uint32{}}
+	c := &Chip{cfg: cfg, regs: map[uint32]uint32{}, ram: map[uint32]uint32{}, fmap: cfg.Family.regMap(), bkpN: cfg.Family.backupRegisters()}
 	c.resetBackupDomain()
 	return c, nil
 }
@@ -349,6 +361,11 @@ func (c *Chip) reset(flags uint32) {
 	c.regs[scbAIRCR] = 0
 	for a, v := range otgResetValues {
 		c.regs[a] = v
+	}
+	if c.fmap != nil {
+		for a, x := range c.fmap.regs {
+			c.regs[a] = x.reset
+		}
 	}
 	c.nvicEnable = [8]uint32{}
 	c.nvicPend = [8]uint32{}

@@ -2,6 +2,12 @@
 // level: RCC, PWR, the RTC with its backup registers, SYSCFG, SysTick, the
 // NVIC, the SCB, the independent watchdog, the OTG_FS core registers and
 // word-addressed SRAM/CCM RAM.
+// Config.Family shows another family's register map (STM32F7: the same
+// map with 32 backup registers; STM32H7, STM32L4: their own addresses and
+// bit positions, each register translated to the F4 register it stands
+// for; see Family): firmware that uses the wrong family's addresses
+// faults instead of reaching the ROM.
+//
 // It is just enough of a chip for device-side code (package target/stm32f4,
 // which talks to a Bus and a CPU) to run unchanged and for the moment it
 // jumps into ST's ROM bootloader to be judged.

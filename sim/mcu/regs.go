@@ -78,15 +78,15 @@ const (
 	pwrCRReset = 0x00004000 // VOS=1 on F405/F407 (UNVERIFIED for F42x: VOS is 2 bits there)
 
 	// RTC (RM0090 section 26.6), base 0x40002800.
-	rtcTR    = 0x40002800
-	rtcDR    = 0x40002804
-	rtcCR    = 0x40002808
-	rtcISR   = 0x4000280C
-	rtcPRER  = 0x40002810
-	rtcWPR   = 0x40002824
-	rtcSSR   = 0x40002828
-	rtcBKP0R = 0x40002850
-	rtcBKPN  = 20 // RTC_BKP0R..RTC_BKP19R
+	rtcTR     = 0x40002800
+	rtcDR     = 0x40002804
+	rtcCR     = 0x40002808
+	rtcISR    = 0x4000280C
+	rtcPRER   = 0x40002810
+	rtcWPR    = 0x40002824
+	rtcSSR    = 0x40002828
+	rtcBKP0R  = 0x40002850
+	rtcBKPMax = 32 // RTC_BKP0R..RTC_BKP31R (F7, H7, L4); an F4 has 20
 
 	rtcISRINITS  = 1 << 4
 	rtcISRRSF    = 1 << 5

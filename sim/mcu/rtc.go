@@ -8,7 +8,7 @@ var rtcEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (c *Chip) resetBackupDomain() {
 	c.bdcr = 0
-	c.bkp = [rtcBKPN]uint32{}
+	c.bkp = [rtcBKPMax]uint32{}
 	c.rtcISR = rtcISRReset
 	c.rtcPRER = rtcPRERReset
 	c.rtcWPR = 0

@@ -31,18 +31,10 @@ type Config struct {
 	// means the ROM ran and the DFU session ended (DfuSe leave with a
 	// reset). RTC store only; 0 means DefaultRetryWindow.
 	RetryWindow time.Duration
-	// SystemMemory is the ROM bootloader's address (its initial stack
-	// pointer, then its reset vector), part.Family.Entry.SystemMemory: 0
-	// means 0x1FFF0000 (STM32F2, STM32F4); 0x1FF00000 on STM32F7.
-	SystemMemory uint32
-	// DirectBranch is true where the firmware branches to the ROM without
-	// mapping system memory at 0 (part.Entry.Remap false: STM32F7).
-	//
-	// The register map here (RCC, PWR, RTC, SYSCFG, OTG_FS) is RM0090's,
-	// which STM32F2 (RM0033) and STM32F7 (RM0410) share; STM32H7 and
-	// STM32L4 have other RCC and PWR addresses and are not served by this
-	// package.
-	DirectBranch bool
+	// Family is the chip's register map and ROM entry rule: F4 (nil
+	// means F4), F2, F7, H7 or L4; FamilyNamed finds it by the chip
+	// database's family name (part.Family.Name).
+	Family *Family
 }
 
 // Device is the run-mode and bootloader-entry logic of one chip.
@@ -50,6 +42,7 @@ type Device struct {
 	bus Bus
 	cpu CPU
 	cfg Config
+	f   *Family
 }
 
 // New checks cfg and returns a Device using bus and cpu.
@@ -57,7 +50,13 @@ func New(bus Bus, cpu CPU, cfg Config) (*Device, error) {
 	if bus == nil || cpu == nil {
 		return nil, fmt.Errorf("stm32f4: New needs a Bus and a CPU")
 	}
-	if err := cfg.Store.check(); err != nil {
+	if cfg.Family == nil {
+		cfg.Family = F4
+	}
+	if _, ok := FamilyNamed(cfg.Family.Name); !ok || cfg.Family.r.rsr == 0 {
+		return nil, fmt.Errorf("stm32f4: family %q is not one of %s: use one of the package's Family values", cfg.Family.Name, familyNames())
+	}
+	if err := cfg.Store.check(cfg.Family); err != nil {
 		return nil, err
 	}
 	switch {
@@ -69,13 +68,6 @@ func New(bus Bus, cpu CPU, cfg Config) (*Device, error) {
 	if cfg.MaxAge < 0 || cfg.RetryWindow < 0 {
 		return nil, fmt.Errorf("stm32f4: MaxAge %v and RetryWindow %v must not be negative", cfg.MaxAge, cfg.RetryWindow)
 	}
-	switch cfg.SystemMemory {
-	case 0:
-		cfg.SystemMemory = sysMem
-	case sysMem, sysMemF7:
-	default:
-		return nil, fmt.Errorf("stm32f4: system memory 0x%08X is neither 0x%08X (STM32F2/F4) nor 0x%08X (STM32F7); other families need their own register map", cfg.SystemMemory, uint32(sysMem), uint32(sysMemF7))
-	}
 	if cfg.MaxAge == 0 {
 		cfg.MaxAge = DefaultMaxAge
 	}
@@ -85,7 +77,7 @@ func New(bus Bus, cpu CPU, cfg Config) (*Device, error) {
 	if cfg.MaxAge > 12*time.Hour || cfg.RetryWindow > 12*time.Hour {
 		return nil, fmt.Errorf("stm32f4: MaxAge %v / RetryWindow %v over 12 h: the RTC stamp is a time of day", cfg.MaxAge, cfg.RetryWindow)
 	}
-	return &Device{bus: bus, cpu: cpu, cfg: cfg}, nil
+	return &Device{bus: bus, cpu: cpu, cfg: cfg, f: cfg.Family}, nil
 }
 
 // Config returns the configuration in use (defaults filled in).
@@ -109,7 +101,7 @@ func (d *Device) OnNextReset(m RunMode) error {
 
 // Pending returns the request stored now, if any.
 func (d *Device) Pending() (RunMode, bool) {
-	r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr()))
+	r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr(d.f)))
 	return r.mode, ok
 }
 
@@ -119,15 +111,15 @@ func (d *Device) storeRequest(r request) {
 		if d.cfg.Store.backup {
 			if now, ok := d.rtcMillis(); ok {
 				r.stamped = true
-				d.bus.Write32(d.cfg.Store.requestTimeAddr(), now)
+				d.bus.Write32(d.cfg.Store.requestTimeAddr(d.f), now)
 			}
 		}
-		d.bus.Write32(d.cfg.Store.wordAddr(), r.encode())
+		d.bus.Write32(d.cfg.Store.wordAddr(d.f), r.encode())
 	})
 }
 
 func (d *Device) writeRequest(w uint32) {
-	d.withBackupAccess(func() { d.bus.Write32(d.cfg.Store.wordAddr(), w) })
+	d.withBackupAccess(func() { d.bus.Write32(d.cfg.Store.wordAddr(d.f), w) })
 }
 
 // Reset performs a system reset (microcontroller.reset): a pending request
@@ -135,7 +127,7 @@ func (d *Device) writeRequest(w uint32) {
 // SCB_AIRCR is written with VECTKEY and SYSRESETREQ. On silicon it does not
 // return; in a simulator it returns after the chip has reset.
 func (d *Device) Reset() {
-	if r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr())); ok && r.mode != Normal {
+	if r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr(d.f))); ok && r.mode != Normal {
 		d.storeRequest(request{mode: r.mode})
 	}
 	d.cpu.DisableInterrupts()
@@ -198,8 +190,10 @@ type Startup struct {
 	Attempt int
 	// Dropped says why a stored request was ignored.
 	Dropped Drop
-	// ResetFlags are RCC_CSR bits 31:25 as found; EarlyStartup clears
-	// them (RMVF) so that the next start-up sees only its own cause.
+	// ResetFlags are the reset flags as found (RCC_CSR bits 31:25 on
+	// F2/F4/F7, RCC_CSR 31:24 on L4, RCC_RSR 31:17 on H7, at the
+	// family's bit positions); EarlyStartup clears them (RMVF) so that
+	// the next start-up sees only its own cause.
 	ResetFlags uint32
 }
 
@@ -211,11 +205,12 @@ type Startup struct {
 // documentation). The request stays stored while the ROM runs, so that a
 // ROM that resets back (HSE detection miss) is entered again.
 func (d *Device) EarlyStartup() Startup {
-	csr := d.bus.Read32(rccCSR)
-	d.bus.Write32(rccCSR, csr|csrRMVF)
-	st := Startup{Mode: Normal, ResetFlags: csr & csrFlags}
+	fr := &d.f.r
+	csr := d.bus.Read32(fr.rsr)
+	d.bus.Write32(fr.rsr, csr|fr.rsrRMVF)
+	st := Startup{Mode: Normal, ResetFlags: csr & fr.rsrFlags}
 
-	r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr()))
+	r, ok := decodeRequest(d.bus.Read32(d.cfg.Store.wordAddr(d.f)))
 	if !ok {
 		return st
 	}
@@ -224,7 +219,7 @@ func (d *Device) EarlyStartup() Startup {
 		st.Dropped = why
 		return st
 	}
-	if csr&csrSFTRSTF == 0 || csr&(csrPORRSTF|csrBORRSTF) != 0 {
+	if csr&fr.rsrSFT == 0 || csr&fr.rsrPOR != 0 {
 		return drop(DropNotSoftwareReset)
 	}
 	if r.mode != Bootloader {
@@ -242,19 +237,19 @@ func (d *Device) EarlyStartup() Startup {
 		if !running {
 			return drop(DropClockStopped)
 		}
-		if age(now, d.bus.Read32(d.cfg.Store.requestTimeAddr())) > d.cfg.MaxAge {
+		if age(now, d.bus.Read32(d.cfg.Store.requestTimeAddr(d.f))) > d.cfg.MaxAge {
 			return drop(DropStale)
 		}
-		if r.attempts > 0 && age(now, d.bus.Read32(d.cfg.Store.attemptTimeAddr())) > d.cfg.RetryWindow {
+		if r.attempts > 0 && age(now, d.bus.Read32(d.cfg.Store.attemptTimeAddr(d.f))) > d.cfg.RetryWindow {
 			return drop(DropSessionOver)
 		}
 	}
 	r.attempts++
 	d.withBackupAccess(func() {
 		if r.stamped {
-			d.bus.Write32(d.cfg.Store.attemptTimeAddr(), now)
+			d.bus.Write32(d.cfg.Store.attemptTimeAddr(d.f), now)
 		}
-		d.bus.Write32(d.cfg.Store.wordAddr(), r.encode())
+		d.bus.Write32(d.cfg.Store.wordAddr(d.f), r.encode())
 	})
 	st.Mode, st.Attempt = Bootloader, r.attempts
 	d.enterROM(true)
@@ -274,23 +269,29 @@ func (d *Device) JumpToBootloaderDirect() {
 	d.enterROM(false)
 }
 
-// enterROM performs the AN2606 "jump to system memory" steps and jumps.
-// clean (from EarlyStartup, after a reset) also turns every peripheral
-// clock back to its reset value.
+// enterROM performs the AN2606 "jump to system memory" steps and jumps,
+// with the family's registers. clean (from EarlyStartup, after a reset)
+// also turns every peripheral clock back to its reset value.
 func (d *Device) enterROM(clean bool) {
-	b := d.bus
-	// RCC to reset state (RM0090 7.3.1-7.3.4): HSI on and ready, SYSCLK
-	// from HSI, then PLL/PLLI2S/HSE/CSS off (an oscillator feeding SYSCLK
-	// cannot be stopped, so the order matters), PLLCFGR to its reset
-	// value, clock interrupts disabled and their flags cleared.
-	b.Write32(rccCR, b.Read32(rccCR)|crHSION)
-	d.poll(rccCR, crHSIRDY, crHSIRDY)
-	b.Write32(rccCFGR, 0)
-	d.poll(rccCFGR, cfgrSWSMask, 0)
-	b.Write32(rccCR, b.Read32(rccCR)&^(crHSEON|crCSSON|crPLLON|crPLLI2S))
-	b.Write32(rccCR, b.Read32(rccCR)&^crHSEBYP) // writable only once HSE is off
-	b.Write32(rccPLLCFGR, pllcfgrReset)
-	b.Write32(rccCIR, 0x00BF0000) // IE bits 0; write-1 clears LSIRDYC..PLLI2SRDYC, CSSC
+	b, r := d.bus, &d.f.r
+	// RCC to reset state (RM0090 7.3.1-7.3.4; RM0433 8.7; RM0351 6.4):
+	// the reset oscillator (HSI; MSI on L4) on and ready and SYSCLK
+	// from it, then the PLLs, HSE and CSS off (an oscillator feeding
+	// SYSCLK cannot be stopped, so the order matters), the PLL
+	// configuration to its reset value, clock interrupts disabled and
+	// their flags cleared.
+	b.Write32(r.cr, b.Read32(r.cr)|r.crOscOn)
+	d.poll(r.cr, r.crOscRdy, r.crOscRdy)
+	b.Write32(r.cfgr, 0)
+	d.poll(r.cfgr, r.cfgrSWS, 0)
+	b.Write32(r.cr, b.Read32(r.cr)&^(r.crHSEOn|r.crCSS|r.crPLLs))
+	b.Write32(r.cr, b.Read32(r.cr)&^r.crHSEByp) // writable only once HSE is off
+	for _, w := range r.pllRegs {
+		b.Write32(w.addr, w.v)
+	}
+	for _, w := range r.clockIRQOff {
+		b.Write32(w.addr, w.v)
+	}
 	// SysTick off (PM0214 4.5).
 	b.Write32(stkCTRL, 0)
 	b.Write32(stkLOAD, 0)
@@ -303,25 +304,25 @@ func (d *Device) enterROM(clean bool) {
 	}
 	// USB OTG_FS: RCC peripheral reset (a GRSTCTL core soft reset leaves
 	// the core's configuration registers set), then its clock off.
-	b.Write32(rccAHB2RSTR, b.Read32(rccAHB2RSTR)|ahb2OTGFS)
-	b.Write32(rccAHB2RSTR, b.Read32(rccAHB2RSTR)&^ahb2OTGFS)
-	b.Write32(rccAHB2ENR, b.Read32(rccAHB2ENR)&^ahb2OTGFS)
+	b.Write32(r.otgRSTR, b.Read32(r.otgRSTR)|r.otgBit)
+	b.Write32(r.otgRSTR, b.Read32(r.otgRSTR)&^r.otgBit)
+	b.Write32(r.otgENR, b.Read32(r.otgENR)&^r.otgBit)
 	if clean {
 		if d.cfg.Store.backup {
-			b.Write32(rccAPB1ENR, b.Read32(rccAPB1ENR)|apb1PWREN)
-			b.Write32(pwrCR, b.Read32(pwrCR)&^pwrCRDBP) // re-protect the backup domain
+			d.pwrClock()
+			b.Write32(r.pwrCR, b.Read32(r.pwrCR)&^r.pwrDBP) // re-protect the backup domain
 		}
-		b.Write32(rccAHB1ENR, ahb1enrReset)
-		b.Write32(rccAHB2ENR, 0)
-		b.Write32(rccAPB1ENR, 0)
-		b.Write32(rccAPB2ENR, 0)
+		for _, w := range r.enrReset {
+			b.Write32(w.addr, w.v)
+		}
 	}
-	// System flash at 0x00000000 (RM0090 9.2.1 SYSCFG_MEMRMP MEM_MODE=01);
-	// SYSCFG needs its clock for the write. STM32F7 branches directly.
-	if !d.cfg.DirectBranch {
-		b.Write32(rccAPB2ENR, b.Read32(rccAPB2ENR)|apb2SYSCFGEN)
+	// System flash at 0x00000000 (RM0090 9.2.1, RM0351 9.2.1:
+	// SYSCFG_MEMRMP MEM_MODE=001); SYSCFG needs its clock for the write.
+	// F7 and H7 branch directly.
+	if d.f.Remap {
+		b.Write32(r.syscfgENR, b.Read32(r.syscfgENR)|r.syscfgENBit)
 		d.cpu.DSB()
-		b.Write32(syscfgMEMRMP, b.Read32(syscfgMEMRMP)&^3|memModeSystemFlash)
+		b.Write32(r.syscfgR, b.Read32(r.syscfgR)&^r.memModeMask|memModeSystemFlash)
 	}
 	d.cpu.DSB()
 	d.cpu.ISB()
@@ -330,9 +331,16 @@ func (d *Device) enterROM(clean bool) {
 	}
 	// AN2606: MSP from the first word of system memory, then jump to the
 	// second.
-	sp, pc := b.Read32(d.cfg.SystemMemory), b.Read32(d.cfg.SystemMemory+4)
+	sp, pc := b.Read32(d.f.SystemMemory), b.Read32(d.f.SystemMemory+4)
 	d.cpu.SetMSP(sp)
 	d.cpu.Jump(pc)
+}
+
+// pwrClock turns the PWR clock on where the family has an enable.
+func (d *Device) pwrClock() {
+	if r := &d.f.r; r.pwrENR != 0 {
+		d.bus.Write32(r.pwrENR, d.bus.Read32(r.pwrENR)|r.pwrENBit)
+	}
 }
 
 // poll waits (bounded) until Read32(addr)&mask == want.
@@ -345,20 +353,26 @@ func (d *Device) poll(addr, mask, want uint32) bool {
 	return false
 }
 
-// withBackupAccess runs f with the backup domain writable (RCC APB1ENR
-// PWREN, PWR_CR DBP) when the store is a backup register, and restores
-// both afterwards.
+// withBackupAccess runs f with the backup domain writable (the PWR clock
+// where the family has an enable, then PWR_CR/PWR_CR1 DBP) when the store
+// is a backup register, and restores both afterwards.
 func (d *Device) withBackupAccess(f func()) {
 	if !d.cfg.Store.backup {
 		f()
 		return
 	}
-	apb1 := d.bus.Read32(rccAPB1ENR)
-	d.bus.Write32(rccAPB1ENR, apb1|apb1PWREN)
-	cr := d.bus.Read32(pwrCR)
-	d.bus.Write32(pwrCR, cr|pwrCRDBP)
+	r := &d.f.r
+	var enr uint32
+	if r.pwrENR != 0 {
+		enr = d.bus.Read32(r.pwrENR)
+		d.bus.Write32(r.pwrENR, enr|r.pwrENBit)
+	}
+	cr := d.bus.Read32(r.pwrCR)
+	d.bus.Write32(r.pwrCR, cr|r.pwrDBP)
 	d.cpu.DSB()
 	f()
-	d.bus.Write32(pwrCR, cr)
-	d.bus.Write32(rccAPB1ENR, apb1)
+	d.bus.Write32(r.pwrCR, cr)
+	if r.pwrENR != 0 {
+		d.bus.Write32(r.pwrENR, enr)
+	}
 }

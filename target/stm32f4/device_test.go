@@ -27,29 +27,40 @@ type boardOpts struct {
 	vbat  bool
 	noRTC bool
 	cfg   stm32f4.Config
-	// sysMem and direct are the chip's system memory and entry rule
-	// (zero: an STM32F4's).
-	sysMem uint32
-	direct bool
+	// family is the chip's register map (zero: an STM32F4's).
+	family mcu.Family
 }
 
 func newBoard(t *testing.T, o boardOpts) *board {
+	t.Helper()
+	b := powerOn(t, o)
+	if s := b.chip.State(); s.Running != mcu.Application {
+		t.Fatalf("PowerOn: %s", s)
+	}
+	return b
+}
+
+// powerOn builds the board and applies power, whatever the chip then
+// runs.
+func powerOn(t *testing.T, o boardOpts) *board {
 	t.Helper()
 	b := &board{t: t, app: mcu.TypicalApp()}
 	if o.noRTC {
 		b.app.RTC = false
 	}
 	chip, err := mcu.New(mcu.Config{
-		HSE:          mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: o.miss},
-		Rand:         rand.New(rand.NewPCG(42, 1)),
-		VBAT:         o.vbat,
-		SystemMemory: o.sysMem,
-		DirectBranch: o.direct,
+		HSE:    mcu.HSE{Hz: 12_000_000, DetectTimeout: 790 * time.Microsecond, MissProbability: o.miss},
+		Rand:   rand.New(rand.NewPCG(42, 1)),
+		VBAT:   o.vbat,
+		Family: o.family,
 		Hooks: mcu.Hooks{AppStart: func(c *mcu.Chip, _ mcu.StartCause) {
 			st := b.dev.EarlyStartup()
 			b.startups = append(b.startups, st)
 			if st.Mode == stm32f4.Bootloader {
 				return
+			}
+			if c.State().Running != mcu.Application {
+				return // EarlyStartup faulted
 			}
 			if err := c.InitApplication(b.app); err != nil {
 				t.Errorf("application set-up: %v", err)
@@ -66,9 +77,7 @@ func newBoard(t *testing.T, o boardOpts) *board {
 		t.Fatal(err)
 	}
 	b.chip, b.dev = chip, dev
-	if s := chip.PowerOn(); s.Running != mcu.Application {
-		t.Fatalf("PowerOn: %s", s)
-	}
+	chip.PowerOn()
 	return b
 }
 
@@ -447,53 +456,121 @@ func TestEntryLeavesChipClean(t *testing.T) {
 	}
 }
 
-// TestF7Entry: on an STM32F7 (system memory 0x1FF00000, no SYSCFG remap:
-// part's F7 family entry) the reliable entry reaches the ROM with the
-// family's address and rule, and leaves SYSCFG_MEMRMP alone; the F4
-// defaults on the same chip branch to no code.
-func TestF7Entry(t *testing.T) {
-	chip, _, ok := part.Lookup("STM32F722ZE")
-	if !ok {
-		t.Fatal("STM32F722ZE is not in the chip database")
-	}
-	e := chip.Family.Entry
-	if e.SystemMemory != 0x1FF00000 || e.Remap {
-		t.Fatalf("F7 entry %+v, want 0x1FF00000 without remap", e)
-	}
-	cfg := stm32f4.Config{SystemMemory: e.SystemMemory, DirectBranch: !e.Remap}
-	b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), sysMem: e.SystemMemory, direct: true, cfg: cfg})
-	if err := b.dev.OnNextReset(stm32f4.Bootloader); err != nil {
-		t.Fatal(err)
-	}
-	b.dev.Reset()
-	b.want(mcu.ROMBootloader)
-	if got := b.chip.Read32(0x40013800) & 3; got != 0 {
-		t.Fatalf("SYSCFG_MEMRMP MEM_MODE %d after an F7 entry, want 0 (untouched)", got)
-	}
-	b.chip.PowerOff()
+// TestFamilyEntry: on each family's chip (the simulator's register map
+// for it) the reliable entry, with the family's Config.Family, reaches the
+// ROM at the family's system memory; the direct jump too. The same
+// library with the F4's map does not: on an F7 it branches to the F4's
+// system memory, where the F7 has no ROM; on H7 and L4 its first RCC
+// access is a bus fault.
+func TestFamilyEntry(t *testing.T) {
+	for _, tc := range []struct {
+		part   string
+		chip   mcu.Family
+		fw     *stm32f4.Family
+		memrmp uint32 // SYSCFG_MEMRMP address, 0 where the family has none
+		remap  bool
+	}{
+		{"STM32F722ZE", mcu.FamilyF7, stm32f4.F7, 0x40013800, false},
+		{"STM32H743ZI", mcu.FamilyH7, stm32f4.H7, 0, false},
+		{"STM32L476RG", mcu.FamilyL4, stm32f4.L4, 0x40010000, true},
+	} {
+		t.Run(tc.fw.Name, func(t *testing.T) {
+			for _, store := range []stm32f4.Store{stm32f4.BackupRegister(29), stm32f4.RAMWord(0x2001FFF0)} {
+				b := newBoard(t, boardOpts{store: store, family: tc.chip, cfg: stm32f4.Config{Family: tc.fw}})
+				if err := b.dev.OnNextReset(stm32f4.Bootloader); err != nil {
+					t.Fatal(err)
+				}
+				b.dev.Reset()
+				b.want(mcu.ROMBootloader)
+				if st := b.last(); st.Mode != stm32f4.Bootloader || st.Attempt != 1 {
+					t.Fatalf("%s: start-up %+v", store, st)
+				}
+				if tc.memrmp != 0 {
+					got := b.chip.Read32(tc.memrmp) & 7
+					if want := map[bool]uint32{true: 1, false: 0}[tc.remap]; got != want {
+						t.Fatalf("%s: SYSCFG_MEMRMP MEM_MODE %d, want %d", store, got, want)
+					}
+				}
+				b.chip.PowerOff()
+			}
 
-	// The F4 defaults read the ROM vector at 0x1FFF0000, where an F7 has
-	// no bootloader code.
-	b = newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), sysMem: e.SystemMemory, direct: true})
-	b.dev.JumpToBootloaderDirect()
-	if s := b.chip.State(); s.Running == mcu.ROMBootloader {
-		t.Fatalf("F4 defaults on an F7 chip reached the ROM: %s", s)
+			b := newBoard(t, boardOpts{store: stm32f4.BackupRegister(0), family: tc.chip, cfg: stm32f4.Config{Family: tc.fw}})
+			b.dev.JumpToBootloaderDirect()
+			b.want(mcu.ROMBootloader)
+			b.chip.PowerOff()
+
+			// The F4's map on this chip: an F7 shares it but has no ROM
+			// at 0x1FFF0000; on H7 and L4 the F4's RCC_CSR read at
+			// start-up already faults.
+			b = powerOn(t, boardOpts{store: stm32f4.BackupRegister(0), family: tc.chip})
+			if b.chip.State().Running == mcu.Application {
+				if err := b.dev.OnNextReset(stm32f4.Bootloader); err != nil {
+					t.Fatal(err)
+				}
+				b.dev.Reset()
+			}
+			s := b.chip.State()
+			if s.Running != mcu.Hung || b.chip.Stats().ROMEntries != 0 {
+				t.Fatalf("the F4's addresses on an %s: %s, %d ROM entries; want a hang and none", tc.fw.Name, s, b.chip.Stats().ROMEntries)
+			}
+			t.Logf("F4 map on %s: %s", tc.fw.Name, s)
+		})
 	}
 }
 
-// TestNewRefusesOtherSystemMemory: the H7's 0x1FF09800 needs another
-// register map, so New refuses it.
-func TestNewRefusesOtherSystemMemory(t *testing.T) {
-	chip, _, ok := part.Lookup("STM32H743ZI")
-	if !ok {
-		t.Fatal("STM32H743ZI is not in the chip database")
+// TestFamiliesMatchChipDatabase: each family's system memory and remap
+// rule are the chip database's (part.Family.Entry), and the simulator's
+// chip agrees on the system memory and the branch.
+func TestFamiliesMatchChipDatabase(t *testing.T) {
+	chips := map[string]mcu.Family{"STM32F4": mcu.FamilyF4, "STM32F2": mcu.FamilyF4, "STM32F7": mcu.FamilyF7, "STM32H7": mcu.FamilyH7, "STM32L4": mcu.FamilyL4}
+	for _, name := range []string{"STM32F405RG", "STM32F207ZG", "STM32F722ZE", "STM32H743ZI", "STM32L476RG"} {
+		c, _, ok := part.Lookup(name)
+		if !ok {
+			t.Fatalf("%s is not in the chip database", name)
+		}
+		f, ok := stm32f4.FamilyNamed(c.Family.Name)
+		if !ok {
+			t.Fatalf("%s: no Family named %s", name, c.Family.Name)
+		}
+		e := c.Family.Entry
+		if f.SystemMemory != e.SystemMemory || f.Remap != e.Remap {
+			t.Errorf("%s: Family %+v, chip database entry %+v", name, *f, e)
+		}
+		m := chips[f.Name]
+		if m.SystemMemory() != f.SystemMemory || m.DirectBranch() == f.Remap {
+			t.Errorf("%s: simulated %s has system memory 0x%08X, direct %v", name, m, m.SystemMemory(), m.DirectBranch())
+		}
 	}
-	c, err := mcu.New(mcu.Config{})
+	if _, ok := stm32f4.FamilyNamed("STM32G4"); ok {
+		t.Error("FamilyNamed(STM32G4) found a map the package does not have")
+	}
+}
+
+// TestNewRefusesBadFamilyStore: a store the family cannot hold and a
+// Family the package did not make are refused, naming what to use.
+func TestNewRefusesBadFamilyStore(t *testing.T) {
+	c, err := mcu.New(mcu.Config{Family: mcu.FamilyH7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = stm32f4.New(c, c, stm32f4.Config{Store: stm32f4.BackupRegister(0), SystemMemory: chip.Family.Entry.SystemMemory})
-	if err == nil || !strings.Contains(err.Error(), "0x1FF09800") {
-		t.Fatalf("New with the H7 system memory: %v, want a refusal naming 0x1FF09800", err)
+	for _, tc := range []struct {
+		cfg  stm32f4.Config
+		want string
+	}{
+		{stm32f4.Config{Store: stm32f4.BackupRegister(18)}, "STM32F4 has RTC_BKP0R..RTC_BKP19R: use 0..17"},
+		{stm32f4.Config{Store: stm32f4.BackupRegister(30), Family: stm32f4.H7}, "use 0..29"},
+		{stm32f4.Config{Store: stm32f4.RAMWord(0x24000000), Family: stm32f4.F4}, "STM32F4's RAM"},
+		{stm32f4.Config{Store: stm32f4.RAMWord(0x10000000), Family: stm32f4.H7}, "STM32H7's RAM (0x20000000-0x2001FFFF, 0x24000000-0x2407FFFF"},
+		{stm32f4.Config{Store: stm32f4.BackupRegister(0), Family: &stm32f4.Family{Name: "STM32H7"}}, "use one of the package's Family values"},
+	} {
+		if _, err := stm32f4.New(c, c, tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v): %v, want an error containing %q", tc.cfg, err, tc.want)
+		}
+	}
+	if _, err := stm32f4.New(c, c, stm32f4.Config{Store: stm32f4.BackupRegister(29), Family: stm32f4.H7}); err != nil {
+		t.Errorf("H7 with RTC_BKP29R: %v", err)
+	}
+	if _, err := stm32f4.New(c, c, stm32f4.Config{Store: stm32f4.RAMWord(0x24000000), Family: stm32f4.H7}); err != nil {
+		t.Errorf("H7 with a word of AXI SRAM: %v", err)
 	}
 }

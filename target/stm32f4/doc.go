@@ -1,4 +1,5 @@
-// Package stm32f4 is device-side code for STM32F4 microcontrollers: it
+// Package stm32f4 is device-side code for STM32F4 microcontrollers (and,
+// through Config.Family, STM32F2, F7, H7 and L4): it
 // keeps a run-mode request (CircuitPython's
 // microcontroller.on_next_reset(RunMode.BOOTLOADER) followed by
 // microcontroller.reset()) across a system reset and enters ST's ROM DFU
@@ -43,12 +44,35 @@
 // the AN2606 steps from inside the running application with no reset, so
 // an HSE miss drops the board back into the application.
 //
-// The same code serves STM32F2 and STM32F7, whose RCC, PWR, RTC and OTG_FS
-// registers are at RM0090's addresses (RM0033, RM0410): Config.SystemMemory
-// and Config.DirectBranch carry the family's entry (part.Family.Entry):
-// an STM32F7 branches to its ROM at 0x1FF00000 without the SYSCFG remap.
-// STM32H7 and STM32L4 need other register addresses and are refused.
+// # Families
 //
-// Facts are from RM0090 (register map), PM0214 (Cortex-M4 core
-// peripherals), AN2606 and ST's "jump to system memory bootloader" FAQ.
+// STM32F4 is the reference implementation; Config.Family selects another
+// family's register map and ROM entry rule (FamilyNamed finds it by the
+// chip database's name, part.Family.Name):
+//
+//   - F2 (RM0033) and F7 (RM0410) keep RM0090's RCC, PWR, RTC and OTG_FS
+//     addresses; F7 has 32 backup registers and branches to its ROM at
+//     0x1FF00000 without the SYSCFG remap.
+//   - H7 (RM0433, H742/743/750/753): RCC at 0x58024400, reset flags in
+//     RCC_RSR, PWR_CR1 at 0x58024800 with no PWR clock enable, RTC and 32
+//     backup registers at 0x58004000, OTG_FS (USB2) clock and reset in
+//     RCC_AHB1ENR/AHB1RSTR bit 27; no SYSCFG_MEMRMP: a direct branch to the
+//     ROM's vector table at 0x1FF09800 (AN2606; ST's FAQ "Jump to
+//     bootloader from application on STM32H7 devices"; MicroPython branches
+//     via 0x1FF00000, the reset value of BOOT_ADD1).
+//   - L4 (RM0351): RCC at 0x40021000 with the MSI as the reset clock (at
+//     the HSI's bits of an F4), reset flags in RCC_CSR (RMVF bit 23),
+//     PWR_CR1 DBP, 32 backup registers, OTG_FS in RCC_AHB2ENR bit 12, and
+//     SYSCFG_MEMRMP at 0x40010000 (MEM_MODE 001) mapped before the
+//     branch to 0x1FFF0000, as MicroPython's stm32 port does on L4.
+//
+// The package keeps its name: its model is the F4's, the other maps are
+// described against it. Data and instruction caches (F7, H7) are not
+// touched: the reliable entry runs right after a reset, before any cache
+// is enabled; the direct jump leaves them as the application set them.
+//
+// Facts are from RM0090 (register map), RM0410, RM0433, RM0351, PM0214
+// (Cortex-M4 core peripherals), AN2606, ST's "jump to system memory
+// bootloader" FAQ and MicroPython's ports/stm32/powerctrl.c (which
+// families remap).
 package stm32f4

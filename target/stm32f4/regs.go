@@ -1,15 +1,18 @@
 package stm32f4
 
-// Register addresses and bits used here. RM0090 (STM32F405/7/15/17/27/29/
-// 37/39 reference manual) for RCC, PWR, RTC, SYSCFG and OTG_FS; PM0214
-// (Cortex-M4 programming manual) for SysTick, NVIC and SCB.
+// Register addresses and bits of the reference family, STM32F4: RM0090
+// (STM32F405/7/15/17/27/29/37/39 reference manual) for RCC, PWR, RTC,
+// SYSCFG and OTG_FS, which F4 (and F2, F7) use through f4Regs; PM0214
+// (Cortex-M4 programming manual) for SysTick, NVIC and SCB, which every
+// family here shares (PM0253 for the Cortex-M7 of F7 and H7 has them at
+// the same addresses).
 const (
 	// RCC, RM0090 7.3.
 	rccCR       = 0x40023800 // HSION 0, HSIRDY 1, HSEON 16, HSEBYP 18, CSSON 19, PLLON 24
 	rccPLLCFGR  = 0x40023804
 	rccCFGR     = 0x40023808 // SW 1:0, SWS 3:2
 	rccCIR      = 0x4002380C
-	rccAHB2RSTR = 0x40023814
+	rccAHB2RSTR = 0x40023814 // AHB2RSTR
 	rccAHB1ENR  = 0x40023830
 	rccAHB2ENR  = 0x40023834
 	rccAPB1ENR  = 0x40023840
@@ -50,13 +53,15 @@ const (
 	pwrCRDBP = 1 << 8
 
 	// RTC, RM0090 26.6: backup registers RTC_BKP0R..RTC_BKP19R.
-	rtcTR       = 0x40002800
-	rtcDR       = 0x40002804
-	rtcISR      = 0x4000280C
-	rtcPRER     = 0x40002810
-	rtcSSR      = 0x40002828
-	rtcBKP0R    = 0x40002850
-	rtcBKPCount = 20
+	// Offsets are the same on F2, F7, H7 and L4 (RM0033, RM0410,
+	// RM0433, RM0351).
+	rtcBase     = 0x40002800
+	rtcTR       = 0x00
+	rtcDR       = 0x04
+	rtcISR      = 0x0C
+	rtcPRER     = 0x10
+	rtcSSR      = 0x28
+	rtcBKP0R    = 0x50
 	rtcISRINITS = 1 << 4
 	rtcISRRSF   = 1 << 5
 
@@ -78,11 +83,6 @@ const (
 	aircrVECTKEY      = 0x05FA << 16
 	aircrPRIGROUPMask = 7 << 8
 	aircrSYSRESETREQ  = 1 << 2
-
-	// System memory (ROM bootloader), AN2606: initial MSP then reset
-	// handler.
-	sysMem   = 0x1FFF0000
-	sysMemF7 = 0x1FF00000 // AN2606, STM32F7 (RM0410 2.2.2 memory map)
 
 	// RAM ranges on F405/F407 (RM0090 2.3).
 	sramBase = 0x20000000

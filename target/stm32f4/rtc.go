@@ -7,16 +7,16 @@ const dayMillis = 24 * 60 * 60 * 1000
 // rtcMillis reads the RTC as milliseconds since midnight. It reports false
 // when the RTC is not enabled (RCC_BDCR RTCEN), its calendar was never
 // initialised (RTC_ISR INITS), or the shadow registers do not synchronise.
-// RM0090 26.3.6: after a system reset wait for RTC_ISR RSF before reading
+// RM0090 26.3.6 (the same rule on F7, H7 and L4): after a system reset wait for RTC_ISR RSF before reading
 // the calendar; reading RTC_SSR or RTC_TR locks the higher-order shadow
 // registers until RTC_DR is read, so RTC_DR is read last.
 func (d *Device) rtcMillis() (uint32, bool) {
-	if d.bus.Read32(rccBDCR)&bdcrRTCEN == 0 {
+	if d.bus.Read32(d.f.r.bdcr)&bdcrRTCEN == 0 {
 		return 0, false
 	}
 	synced := false
 	for range pollLimit {
-		isr := d.bus.Read32(rtcISR)
+		isr := d.bus.Read32(d.f.r.rtc + rtcISR)
 		if isr&rtcISRINITS == 0 {
 			return 0, false
 		}
@@ -28,10 +28,10 @@ func (d *Device) rtcMillis() (uint32, bool) {
 	if !synced {
 		return 0, false
 	}
-	ssr := d.bus.Read32(rtcSSR) & 0xFFFF
-	tr := d.bus.Read32(rtcTR)
-	_ = d.bus.Read32(rtcDR)
-	prediv := d.bus.Read32(rtcPRER) & 0x7FFF
+	ssr := d.bus.Read32(d.f.r.rtc+rtcSSR) & 0xFFFF
+	tr := d.bus.Read32(d.f.r.rtc + rtcTR)
+	_ = d.bus.Read32(d.f.r.rtc + rtcDR)
+	prediv := d.bus.Read32(d.f.r.rtc+rtcPRER) & 0x7FFF
 	bcd := func(v uint32) uint32 { return (v>>4&0xF)*10 + v&0xF }
 	secs := bcd(tr>>16&0x3F)*3600 + bcd(tr>>8&0x7F)*60 + bcd(tr&0x7F)
 	var ms uint32

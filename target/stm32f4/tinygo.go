@@ -1,8 +1,12 @@
 //go:build tinygo
 
 // Binding of Bus and CPU to the chip the program runs on, for TinyGo on
-// an STM32F4. NOT BUILT OR TESTED in this repository (no TinyGo in CI):
-// review by eye. Notes for whoever wires it up:
+// an STM32 (the same for every family: the family is Config.Family). NOT
+// BUILT OR TESTED in this repository (no TinyGo in CI): review by eye.
+// Notes for whoever wires it up:
+//   - On F7 and H7, JumpToBootloaderDirect leaves the caches as the
+//     application set them; clean and disable the D-cache first
+//     (MicroPython's powerctrl.c cleans it before its reset).
 //   - EarlyStartup should run before the runtime configures clocks; TinyGo
 //     offers no hook that early, so calling it first in main still works
 //     (the AN2606 steps undo the runtime's clock and SysTick set-up) but
