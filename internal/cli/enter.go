@@ -49,7 +49,7 @@ port. Other boards' bootloaders are left alone.`,
 				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
 			}
 			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board.Board) bool {
-				return updatable(b, method != "")
+				return enter.Updatable(b, method != "")
 			})
 			if err != nil {
 				return err

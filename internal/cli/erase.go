@@ -146,25 +146,20 @@ func (e *env) checkRange(f *eraseFlags, req board.EraseRequest, list []board.Sec
 	for _, sec := range list {
 		nums = append(nums, sec.Index)
 	}
-	first, last := list[0], list[len(list)-1]
-	lo, hi := uint64(first.Address), uint64(last.Address)+uint64(last.Size)
-	e.say("--range %s: %s, 0x%08x-0x%08x (%d bytes)", f.rng, indexText(nums), lo, hi-1, hi-lo)
-	end := uint64(r.Start) + r.Length
-	if lo == uint64(r.Start) && hi == end || f.yes {
+	c, last := board.CoverOf(r, list), list[len(list)-1]
+	e.say("--range %s: %s, 0x%08x-0x%08x (%d bytes)", f.rng, indexText(nums), c.Lo, c.Hi-1, c.Hi-c.Lo)
+	if c.Exact() || f.yes {
 		return nil
 	}
 	var outside []string
-	if lo < uint64(r.Start) {
-		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", lo, uint64(r.Start)-1))
-	}
-	if end < hi {
-		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", end, hi-1))
+	for _, o := range c.Outside {
+		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", o.Start, uint64(o.Start)+o.Length-1))
 	}
 	msg := fmt.Sprintf("--range %s covers only part of %s: erasing them also erases %s, outside the range; nothing was erased: add --yes to erase them anyway, or give whole sectors", f.rng, indexText(nums), strings.Join(outside, " and "))
-	if strings.Contains(f.rng, "-") && end-1 == uint64(last.Address) {
+	if strings.Contains(f.rng, "-") && c.EndStartsSector {
 		// START-END whose END is the first byte of a sector: the usual
 		// off-by-one, END taken as exclusive.
-		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", end-1, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
+		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", last.Address, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
 	}
 	return usageError("%s", msg)
 }

@@ -175,7 +175,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		return err
 	}
 	host, boards, err := e.pick(ctx, &f.sel, "STM32 board (in DFU mode, or running an application softdfu can enter DFU from)", func(b board.Board) bool {
-		return updatable(b, f.method != "")
+		return enter.Updatable(b, f.method != "")
 	})
 	if err != nil {
 		return err

@@ -10,12 +10,14 @@ import (
 
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/sim/serve"
 	"github.com/softdfu/softdfu/usb"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // This file is where the command line wires the simulator in: --sim,
-// sim, demo and the catalog of simulated boards.
+// sim (its serving: package sim/serve), demo and the catalog of
+// simulated boards.
 
 // hostCache builds the USB host the global flags select, once per run.
 type hostCache struct {
@@ -165,4 +167,32 @@ func simBoards() string { return strings.Join(sim.BoardNames(), ", ") }
 func checkSimSpecs(list string) error {
 	_, err := sim.ParseSpecs(list)
 	return err
+}
+
+// serveSim serves the simulated boards of list over USB/IP on listen,
+// with their buttons on control and, with console, on standard input.
+func (e *env) serveSim(ctx context.Context, list, listen, control string, console bool) error {
+	w, err := e.newWorld(list)
+	if err != nil {
+		return err
+	}
+	l, err := usbip.Listen(ctx, listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
+	}
+	for _, line := range serve.Boards(w) {
+		e.say("%s", line)
+	}
+	var o serve.Options
+	if control != "" {
+		if o.Control, err = net.Listen("tcp", control); err != nil {
+			return fmt.Errorf("--control %s: %w", control, err)
+		}
+		e.say("board buttons on %s (send help)", o.Control.Addr())
+	}
+	if console {
+		o.In, o.Out = e.stdin, e.stdout
+	}
+	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
+	return serve.Serve(ctx, w, l, o)
 }

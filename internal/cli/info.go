@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/optionbytes"
 	"github.com/softdfu/softdfu/part"
 )
 
@@ -53,8 +52,7 @@ type optInfo struct {
 	NWRP     string `json:"nwrp"`
 	Protects []int  `json:"write_protected_sectors"`
 
-	block optionbytes.Block
-	bank  int
+	view board.BlockView
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -87,7 +85,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		alts = append(alts, altInfo{int(a.Number), a.Name, desc})
 	}
 	fam := d.Chip.Family
-	opts := familyOptions(optionInfo(d.OptionBytes), fam)
+	opts := optionInfo(d.OptionBytes.View(d.Chip, d.Flash.All()))
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
@@ -109,46 +107,43 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	for _, a := range alts {
 		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
 	}
-	for _, o := range opts {
+	for i, o := range opts {
 		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
-		if !fam.Options.F4Codec {
+		if !o.view.Decoded {
 			if o.Level != nil {
 				fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", o.RDP, *o.Level, fam.Name)
 			}
 			continue
 		}
-		if o.bank > 0 {
+		if i > 0 {
 			if len(o.Protects) == 0 {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.block.NWRP)
+				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.view.Block.NWRP)
 			} else {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %s\n", o.block.NWRP, strings.TrimPrefix(indexText(o.Protects), "sector "))
+				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %s\n", o.view.Block.NWRP, strings.TrimPrefix(indexText(o.Protects), "sector "))
 			}
 			continue
 		}
-		for _, line := range strings.Split(o.block.Describe(), "\n") {
+		for _, line := range strings.Split(o.view.Block.Describe(), "\n") {
 			fmt.Fprintf(e.stdout, "  %s\n", line)
 		}
 	}
 	return nil
 }
 
-// optionInfo describes the option-byte blocks for info.
-func optionInfo(ob *board.OptionBytes) []optInfo {
+// optionInfo describes the option-byte blocks for info: what the chip
+// database decodes of each (board.OptionBytes.View).
+func optionInfo(views []board.BlockView) []optInfo {
 	var opts []optInfo
-	if ob == nil {
-		return nil
-	}
-	for i, x := range ob.Blocks {
-		o := optInfo{Address: fmt.Sprintf("0x%08x", ob.Addrs[i]), Raw: fmt.Sprintf("% x", x.Raw), NWRP: fmt.Sprintf("0x%04x", x.NWRP), block: x, bank: i}
-		o.Protects = []int{}
-		for _, p := range x.Protected() {
-			// The second block (F42x/43x bank 2) protects sectors 12-23.
-			o.Protects = append(o.Protects, p+12*o.bank)
+	for _, v := range views {
+		o := optInfo{Address: fmt.Sprintf("0x%08x", v.Address), Raw: fmt.Sprintf("% x", v.Block.Raw), view: v}
+		if v.Decoded {
+			o.NWRP, o.Protects = fmt.Sprintf("0x%04x", v.Block.NWRP), v.Protected
 		}
-		if o.bank == 0 {
-			// RDP and USER live in the first block only; RM0090 table 17
-			// calls those bytes of the bank-2 block unused.
-			o.RDP, o.Level, o.User = fmt.Sprintf("0x%02x", x.RDP), ptr(x.Level()), fmt.Sprintf("0x%02x", x.User)
+		if v.HasRDP {
+			o.RDP, o.Level = fmt.Sprintf("0x%02x", v.RDP), ptr(v.Level)
+		}
+		if v.HasRDP && v.Decoded {
+			o.User = fmt.Sprintf("0x%02x", v.Block.User)
 		}
 		opts = append(opts, o)
 	}
@@ -218,21 +213,4 @@ func (e *env) fileInfo(path, address, format string) error {
 		}
 	}
 	return nil
-}
-
-// familyOptions keeps only the RDP byte of option bytes whose family is not
-// laid out like an STM32F4 (part.Options.F4Codec): the rest is not decoded.
-func familyOptions(opts []optInfo, fam *part.Family) []optInfo {
-	if fam.Options.F4Codec {
-		return opts
-	}
-	for i := range opts {
-		raw := opts[i].block.Raw
-		opts[i].User, opts[i].NWRP, opts[i].Protects, opts[i].RDP, opts[i].Level = "", "", nil, "", nil
-		if i == 0 && int(fam.Options.RDP.Offset) < len(raw) {
-			v := raw[fam.Options.RDP.Offset]
-			opts[i].RDP, opts[i].Level = fmt.Sprintf("0x%02x", v), ptr(fam.Options.RDP.Level(v))
-		}
-	}
-	return opts
 }

@@ -42,7 +42,7 @@ func (f *optFlags) parse() error {
 	case "0":
 		c.RDP = ptr(byte(optionbytes.RDPLevel0))
 	case "1":
-		c.RDP = ptr(byte(0xBB)) // any value but 0xAA and 0xCC; ST's tools use 0xBB
+		c.RDP = ptr(byte(optionbytes.RDPLevel1))
 	case "2":
 		if !f.permanentlyLock {
 			return usageError("refusing --rdp 2 without --permanently-lock.\n%s", rdp2Warning)
@@ -187,21 +187,20 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 // showOptionBytes prints the blocks (and, with want, whether the board
 // took the values asked for).
 func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout, chip *part.Chip) error {
-	addrs, blocks := o.Addrs, o.Blocks
+	addrs, blocks, views := o.Addrs, o.Blocks, o.View(chip, layout.All())
 	protected := []int{}
-	for _, sec := range o.Protected(chip, layout.All()) {
-		protected = append(protected, sec.Index)
+	for _, v := range views {
+		protected = append(protected, v.Protected...)
 	}
 	b0 := blocks[0]
 	doc := map[string]any{
 		"rdp": fmt.Sprintf("0x%02x", b0.RDP), "rdp_level": b0.Level(), "user": fmt.Sprintf("0x%02x", b0.User),
 		"bor_level": b0.BORLevel(), "write_protected_sectors": protected,
 	}
-	fo := chip.Family.Options
-	if !fo.F4Codec {
+	decoded := views[0].Decoded
+	if !decoded {
 		// Only the RDP byte of this family's option bytes is decoded.
-		v := b0.Raw[fo.RDP.Offset]
-		doc = map[string]any{"rdp": fmt.Sprintf("0x%02x", v), "rdp_level": fo.RDP.Level(v)}
+		doc = map[string]any{"rdp": fmt.Sprintf("0x%02x", views[0].RDP), "rdp_level": views[0].Level}
 	}
 	var raws []map[string]string
 	for i, b := range blocks {
@@ -216,7 +215,7 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 	for i, b := range blocks {
 		fmt.Fprintf(e.stdout, "  at 0x%08x: % x\n", addrs[i], b.Raw)
 	}
-	if !fo.F4Codec {
+	if !decoded {
 		fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", doc["rdp"], doc["rdp_level"], chip.Family.Name)
 		return err
 	}

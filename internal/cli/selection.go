@@ -91,7 +91,7 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string, opts
 	if errors.Is(err, board.ErrNotInDFU) && what != "info" && what != "unprotect" && what != "leave" {
 		// A board running its application softdfu can enter from
 		// software: enter its bootloader, as flash does.
-		if app, aerr := board.Select(ctx, host, e.query(sel, "", func(b board.Board) bool { return updatable(b, false) })); aerr == nil {
+		if app, aerr := board.Select(ctx, host, e.query(sel, "", func(b board.Board) bool { return enter.Updatable(b, false) })); aerr == nil {
 			return e.enterAndOpen(ctx, host, app[0], opts)
 		}
 	}
@@ -164,20 +164,4 @@ func selectionError(err error) error {
 		return board.Errorf(se.K, "no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable and softdfu list; --wait DURATION waits for one")
 	}
 	return board.Errorf(se.K, "no %s matches the selection; boards present:\n%s", se.What, board.Candidates(se.Present, "--path "))
-}
-
-// updatable reports whether softdfu can update b: a device in DFU mode, or
-// an application with a software entry method softdfu knows. With a forced
-// --method any application with a serial port or a DFU run-time interface
-// qualifies; without it, unknown devices (keyboards, hubs, modems) are never
-// touched.
-func updatable(b board.Board, forced bool) bool {
-	if b.Mode == board.DFU || b.Mode == board.RunTime {
-		return true
-	}
-	if len(enter.Methods(b.Info.Descriptors)) > 0 {
-		return true
-	}
-	_, acm := enter.FindACM(b.Info.Descriptors)
-	return forced && acm
 }

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -75,40 +72,6 @@ tools see the times a real board takes; --sim-speed 10 runs ten times faster,
 
 // simAliases are the sim command's older flag names.
 var simAliases = map[string]string{"board": "sim", "speed": "sim-speed", "fault": "sim-fault"}
-
-// serveSim serves the simulated boards of list over USB/IP on listen,
-// with their buttons on control and, with console, on standard input.
-func (e *env) serveSim(ctx context.Context, list, listen, control string, console bool) error {
-	w, err := e.newWorld(list)
-	if err != nil {
-		return err
-	}
-	l, err := usbip.Listen(ctx, listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
-	}
-	for _, b := range w.Boards() {
-		st := b.State()
-		e.say("%s: %s (%s) %s", b.Port(), b.Model().Name, b.Part().Name, st.Run)
-	}
-	if control != "" {
-		cl, err := net.Listen("tcp", control)
-		if err != nil {
-			return fmt.Errorf("--control %s: %w", control, err)
-		}
-		go w.ServeConsole(ctx, cl)
-		e.say("board buttons on %s (send help)", cl.Addr())
-	}
-	if console {
-		go w.Console(e.stdin, e.stdout)
-	}
-	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
-	err = usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l)
-	if err != nil && !errors.Is(err, net.ErrClosed) && ctx.Err() == nil {
-		return err
-	}
-	return nil
-}
 
 // speedName says how fast simulated time runs.
 func speedName(speed float64) string {

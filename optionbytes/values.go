@@ -14,3 +14,8 @@ const (
 	// UserBFB2 is BFB2 (bit 4), dual-bank boot on F42x/43x.
 	UserBFB2 = 1 << 4
 )
+
+// RDPLevel1 is the RDP value written for read protection level 1: any
+// value but RDPLevel0 and RDPLevel2 is level 1 (RM0090 section 3.7.3);
+// ST's tools write 0xBB.
+const RDPLevel1 = 0xBB
