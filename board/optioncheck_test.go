@@ -31,9 +31,9 @@ func TestCheckOptionChange(t *testing.T) {
 		{"clear WDG_SW, accepted", func(b *optionbytes.Block) { b.User = 0xcf }, Risks{WatchdogAlwaysOn: true}, 0},
 		{"raise BOR", func(b *optionbytes.Block) { b.User = 0xe3 }, Risks{}, BrownoutReset},
 		{"raise BOR, accepted", func(b *optionbytes.Block) { b.User = 0xe3 }, Risks{BrownoutReset: true}, 0},
-		{"reserved USER bit", func(b *optionbytes.Block) { b.User = 0xee }, Risks{true, true, true}, Reserved},
-		{"BFB2 on one bank", func(b *optionbytes.Block) { b.User = 0xff }, Risks{true, true, true}, Reserved},
-		{"nWRP bit of no sector", func(b *optionbytes.Block) { b.NWRP = 0x8fff }, Risks{true, true, true}, ReservedNWRP},
+		{"reserved USER bit", func(b *optionbytes.Block) { b.User = 0xee }, Risks{FreezeBoot: true, WatchdogAlwaysOn: true, BrownoutReset: true}, Reserved},
+		{"BFB2 on one bank", func(b *optionbytes.Block) { b.User = 0xff }, Risks{FreezeBoot: true, WatchdogAlwaysOn: true, BrownoutReset: true}, Reserved},
+		{"nWRP bit of no sector", func(b *optionbytes.Block) { b.NWRP = 0x8fff }, Risks{FreezeBoot: true, WatchdogAlwaysOn: true, BrownoutReset: true}, ReservedNWRP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

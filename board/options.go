@@ -16,46 +16,106 @@ import (
 // OptionBytes are the option-byte blocks of a board (one per bank) and
 // the addresses they were read at.
 type OptionBytes struct {
-	Addrs  []uint32
+	Addrs []uint32
+	// Raw are the blocks as read, up to the family's block size (at most
+	// maxOptionRead bytes each).
+	Raw [][]byte
+	// Blocks are the decoded blocks on the families whose option bytes
+	// softdfu changes (part.Options.Changeable); nil on the others.
 	Blocks []optionbytes.Block
+	// Chip is the chip the blocks were decoded for.
+	Chip *part.Chip
 }
 
+// maxOptionRead bounds how much of an option-byte area is read: the
+// AT32F43x shows 4096 bytes, of which only the first few are decoded.
+const maxOptionRead = 128
+
+// Protection decodes read and write protection for the board's family.
+func (o *OptionBytes) Protection() part.Protection { return o.Chip.Protection(o.Raw) }
+
+// Level returns the read protection level.
+func (o *OptionBytes) Level() int { return o.Protection().Level }
+
 // Protected returns the sectors among secs (of chip's internal flash)
-// whose write protection is set.
+// whose write protection is set, as far as the family's layout is known
+// (part.Chip.Protection).
 func (o *OptionBytes) Protected(chip *part.Chip, secs []dfu.Sector) []dfu.Sector {
-	if o == nil || !chip.Family.Options.F4Codec {
-		// Only STM32F4-style nWRP bits are decoded; the other families'
-		// write protection is not modelled (docs/FAMILIES.md).
+	if o == nil {
 		return nil
 	}
+	prot := chip.Protection(o.Raw).Protected
 	var out []dfu.Sector
 	for _, s := range secs {
-		if bank, bit := chip.WRPBit(s.Address); bank >= 0 && bank < len(o.Blocks) && o.Blocks[bank].NWRP&(1<<bit) == 0 {
-			out = append(out, s)
+		for _, u := range prot {
+			if u.Address == s.Address {
+				out = append(out, s)
+				break
+			}
 		}
 	}
 	return out
 }
 
+// codec returns the optionbytes layout of a chip whose option bytes
+// softdfu changes.
+func codec(chip *part.Chip) (optionbytes.Layout, bool) {
+	switch chip.Family.Options.Layout {
+	case part.OptionsF4:
+		return optionbytes.F4, true
+	case part.OptionsF7:
+		return optionbytes.F7, true
+	}
+	return 0, false
+}
+
+// NotChangeable returns the error for a change to the option bytes of a
+// chip whose layout softdfu does not write; nil for one it does.
+func NotChangeable(chip *part.Chip, path string) error {
+	if _, ok := codec(chip); ok {
+		return nil
+	}
+	return Errorf(Guard, "%s is %s: softdfu changes option bytes only on %s, whose layouts it knows; it shows %s's read protection and, where the layout is known, its write protection, but writes none of them. Nothing was written: change them with STM32CubeProgrammer (for example STM32_Programmer_CLI -c port=usb1 -ob displ, then -ob RDP=... or WRP1A_STRT=...) or the chip vendor's tool", path, chip.Name, part.ChangeableFamilies(), chip.Family.Name)
+}
+
 // readBlocks reads the option-byte block of every region of the selected
-// alternate setting.
+// alternate setting, as much of each as the layout string gives it (at
+// most maxOptionRead bytes); decode makes sense of them.
 func readBlocks(ctx context.Context, conn *dfu.Conn, path string) (*OptionBytes, error) {
 	o := &OptionBytes{}
 	for _, r := range conn.Layout().Regions {
-		raw, err := conn.Upload(ctx, r.Address, optionbytes.Size, nil)
+		n := optionbytes.Size
+		if len(r.Sectors) > 0 {
+			n = int(min(r.Sectors[0].Size, maxOptionRead))
+		}
+		raw, err := conn.Upload(ctx, r.Address, n, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading the option bytes at 0x%08x: %w", r.Address, readError(err))
 		}
-		blk, err := optionbytes.Decode(raw)
-		if err != nil {
-			return nil, err
-		}
-		o.Addrs, o.Blocks = append(o.Addrs, r.Address), append(o.Blocks, blk)
+		o.Addrs, o.Raw = append(o.Addrs, r.Address), append(o.Raw, raw)
 	}
-	if len(o.Blocks) == 0 {
+	if len(o.Raw) == 0 {
 		return nil, fmt.Errorf("%s: the option-byte memory map is empty", path)
 	}
 	return o, nil
+}
+
+// decode decodes the blocks read for chip: Blocks on the families whose
+// option bytes softdfu changes, the raw bytes only on the others.
+func (o *OptionBytes) decode(chip *part.Chip, path string) error {
+	o.Chip, o.Blocks = chip, nil
+	lay, changeable := codec(chip)
+	if !changeable {
+		return nil
+	}
+	for _, raw := range o.Raw {
+		blk, err := optionbytes.DecodeAs(lay, raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w (is the board the %s it looks like?)", path, err, chip.Name)
+		}
+		o.Blocks = append(o.Blocks, blk)
+	}
+	return nil
 }
 
 // OptionBytes selects the option-byte alternate setting and reads every
@@ -64,14 +124,22 @@ func (s *Session) OptionBytes(ctx context.Context) (*OptionBytes, error) {
 	if _, err := s.SelectAlt(ctx, "Option Bytes"); err != nil {
 		return nil, err
 	}
-	return readBlocks(ctx, s.conn, s.Board.Path)
+	o, err := readBlocks(ctx, s.conn, s.Board.Path)
+	if err != nil {
+		return nil, err
+	}
+	// The option-byte string, now seen, tells an STM32F767 in dual-bank
+	// mode from a 2 MB STM32F429 with the same sectors.
+	chip, _ := s.Chip()
+	return o, o.decode(chip, s.Board.Path)
 }
 
 // OptionBytesThenFlash reads the option bytes when the session was opened
 // on alternate setting 1 (Options.Alt), then selects internal flash (alt
 // 0) with one abort instead of a recovery: the cheapest way a job that
-// writes flash learns the protection first. On another alternate setting
-// it reads nothing and returns nil.
+// writes flash learns the protection first. The blocks are decoded once
+// the flash layout is known (the layout depends on the chip). On another
+// alternate setting it reads nothing and returns nil.
 func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error) {
 	if s.conn.Alt() != 1 {
 		return nil, nil
@@ -86,7 +154,11 @@ func (s *Session) OptionBytesThenFlash(ctx context.Context) (*OptionBytes, error
 		return nil, err
 	}
 	s.noteFlash()
-	return o, rerr
+	if rerr != nil {
+		return nil, rerr
+	}
+	chip, _ := s.Chip()
+	return o, o.decode(chip, s.Board.Path)
 }
 
 // Change describes what writing block to over block from changes (bank 0
@@ -101,6 +173,11 @@ func Change(from, to optionbytes.Block, bank int) string {
 	}
 	if from.NWRP != to.NWRP {
 		parts = append(parts, fmt.Sprintf("nWRP 0x%04x -> 0x%04x", from.NWRP, to.NWRP))
+	}
+	for i := range from.BootAdd {
+		if from.BootAdd[i] != to.BootAdd[i] {
+			parts = append(parts, fmt.Sprintf("BOOT_ADD%d 0x%04x -> 0x%04x", i, from.BootAdd[i], to.BootAdd[i]))
+		}
 	}
 	return strings.Join(parts, ", ")
 }
@@ -138,11 +215,14 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 	chip, _ := s.Chip()
 	out := &Written{}
 	defer func() { s.Close() }()
-	if !chip.Family.Options.F4Codec {
-		return out, Errorf(Guard, "%s is %s: softdfu changes the option bytes of STM32F2/F4-style blocks only and does not know how %s lays out the rest of its block; nothing was written (use the vendor's programming tool)", s.Board.Path, chip.Name, chip.Family.Name)
+	if err := NotChangeable(chip, s.Board.Path); err != nil {
+		return out, err
+	}
+	if len(want) != len(cur.Blocks) {
+		return out, fmt.Errorf("%s: %d option-byte blocks to write, the board has %d", s.Board.Path, len(want), len(cur.Blocks))
 	}
 	for i := range want {
-		if string(want[i].Encode()) == string(cur.Blocks[i].Raw[:]) {
+		if string(want[i].Encode()) == string(cur.Blocks[i].Raw) {
 			continue
 		}
 		if out.Blocks > 0 {
@@ -190,7 +270,7 @@ func (s *Session) WriteOptionBytes(ctx context.Context, cur *OptionBytes, want [
 // mismatch compares the blocks read back with those written.
 func mismatch(addrs []uint32, want, got []optionbytes.Block, path string) error {
 	for i := range want {
-		if i < len(got) && (got[i].NWRP != want[i].NWRP || (i == 0 && (got[i].RDP != want[i].RDP || got[i].User != want[i].User))) {
+		if i < len(got) && (got[i].NWRP != want[i].NWRP || got[i].BootAdd != want[i].BootAdd || (i == 0 && (got[i].RDP != want[i].RDP || got[i].User != want[i].User))) {
 			return Errorf(Verify, "%s: the option bytes read back differ from what was written (block at 0x%08x: %s); the ROM may have refused the change", path, addrs[i], Change(want[i], got[i], i))
 		}
 	}
@@ -228,7 +308,7 @@ func (s *Session) Unprotect(ctx context.Context, timeout time.Duration, events f
 	if err != nil {
 		return nil, err
 	}
-	u := &Unprotected{Level: ob.Blocks[0].Level()}
+	u := &Unprotected{Level: ob.Level()}
 	switch u.Level {
 	case 0:
 		return u, nil
@@ -281,7 +361,7 @@ func (s *Session) checkUnprotected(ctx context.Context, back usb.DeviceInfo, u *
 	if ob == nil {
 		return fmt.Errorf("%s: the board came back without an option-byte alternate setting: its read protection cannot be read", back.Path)
 	}
-	u.LevelAfter = ob.Blocks[0].Level()
+	u.LevelAfter = ob.Level()
 	if u.LevelAfter != 0 {
 		u.Checked = true
 		return nil
@@ -328,13 +408,23 @@ type OptionChange struct {
 	RDP, User          *byte
 	NWRP               *uint16
 	Protect, Unprotect []int
+	// BootAdd are BOOT_ADD0 and BOOT_ADD1 (STM32F7 only).
+	BootAdd [2]*uint16
 }
 
 // Apply returns the blocks (one per bank) the change makes of cur. The
-// nWRP bit of each sector comes from the chip database: on dual-bank parts
-// bank 2 starts again at bit 0 in the second block (RM0090 3.7.1, table 17).
+// nWRP bit of each sector comes from the chip database: on dual-bank F4
+// parts bank 2 starts again at bit 0 in the second block (RM0090 3.7.1,
+// table 17); on a dual-bank STM32F76x one bit protects two sectors
+// (part.Chip.WRPBit).
 func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *part.Chip) ([]optionbytes.Block, error) {
 	out := append([]optionbytes.Block(nil), cur...)
+	if len(out) == 0 {
+		if err := NotChangeable(chip, "this board"); err != nil {
+			return nil, err
+		}
+		return nil, Errorf(Usage, "the board shows no option-byte block to change")
+	}
 	if c.RDP != nil {
 		out[0].RDP = *c.RDP
 	}
@@ -343,6 +433,15 @@ func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *pa
 	}
 	if c.NWRP != nil {
 		out[0].NWRP = *c.NWRP
+	}
+	for i, v := range c.BootAdd {
+		if v == nil {
+			continue
+		}
+		if out[0].Layout != optionbytes.F7 {
+			return nil, Errorf(Usage, "BOOT_ADD%d exists on STM32F7 only; %s chooses its boot memory with BOOT0 (and BOOT1)", i, chip.Name)
+		}
+		out[0].BootAdd[i] = *v
 	}
 	secs := layout.All()
 	for _, l := range []struct {

@@ -10,10 +10,11 @@ import (
 // option-byte block.
 type BlockView struct {
 	Address uint32
-	Block   optionbytes.Block
-	// Decoded is set when the chip's option bytes are laid out like an
-	// STM32F4's (part.Options.F4Codec): USER and nWRP are decoded, and
-	// Protected lists what nWRP protects. Otherwise only RDP is known.
+	// Raw is the block as read; Block its decoding when Decoded.
+	Raw   []byte
+	Block optionbytes.Block
+	// Decoded is set when softdfu knows the whole block (STM32F2/F4/F7
+	// layouts, part.Options.Changeable): USER and nWRP are decoded.
 	Decoded bool
 	// HasRDP is set on the block that holds the RDP byte (the first; RM0090
 	// table 17 calls those bytes of the bank-2 block unused); RDP and
@@ -21,8 +22,10 @@ type BlockView struct {
 	HasRDP bool
 	RDP    byte
 	Level  int
-	// Protected are the sectors among the caller's (numbered as in the
-	// flash layout) whose write protection this block's nWRP bits set.
+	// Protected are the sectors or pages among the caller's (numbered as
+	// in the flash layout) whose write protection this block sets, where
+	// the family's layout is known (part.Chip.Protection); nil where it
+	// is not.
 	Protected []int
 }
 
@@ -32,25 +35,45 @@ func (o *OptionBytes) View(chip *part.Chip, secs []dfu.Sector) []BlockView {
 	if o == nil {
 		return nil
 	}
-	fo := chip.Family.Options
+	prot := chip.Protection(o.Raw)
+	known := chip.Family.Options.Layout != part.OptionsRDPOnly
 	var out []BlockView
-	for i, x := range o.Blocks {
-		v := BlockView{Address: o.Addrs[i], Block: x, Decoded: fo.F4Codec, HasRDP: i == 0}
-		switch {
-		case fo.F4Codec:
-			v.RDP, v.Level, v.Protected = x.RDP, x.Level(), []int{}
-			for _, s := range secs {
-				if bank, bit := chip.WRPBit(s.Address); bank == i && x.NWRP&(1<<bit) == 0 {
-					v.Protected = append(v.Protected, s.Index)
+	for i, raw := range o.Raw {
+		v := BlockView{Address: o.Addrs[i], Raw: raw, HasRDP: i == 0 && prot.HasRDP}
+		if i < len(o.Blocks) {
+			v.Block, v.Decoded = o.Blocks[i], true
+		}
+		if v.HasRDP {
+			v.RDP, v.Level = prot.RDP, prot.Level
+		}
+		if known {
+			v.Protected = []int{}
+			for _, u := range prot.Protected {
+				if blk := protectingBlock(chip, u); blk != i {
+					continue
+				}
+				for _, s := range secs {
+					if s.Address == u.Address {
+						v.Protected = append(v.Protected, s.Index)
+					}
 				}
 			}
-		case i == 0 && int(fo.RDP.Offset) < len(x.Raw):
-			v.RDP = x.Raw[fo.RDP.Offset]
-			v.Level = fo.RDP.Level(v.RDP)
-		default:
-			v.HasRDP = false
 		}
 		out = append(out, v)
 	}
 	return out
+}
+
+// protectingBlock returns the option block whose bits protect unit u: the
+// nWRP block on F2/F4/F7, the bank's block on the page families, the first
+// on H7.
+func protectingBlock(chip *part.Chip, u part.Unit) int {
+	switch chip.Family.Options.Layout {
+	case part.OptionsF4, part.OptionsF7:
+		blk, _ := chip.WRPBit(u.Address)
+		return blk
+	case part.OptionsPageWRP:
+		return u.Bank
+	}
+	return 0
 }

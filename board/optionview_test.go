@@ -20,8 +20,8 @@ func TestOptionView(t *testing.T) {
 		t.Fatal(err)
 	}
 	chip, _ := Chip(usb.DeviceDescriptor{}, l)
-	o := &OptionBytes{Addrs: []uint32{0x1fffc000, 0x1ffec000}, Blocks: []optionbytes.Block{
-		{RDP: 0xAA, User: 0xef, NWRP: 0x0ffd}, {NWRP: 0x0ffe}}}
+	b0, b1 := optionbytes.Block{RDP: 0xAA, User: 0xef, NWRP: 0x0ffd}, optionbytes.Block{NWRP: 0x0ffe}
+	o := &OptionBytes{Addrs: []uint32{0x1fffc000, 0x1ffec000}, Raw: [][]byte{b0.Encode(), b1.Encode()}, Blocks: []optionbytes.Block{b0, b1}}
 	v := o.View(chip, l.All())
 	if len(v) != 2 || !v[0].Decoded || !v[0].HasRDP || v[1].HasRDP || v[0].Level != 0 {
 		t.Fatalf("views %+v", v)
@@ -30,7 +30,7 @@ func TestOptionView(t *testing.T) {
 		t.Errorf("protected %v and %v, want [1] and [8]", v[0].Protected, v[1].Protected)
 	}
 	other := &part.Chip{Family: &part.Family{Name: "other", Options: part.Options{RDP: part.RDP{Offset: 0, Level0: 0xA5}}}}
-	o = &OptionBytes{Addrs: []uint32{0x1ffff800}, Blocks: []optionbytes.Block{{Raw: [optionbytes.Size]byte{0x5a, 0xa5}}}}
+	o = &OptionBytes{Addrs: []uint32{0x1ffff800}, Raw: [][]byte{{0x5a, 0xa5}}}
 	v = o.View(other, l.All())
 	if len(v) != 1 || v[0].Decoded || !v[0].HasRDP || v[0].RDP != 0x5a || v[0].Level != 1 || v[0].Protected != nil {
 		t.Errorf("views of a family with RDP only: %+v", v)

@@ -60,6 +60,10 @@ func (s *Session) Describe(ctx context.Context) (*Description, error) {
 			if d.OptionBytes, err = readBlocks(ctx, s.conn, s.Board.Path); err != nil {
 				return nil, err
 			}
+			chip, _ := Chip(s.Board.Descriptors.Device, d.Flash, names...)
+			if err := d.OptionBytes.decode(chip, s.Board.Path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// The option-byte string tells apart chips with the same sectors.

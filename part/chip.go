@@ -107,16 +107,6 @@ func Shape(units []Unit) string {
 	return strings.Join(groups, ",")
 }
 
-// WRPBit returns the option-byte block (0 = bank 1) and the nWRP bit that
-// protect the unit at addr, or -1, -1 for an address outside flash.
-func (c *Chip) WRPBit(addr uint32) (block, bit int) {
-	u, ok := c.Unit(addr)
-	if !ok {
-		return -1, -1
-	}
-	return u.Bank, u.Index
-}
-
 // StackOK reports whether msp is a valid initial stack pointer: in
 // (start, end] of one of the chip's RAMs, the end included (a linker's
 // _estack).

@@ -16,7 +16,8 @@ import (
 // there, so the model is that it does (dfu-util honours the letter and
 // needs ":force"). The serial is "AT32" on every board (QMK/Keychron
 // notes, UNVERIFIED for every ROM). System memory, unique ID, the FAP byte
-// (0xA5 unprotected) and the timing are UNVERIFIED.
+// (0xA5 unprotected) and the timing are UNVERIFIED; the layout of its
+// erase/program protection bytes is not decoded (OptionsRDPOnly).
 var AT32F43x = &Family{
 	Name: "AT32F43x",
 	USB:  []USBID{{0x2E3C, 0xDF11}},

@@ -3,6 +3,7 @@ package part
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -133,18 +134,58 @@ func (r RDP) Level(v byte) int {
 	return 1
 }
 
+// OptionLayout says how much of a family's option-byte blocks softdfu
+// knows.
+type OptionLayout int
+
+// Option-byte layouts.
+const (
+	// OptionsRDPOnly: only the RDP byte is known; write protection is
+	// shown as unknown and nothing is changed.
+	OptionsRDPOnly OptionLayout = iota
+	// OptionsF4: STM32F2/F4 blocks (package optionbytes, layout F4):
+	// shown and changed.
+	OptionsF4
+	// OptionsF7: the STM32F7 block (package optionbytes, layout F7):
+	// shown and changed.
+	OptionsF7
+	// OptionsPageWRP: the STM32L4/G0/G4/WB blocks, one per bank: FLASH_OPTR
+	// at offset 0, two write-protected page ranges WRPxA and WRPxB at
+	// offsets 0x18 and 0x20 (start page in bits 7:0, end page in bits
+	// 23:16; no protection when start > end). Shown, not changed.
+	OptionsPageWRP
+	// OptionsH7: the STM32H7 registers from FLASH_OPTSR_CUR: bank 1's
+	// FLASH_WPSN_CUR1R at offset 0x1C (a clear bit i write-protects
+	// sector i). Shown, not changed.
+	OptionsH7
+)
+
 // Options describes a family's option bytes as the ROM shows them.
 type Options struct {
 	// Size is the size of one block on the option-byte alternate setting.
 	Size uint32
 	RDP  RDP
-	// F4Codec is true when a block is laid out like an STM32F4's
-	// (package optionbytes decodes and encodes it: USER, RDP, nWRP bits
-	// per sector); false when softdfu shows only the RDP level and
-	// refuses to change the block.
-	F4Codec bool
-	// WRPBits is the number of nWRP bits in one block (F4Codec only).
+	// Layout says what softdfu decodes of a block and whether it can
+	// change it.
+	Layout OptionLayout
+	// WRPBits is the number of nWRP bits in one block (OptionsF4).
 	WRPBits int
+}
+
+// Changeable reports whether softdfu can change the family's option
+// bytes: STM32F2/F4-style and STM32F7 blocks.
+func (o Options) Changeable() bool { return o.Layout == OptionsF4 || o.Layout == OptionsF7 }
+
+// ChangeableFamilies names the families whose option bytes softdfu
+// changes: "STM32F2, STM32F4, STM32F7, GD32F4, APM32F4".
+func ChangeableFamilies() string {
+	var names []string
+	for _, f := range Families {
+		if f.Options.Changeable() {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // Entry is how firmware reaches the ROM bootloader from software (AN2606).

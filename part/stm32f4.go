@@ -35,7 +35,7 @@ var f4LowVoltage = Timing{
 // f4Options is the STM32F4 option-byte block (RM0090 3.7.1, tables 15-17):
 // USER at byte 0, RDP at byte 1 (0xAA level 0, 0xCC level 2), nWRP at
 // bytes 8-9.
-var f4Options = Options{Size: 16, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}, F4Codec: true, WRPBits: 12}
+var f4Options = Options{Size: 16, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}, Layout: OptionsF4, WRPBits: 12}
 
 // STM32F4 is the STM32F4 family. Addresses from RM0090 Rev 21 sections
 // 2.3, 3.3 and 39.1 (unique ID); option bytes from tables 15-17; flash

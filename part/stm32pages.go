@@ -27,10 +27,10 @@ var l4Timing = pageTiming([2]time.Duration{81690 * time.Nanosecond, 90760 * time
 
 // pageOptions is the option-byte block of the STM32L4/G0/G4/WB: FLASH_OPTR
 // first, RDP in bits 7:0 (0xAA level 0, 0xCC level 2); write protection
-// is a pair of page ranges per bank (WRP1AR, WRP1BR), which softdfu shows
-// only as raw bytes.
+// is a pair of page ranges per bank (WRPxAR at offset 0x18, WRPxBR at
+// 0x20), which softdfu shows and does not change (OptionsPageWRP).
 func pageOptions(size uint32) Options {
-	return Options{Size: size, RDP: RDP{Offset: 0, Level0: 0xAA, Level2: 0xCC}}
+	return Options{Size: size, RDP: RDP{Offset: 0, Level0: 0xAA, Level2: 0xCC}, Layout: OptionsPageWRP}
 }
 
 // STM32L4 is the STM32L4 family (RM0351 for L47x/L48x/L49x/L4Ax, RM0432
@@ -85,8 +85,12 @@ var stm32l4Chips = []*Chip{
 // STM32G0 is the STM32G0B1/G0C1 line, the G0 parts with USB (RM0444):
 // 2 KB pages in two banks on 256 KB and 512 KB parts, system memory at
 // 0x1FFF0000 (AN2606), unique ID at 0x1FFF7590, option bytes at
-// 0x1FFF7800. Timing is the STM32L4's (UNVERIFIED for G0); the ROM's
-// option-byte block size is UNVERIFIED.
+// 0x1FFF7800, bank 1's WRP1AR and WRP1BR at 0x1FFF7818 and 0x1FFF7820
+// (edbg target_st_stm32g0.c, for G071/G031; the same offsets assumed for
+// G0B1, UNVERIFIED; where bank 2's WRP2AR and WRP2BR sit in the block is
+// not decoded here). Timing is the
+// STM32L4's (UNVERIFIED for G0); the ROM's option-byte block size is
+// UNVERIFIED.
 var STM32G0 = &Family{
 	Name:      "STM32G0",
 	USB:       []USBID{ST},

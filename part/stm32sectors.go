@@ -48,16 +48,20 @@ var f7Timing = Timing{
 // RM0410 F76x/77x): system memory at 0x1FF00000, entered by a direct
 // branch without the SYSCFG remap (AN2606; MicroPython mboot); option
 // bytes at 0x1FFF0000 with RDP in bits 15:8 of the first word. The unique
-// ID is at 0x1FF0F420 on F74x-F77x (0x1FF07A10 on F72x/73x). The ROM's
-// option-byte string and block size are UNVERIFIED; softdfu shows the RDP
-// level and does not change F7 option bytes.
+// ID is at 0x1FF0F420 on F74x-F77x (0x1FF07A10 on F72x/73x). The option
+// bytes are four value/complement words at 0x1FFF0000 (RDP and USER;
+// nWRP and the IWDG, nDBANK and nDBOOT bits; BOOT_ADD0; BOOT_ADD1: RM0431
+// and RM0410 section 3.4, package optionbytes layout F7), 32 bytes in all;
+// that the ROM shows them as one 32-byte block, "@Option Bytes
+// /0x1FFF0000/01*032 e", is UNVERIFIED (no published dfu-util -l log of an
+// F7 ROM found).
 var STM32F7 = &Family{
 	Name:      "STM32F7",
 	USB:       []USBID{ST},
 	ROMs:      []ROM{{BCDDevice: 0x2200, Letter: 'e'}},
 	Entry:     Entry{SystemMemory: 0x1FF00000},
 	UID:       0x1FF0F420,
-	Options:   Options{Size: 32, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}},
+	Options:   Options{Size: 32, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}, Layout: OptionsF7, WRPBits: 12},
 	EraseUnit: "sector",
 	WriteUnit: 4,
 	Timing:    f7Timing,
@@ -103,7 +107,9 @@ var stm32f7Chips = []*Chip{
 // 0x1FF09800 entered without the remap (AN2606), unique ID at 0x1FF1E800;
 // the ROM shows the option-byte registers from FLASH_OPTSR_CUR at
 // 0x5200201C (RDP in bits 15:8) on its option alternate setting
-// (betaflight-configurator webusbdfu.js). Timing UNVERIFIED (DS12110 not
+// (betaflight-configurator webusbdfu.js); bank 1's write protection is
+// FLASH_WPSN_CUR1R at offset 0x1C of that area (RM0433 4.9), bank 2's is
+// outside it. Timing UNVERIFIED (DS12110 not
 // checked here). Some H743 rev V ROMs stay in dfuDNBUSY after an erase
 // (betaflight-configurator PR #1861).
 var STM32H7 = &Family{
@@ -113,7 +119,7 @@ var STM32H7 = &Family{
 	Quirks:    Quirks{StaysBusy: true},
 	Entry:     Entry{SystemMemory: 0x1FF09800},
 	UID:       0x1FF1E800,
-	Options:   Options{Size: 128, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}},
+	Options:   Options{Size: 128, RDP: RDP{Offset: 1, Level0: 0xAA, Level2: 0xCC}, Layout: OptionsH7},
 	EraseUnit: "sector",
 	WriteUnit: 32,
 	Timing: Timing{

@@ -174,6 +174,22 @@ func (b *Board) SetOptionBytes(i int, v [OptionBlockSz]byte) {
 	copy(b.mem.options[i], v[:])
 }
 
+// OptionBlock returns a copy of the whole option block i (0 = bank 1):
+// 32 bytes on STM32F7, the family's block size elsewhere.
+func (b *Board) OptionBlock(i int) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.mem.options[i]...)
+}
+
+// SetOptionBlock replaces the start of option block i directly with v, as
+// a debug probe would; it takes effect at the next reset, as on the chip.
+func (b *Board) SetOptionBlock(i int, v []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	copy(b.mem.options[i], v)
+}
+
 // RDPLevel returns the read-protection level 0, 1 or 2.
 func (b *Board) RDPLevel() int {
 	b.mu.Lock()

@@ -14,7 +14,9 @@ import (
 type Sector struct {
 	Address uint32
 	Size    uint32
-	// Bank is the option-byte block whose nWRP bit Bit protects the sector.
+	// Bank is the option-byte block whose nWRP bit Bit protects the sector
+	// (part.Chip.WRPBit; -1 when the model has no write protection for
+	// the family).
 	Bank, Bit int
 }
 
@@ -162,20 +164,35 @@ const FeatureBase = 0xFFFF0000
 // newPart builds a simulated part from its entry in the chip database,
 // with the ROM version bcd of its family.
 func newPart(name string, bcd uint16, uid [12]byte) *Part {
-	chip, v, ok := part.Lookup(name)
+	chip, _, ok := part.Lookup(name)
 	if !ok {
 		panic("sim: part " + name + " is not in the chip database")
+	}
+	return PartOf(name, chip, bcd, uid)
+}
+
+// PartOf builds a simulated part numbered name with the layout of chip
+// from the chip database (for a part with more than one layout, such as
+// an STM32F767ZI in dual-bank mode), its ROM version bcd and factory UID.
+func PartOf(name string, chip *part.Chip, bcd uint16, uid [12]byte) *Part {
+	v, ok := chip.Variant(name)
+	if !ok {
+		panic("sim: part " + name + " is not a variant of " + chip.Name)
 	}
 	f := chip.Family
 	var secs []Sector
 	for _, u := range chip.Flash {
-		secs = append(secs, Sector{Address: u.Address, Size: u.Size, Bank: u.Bank, Bit: u.Index})
+		// The nWRP block and bit of the sector as the family lays them
+		// out (STM32F7 dual bank: one bit for two sectors); -1 where the
+		// model has no write protection.
+		blk, bit := chip.WRPBit(u.Address)
+		secs = append(secs, Sector{Address: u.Address, Size: u.Size, Bank: blk, Bit: bit})
 	}
 	rom := f.ROM(bcd)
 	p := &Part{Name: name, Chip: chip, FlashBase: FlashBase, Sectors: secs, SRAM: Region(v.RAM[0]),
 		ROM: romVersion(rom), DefaultUID: uid, OptionBlocks: chip.OptionBlocks, OptionSize: int(f.Options.Size),
 		RDP: f.Options.RDP, WriteUnit: chip.WriteUnit, HasOTP: f.OTP.Size > 0, AltNames: chip.ROMString(rom)}
-	if f.Options.F4Codec {
+	if f.Options.Changeable() {
 		p.WRPBits = f.Options.WRPBits
 	}
 	for _, r := range v.RAM {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	chipdb "github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -132,7 +133,7 @@ func TestCatalogParts(t *testing.T) {
 				if s.Address != addr {
 					t.Fatalf("sector %d at 0x%08x, want 0x%08x", i, s.Address, addr)
 				}
-				if p.WRPBits == 12 && (s.Bank != i/12 || s.Bit != i%12) {
+				if p.Chip.Family.Options.Layout == chipdb.OptionsF4 && (s.Bank != i/12 || s.Bit != i%12) {
 					t.Errorf("sector %d: nWRP bank %d bit %d, want %d %d", i, s.Bank, s.Bit, i/12, i%12)
 				}
 				addr += s.Size

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	chipdb "github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
 )
@@ -553,7 +554,7 @@ func TestPollProgramOption(t *testing.T) {
 func f4Model() []catalogWant {
 	var out []catalogWant
 	for _, c := range catalog {
-		if sim.Boards[c.board].Part.WRPBits == 12 {
+		if sim.Boards[c.board].Part.Chip.Family.Options.Layout == chipdb.OptionsF4 {
 			out = append(out, c)
 		}
 	}

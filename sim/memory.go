@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
+
+	"github.com/softdfu/softdfu/part"
 )
 
 // Errors of the flash controller, as the ROM would see them in FLASH_SR.
@@ -41,6 +43,16 @@ type memory struct {
 // bytes RM0090 calls reserved ([63:16] of each double word) read as 0xFF
 // here: UNVERIFIED.
 //
+// STM32F7: the four value/complement words 0x5500AAFF, 0x0000FFFF,
+// 0xFF7F0080, 0xFFBF0040 (RM0410 3.4; a NUCLEO-F767ZI's option memory on
+// ST's forum), the reserved upper word of each double word 0xFF
+// (UNVERIFIED).
+//
+// STM32L4/G0/G4/WB: FLASH_OPTR with RDP 0xAA, the WRPxAR and WRPxBR words
+// 0x000000FF (start page 0xFF above end page 0: no protection; Black
+// Magic Debug's option tables give these defaults) with their complements,
+// every other byte 0xFF (UNVERIFIED).
+//
 // Other families: every byte 0xFF but the RDP byte at level 0, and on
 // Artery parts its complement after it (UNVERIFIED factory values).
 func defaultOptions(p *Part) []byte {
@@ -52,10 +64,31 @@ func defaultOptions(p *Part) []byte {
 	for i := range b {
 		b[i] = 0xFF
 	}
-	if p.WRPBits > 0 {
+	switch p.Chip.Family.Options.Layout {
+	case part.OptionsF4:
 		b[0], b[1] = 0xEF, RDPLevel0
 		b[8], b[9] = 0xFF, 0x0F
 		return b
+	case part.OptionsF7:
+		copy(b[0:], []byte{0xFF, 0xAA, 0x00, 0x55})
+		copy(b[8:], []byte{0xFF, 0xFF, 0x00, 0x00})
+		if p.Chip.Banks() > 1 {
+			// nDBANK = 0: the chip is in dual-bank mode (0x2000DFFF).
+			copy(b[8:], []byte{0xFF, 0xDF, 0x00, 0x20})
+		}
+		copy(b[16:], []byte{0x80, 0x00, 0x7F, 0xFF})
+		copy(b[24:], []byte{0x40, 0x00, 0xBF, 0xFF})
+		return b
+	case part.OptionsPageWRP:
+		if len(b) >= 8 {
+			b[4] = ^b[0] // FLASH_OPTR's complement word
+			b[5], b[6], b[7] = 0, 0, 0
+		}
+		for _, off := range []int{0x18, 0x20} {
+			if off+8 <= len(b) {
+				copy(b[off:], []byte{0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF})
+			}
+		}
 	}
 	b[p.RDP.Offset] = p.RDP.Level0
 	if p.RDP.Level0 == 0xA5 {
@@ -98,7 +131,7 @@ func (m *memory) nwrp(b int) uint16 {
 // writeProtected reports whether sector i is write-protected.
 func (m *memory) writeProtected(i int) bool {
 	s := m.part.Sectors[i]
-	if m.part.WRPBits == 0 {
+	if m.part.WRPBits == 0 || s.Bank < 0 || s.Bank >= len(m.options) {
 		return false
 	}
 	return m.nwrp(s.Bank)&(1<<s.Bit) == 0

@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"time"
+
+	"github.com/softdfu/softdfu/part"
 )
 
 // advance moves the board's clock on by d (flash busy, ROM start-up).
@@ -150,6 +152,9 @@ func (b *Board) writeOptions(addr uint32, data []byte) operation {
 		return op
 	}
 	blk := append([]byte(nil), data...)
+	if b.part.Chip.Family.Options.Layout == part.OptionsF7 {
+		f7Program(blk, b.mem.options[i])
+	}
 	off := b.part.rdpOffset()
 	rdp := blk[off]
 	blk[off] = b.mem.options[i][off]
@@ -159,6 +164,19 @@ func (b *Board) writeOptions(addr uint32, data []byte) operation {
 	}
 	op.after = b.resetAfterOp
 	return op
+}
+
+// f7Program makes of an STM32F7 block sent to the ROM what the chip
+// stores: the ROM programs FLASH_OPTCR and FLASH_OPTCR1 from the value
+// halves of the four words and the flash interface writes their
+// complements (RM0410 3.4); the reserved upper words keep what they held.
+// Whether the ROM checks the complements a host sends is UNVERIFIED: the
+// model ignores them.
+func f7Program(blk, old []byte) {
+	for _, o := range []int{0, 8, 16, 24} {
+		blk[o+2], blk[o+3] = ^blk[o], ^blk[o+1]
+		copy(blk[o+4:o+8], old[o+4:o+8])
+	}
 }
 
 // resetAfterOp resets the chip once an operation that needs it completes.

@@ -90,6 +90,9 @@ func checkPart(info usb.DeviceInfo, l dfu.Layout, chip *part.Chip, known bool) e
 // unprotect clears the write protection of sectors by writing the option
 // bytes; the chip resets afterwards. It never changes the RDP byte.
 func unprotect(ctx context.Context, s *board.Session, chip *part.Chip, prot *board.OptionBytes, secs []dfu.Sector) error {
+	if err := board.NotChangeable(chip, s.Board.Path); err != nil {
+		return &GuardError{Err: ErrWriteProtected, Detail: fmt.Sprintf("sector(s) %s %s write-protected and softdfu cannot remove the protection: %v", board.SectorList(secs), isAre(len(secs)), err)}
+	}
 	next := append([]optionbytes.Block(nil), prot.Blocks...)
 	for _, sec := range secs {
 		blk, bit := chip.WRPBit(sec.Address)
@@ -116,6 +119,13 @@ func unprotect(ctx context.Context, s *board.Session, chip *part.Chip, prot *boa
 		}
 	}
 	return errReenumerated
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 // errReenumerated: the board reset on purpose (option bytes written); wait

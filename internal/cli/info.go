@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,10 +48,9 @@ type optInfo struct {
 	RDP      string `json:"rdp,omitempty"`
 	Level    *int   `json:"rdp_level,omitempty"`
 	User     string `json:"user,omitempty"`
-	NWRP     string `json:"nwrp"`
+	NWRP     string `json:"nwrp,omitempty"`
 	Protects []int  `json:"write_protected_sectors"`
-
-	view board.BlockView
+	Unknown  string `json:"write_protection_unknown,omitempty"`
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -84,8 +82,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		}
 		alts = append(alts, altInfo{int(a.Number), a.Name, desc})
 	}
-	fam := d.Chip.Family
-	opts := optionInfo(d.OptionBytes.View(d.Chip, d.Flash.All()))
+	opts := optionInfo(d.OptionBytes, d.Flash, d.Chip)
 	doc["alt_settings"], doc["option_bytes"] = alts, opts
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
@@ -107,43 +104,44 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	for _, a := range alts {
 		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
 	}
-	for i, o := range opts {
+	for _, o := range opts {
 		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
-		if !o.view.Decoded {
-			if o.Level != nil {
-				fmt.Fprintf(e.stdout, "  RDP %s: read protection level %d (%s: the other option bytes are not decoded)\n", o.RDP, *o.Level, fam.Name)
-			}
-			continue
-		}
-		if i > 0 {
-			if len(o.Protects) == 0 {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): no sector write-protected\n", o.view.Block.NWRP)
-			} else {
-				fmt.Fprintf(e.stdout, "  nWRP 0x%04x (bank 2): write-protected sectors %s\n", o.view.Block.NWRP, strings.TrimPrefix(indexText(o.Protects), "sector "))
-			}
-			continue
-		}
-		for _, line := range strings.Split(o.view.Block.Describe(), "\n") {
+	}
+	if d.OptionBytes != nil {
+		for _, line := range optionLines(d.OptionBytes, opts[0].Protects, d.Chip) {
 			fmt.Fprintf(e.stdout, "  %s\n", line)
 		}
 	}
 	return nil
 }
 
-// optionInfo describes the option-byte blocks for info: what the chip
-// database decodes of each (board.OptionBytes.View).
-func optionInfo(views []board.BlockView) []optInfo {
+// optionInfo describes the option-byte blocks for info: the raw bytes of
+// each, and in the first the read protection and the write-protected
+// sectors or pages of the whole chip (numbered as in the flash layout).
+func optionInfo(ob *board.OptionBytes, flash board.Layout, chip *part.Chip) []optInfo {
+	if ob == nil {
+		return nil
+	}
+	prot := ob.Protection()
 	var opts []optInfo
-	for _, v := range views {
-		o := optInfo{Address: fmt.Sprintf("0x%08x", v.Address), Raw: fmt.Sprintf("% x", v.Block.Raw), view: v}
-		if v.Decoded {
-			o.NWRP, o.Protects = fmt.Sprintf("0x%04x", v.Block.NWRP), v.Protected
+	for i, raw := range ob.Raw {
+		o := optInfo{Address: fmt.Sprintf("0x%08x", ob.Addrs[i]), Raw: fmt.Sprintf("% x", raw), Protects: []int{}}
+		if i < len(ob.Blocks) {
+			o.NWRP = fmt.Sprintf("0x%04x", ob.Blocks[i].NWRP)
 		}
-		if v.HasRDP {
-			o.RDP, o.Level = fmt.Sprintf("0x%02x", v.RDP), ptr(v.Level)
-		}
-		if v.HasRDP && v.Decoded {
-			o.User = fmt.Sprintf("0x%02x", v.Block.User)
+		if i == 0 {
+			// RDP and USER live in the first block only; RM0090 table 17
+			// calls those bytes of the bank-2 block unused.
+			if prot.HasRDP {
+				o.RDP, o.Level = fmt.Sprintf("0x%02x", prot.RDP), ptr(prot.Level)
+			}
+			if len(ob.Blocks) > 0 {
+				o.User = fmt.Sprintf("0x%02x", ob.Blocks[0].User)
+			}
+			for _, s := range ob.Protected(chip, flash.All()) {
+				o.Protects = append(o.Protects, s.Index)
+			}
+			o.Unknown = prot.Unknown
 		}
 		opts = append(opts, o)
 	}
