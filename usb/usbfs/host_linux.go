@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 const supported = true
@@ -32,7 +33,7 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 	if err != nil {
 		return nil, openError(node, d.info, err)
 	}
-	return newDevice(fd, node, d, sysIoctl, rawIoctl), nil
+	return newDevice(fd, node, d, sysIoctl, rawcall.Ioctl), nil
 }
 
 func newDevice(fd int, node string, d sysDevice, sys, raw ioctlFunc) *Device {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 // TestControlRawWhenAPIsFree checks that a control transfer runs as a raw
@@ -30,16 +31,16 @@ func TestControlRawWhenAPIsFree(t *testing.T) {
 	if k.raw != 1 {
 		t.Fatalf("GOMAXPROCS 2, no transfer in flight: %d raw ioctls, want 1", k.raw)
 	}
-	if !takeRawSlot() {
+	if !rawcall.Take() {
 		t.Fatal("GOMAXPROCS 2: no raw slot free")
 	}
 	getStatus()
-	giveRawSlot()
+	rawcall.Give()
 	if k.raw != 1 {
 		t.Fatalf("the one raw slot taken: %d raw ioctls, want still 1", k.raw)
 	}
-	if rawInFlight.Load() != 0 {
-		t.Fatalf("%d raw slots still taken after the transfers", rawInFlight.Load())
+	if rawcall.InFlight() != 0 {
+		t.Fatalf("%d raw slots still taken after the transfers", rawcall.InFlight())
 	}
 	runtime.GOMAXPROCS(1)
 	getStatus()
