@@ -46,8 +46,36 @@ func Take() bool {
 	return false
 }
 
-// Give releases a call reserved by Take.
-func Give() { inFlight.Add(-1) }
+// Give releases a call reserved by Take, and yields the processor when
+// raw calls have kept it for yieldAfter (see yield).
+func Give() {
+	inFlight.Add(-1)
+	yield()
+}
+
+// yieldAfter is how long raw calls may keep a goroutine from the
+// scheduler before Give yields.
+const yieldAfter = 5 * time.Millisecond
+
+// epoch is the start of the monotonic clock lastYield counts from.
+var epoch = time.Now()
+
+// lastYield is when Give last yielded, as time since epoch.
+var lastYield atomic.Int64
+
+// yield calls runtime.Gosched every yieldAfter. A goroutine that makes raw
+// calls back to back never passes through the scheduler, and after 10 ms
+// the runtime preempts it with a signal (asynchronous preemption); in the
+// interop bench's VM that signal cost 5-25% of a flash
+// (GODEBUG=asyncpreemptoff=1 measured it, docs/PERFORMANCE.md). Passing
+// through the scheduler before then costs no signal.
+func yield() {
+	now := int64(time.Since(epoch))
+	last := lastYield.Load()
+	if now-last >= int64(yieldAfter) && lastYield.CompareAndSwap(last, now) {
+		runtime.Gosched()
+	}
+}
 
 // InFlight is the number of raw calls in progress (for tests).
 func InFlight() int { return int(inFlight.Load()) }
