@@ -39,20 +39,9 @@ func TestWriteOptionBytesChecksFirst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w, err := sim.New([]sim.Spec{{Board: "discovery-f429", Mode: "dfu"}}, sim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, w := openSim(t, "discovery-f429:dfu")
 			b := w.Boards()[0]
 			before := [2][sim.OptionBlockSz]byte{b.OptionBytes(0), b.OptionBytes(1)}
-			devs, err := w.Devices(ctx)
-			if err != nil || len(devs) != 1 {
-				t.Fatalf("devices %v, %v", devs, err)
-			}
-			s, err := Open(ctx, w, devs[0], nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			cur, err := s.OptionBytes(ctx)
 			if err != nil || len(cur.Blocks) != 2 {
 				t.Fatalf("option bytes %+v, %v: want two blocks", cur, err)
