@@ -146,6 +146,7 @@ func (e *env) open(ctx context.Context, host usb.Host, info usb.DeviceInfo, opts
 	if e.verbose {
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", info.Path, line) }
 	}
+	opts.DFU.NoQueue = e.noQueue
 	return board.Open(ctx, host, info, opts)
 }
 
