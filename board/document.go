@@ -197,3 +197,41 @@ func (o *OptionBytes) Lines(chip *part.Chip, protected []int) []string {
 	}
 	return lines
 }
+
+// UnprotectDocument is what Unprotect found and did as front ends show it
+// (softdfu unprotect --json): only what was observed. The JSON field
+// names are stable and in sorted order.
+type UnprotectDocument struct {
+	// Back is the board that came back after the reset; nil when none
+	// did in time, or nothing was sent.
+	Back *BackDocument `json:"back,omitempty"`
+	// Blank and LevelAfter: when the board came back in DFU mode and was
+	// read (Unprotected.Checked).
+	Blank      *bool `json:"blank,omitempty"`
+	Level      int   `json:"rdp_level"`
+	LevelAfter *int  `json:"rdp_level_after,omitempty"`
+	Sent       bool  `json:"sent"`
+}
+
+// BackDocument names the board that came back after a reset.
+type BackDocument struct {
+	ID     string `json:"id"`
+	Mode   Mode   `json:"mode"`
+	Serial string `json:"serial"`
+}
+
+// Document returns u as front ends show it; nil for nil u (Unprotect
+// failed before it read the option bytes).
+func (u *Unprotected) Document() *UnprotectDocument {
+	if u == nil {
+		return nil
+	}
+	d := &UnprotectDocument{Level: u.Level, Sent: u.Sent}
+	if u.Checked {
+		d.LevelAfter, d.Blank = ptrTo(u.LevelAfter), ptrTo(u.Blank)
+	}
+	if b := u.Back; b != nil {
+		d.Back = &BackDocument{ID: b.ID, Mode: b.Mode, Serial: b.Serial}
+	}
+	return d
+}

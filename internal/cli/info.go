@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/part"
+	"github.com/softdfu/softdfu/sim"
 )
 
 func (e *env) infoCommand() *cobra.Command {
@@ -40,14 +40,7 @@ a bootable Cortex-M vector table.`,
 // board what only the simulation knows.
 type boardDocument struct {
 	board.Document
-	Simulated *simulatedInfo `json:"simulated,omitempty"`
-}
-
-type simulatedInfo struct {
-	Board string `json:"board"`
-	Note  string `json:"note"`
-	Part  string `json:"part"`
-	UID   string `json:"uid"`
+	Simulated *sim.Facts `json:"simulated,omitempty"`
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -64,7 +57,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	doc := boardDocument{Document: d.Document(b)}
 	if w := e.world(); w != nil {
 		if sb := w.Board(b.Path); sb != nil {
-			doc.Simulated = &simulatedInfo{Board: sb.Model().Name, Part: sb.Part().Name, UID: part.UIDHex(sb.UID()), Note: "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
+			doc.Simulated = ptr(sb.Facts())
 		}
 	}
 	if e.json {

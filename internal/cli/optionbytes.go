@@ -11,27 +11,21 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/optionbytes"
 	"github.com/softdfu/softdfu/part"
 )
 
 // optFlags are the changes option-bytes can make.
 type optFlags struct {
-	text               board.OptionText
-	protect, unprotect string
-	yes                bool
-	risk               board.Risks
-	resetTimeout       time.Duration
-	change             board.OptionChange
+	text         board.OptionText
+	yes          bool
+	risk         board.Risks
+	resetTimeout time.Duration
+	change       board.OptionChange
 }
 
-func (f *optFlags) changes() bool {
-	t := f.text
-	return t.RDP != "" || t.User != "" || t.NWRP != "" || f.protect != "" || f.unprotect != "" || t.BootAdd[0] != "" || t.BootAdd[1] != ""
-}
-
-// optionFlag names the flag of each option byte board.OptionText reads.
-var optionFlag = map[string]string{"RDP": "rdp", "USER": "user", "nWRP": "nwrp", "BOOT_ADD0": "boot-add0", "BOOT_ADD1": "boot-add1"}
+// optionFlag names the flag of each field of board.OptionText.
+var optionFlag = map[string]string{"RDP": "rdp", "User": "user", "NWRP": "nwrp", "BootAdd0": "boot-add0", "BootAdd1": "boot-add1",
+	"Protect": "write-protect", "Unprotect": "write-unprotect"}
 
 // parse checks the flags; it refuses RDP level 2 without
 // --permanently-lock before anything is opened.
@@ -46,21 +40,8 @@ func (f *optFlags) parse() error {
 		return usageError("--permanently-lock goes only with --rdp 2")
 	case errors.As(err, &ve):
 		return usageError("--%s %q: %s", optionFlag[ve.Field], ve.Value, ve.Hint)
-	case err != nil:
-		return err
 	}
-	c := &f.change
-	if f.protect != "" {
-		if c.Protect, err = parseIndexList("write-protect", f.protect); err != nil {
-			return err
-		}
-	}
-	if f.unprotect != "" {
-		if c.Unprotect, err = parseIndexList("write-unprotect", f.unprotect); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 func (e *env) optionBytesCommand() *cobra.Command {
@@ -92,7 +73,7 @@ write; softdfu follows the board on its port and shows the new values.
 			if err := f.parse(); err != nil {
 				return err
 			}
-			if f.changes() && !f.yes {
+			if !f.change.Empty() && !f.yes {
 				return usageError("changing option bytes resets the chip (and --rdp 0 from level 1 mass-erases the flash): run again with --yes")
 			}
 			return e.optionBytes(c.Context(), &sel, &f)
@@ -106,8 +87,8 @@ write; softdfu follows the board on its port and shows the new values.
 	fs.StringVar(&f.text.NWRP, "nwrp", "", "the raw 16-bit nWRP word of bank 1 (a clear bit write-protects a sector; F7: bits 15 IWDG_STOP, 14 IWDG_STDBY, 13 nDBANK, 12 nDBOOT)")
 	fs.StringVar(&f.text.BootAdd[0], "boot-add0", "", "STM32F7: BOOT_ADD0, where BOOT0 low boots, in 16 KB units (0x0080 flash on ITCM, 0x2000 flash on AXIM)")
 	fs.StringVar(&f.text.BootAdd[1], "boot-add1", "", "STM32F7: BOOT_ADD1, where BOOT0 high boots (0x0040: the ROM bootloader)")
-	fs.StringVar(&f.protect, "write-protect", "", "write-protect these sectors: 0,2,4-6")
-	fs.StringVar(&f.unprotect, "write-unprotect", "", "remove write protection from these sectors: 0,2,4-6")
+	fs.StringVar(&f.text.Protect, "write-protect", "", "write-protect these sectors: 0,2,4-6")
+	fs.StringVar(&f.text.Unprotect, "write-unprotect", "", "remove write protection from these sectors: 0,2,4-6")
 	fs.BoolVar(&f.yes, "yes", false, "really write the option bytes (the chip resets)")
 	fs.BoolVar(&f.risk.FreezeBoot, "freeze-boot-sector", false, "allow write-protecting the sector with the vector table: the application's start can then not be updated until it is unprotected")
 	fs.BoolVar(&f.risk.WatchdogAlwaysOn, "watchdog-always-on", false, "allow clearing WDG_SW (F7: IWDG_SW, WWDG_SW): the watchdog runs from every reset and resets a chip whose firmware does not refresh it")
@@ -133,30 +114,24 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 		return err
 	}
 	chip, _ := s.Chip() // the option-byte string helps tell the chip
-	if !f.changes() {
+	if f.change.Empty() {
 		s.Close()
 		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
 	}
-	if err := board.NotChangeable(chip, path); err != nil {
-		return err
-	}
-	want, err := f.change.Apply(cur.Blocks, flashLayout, chip)
+	plan, err := board.PlanOptionChange(cur, f.change, flashLayout, chip, path, f.risk)
 	if err != nil && strings.Contains(err.Error(), "has sectors") {
 		return fmt.Errorf("%w (softdfu info shows them)", err)
 	}
 	if err != nil {
-		return err
-	}
-	if err := board.CheckOptionChange(cur.Blocks, want, flashLayout, chip, f.risk); err != nil {
 		return riskError(err)
 	}
-	if want[0].RDP == optionbytes.RDPLevel2 {
+	if plan.Lock {
 		e.warn("%s", board.RDP2Warning)
 	}
-	if cur.Level() == 1 && want[0].Level() == 0 {
+	if plan.MassErase {
 		e.warn("%s: leaving read protection level 1: the chip mass-erases its flash", path)
 	}
-	w, err := s.WriteOptionBytes(ctx, cur, want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.text.PermanentLock, Events: func(ev board.Event) {
+	w, err := s.WriteOptionBytes(ctx, cur, plan.Want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.text.PermanentLock, Events: func(ev board.Event) {
 		if _, text := noteText(ev); text != "" {
 			e.say("%s: %s", path, text)
 		}
