@@ -1,6 +1,7 @@
 package board
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -55,6 +56,16 @@ type OptionBlockDocument struct {
 	NWRP     string `json:"nwrp,omitempty"`
 	Protects []int  `json:"write_protected_sectors"`
 	Unknown  string `json:"write_protection_unknown,omitempty"`
+}
+
+// Document describes the session's board as front ends show it
+// (Session.Describe, then Description.Document); nothing is written.
+func (s *Session) Document(ctx context.Context) (Document, error) {
+	d, err := s.Describe(ctx)
+	if err != nil {
+		return Document{}, err
+	}
+	return d.Document(Describe(ctx, s.Host, s.Board)), nil
 }
 
 // Document returns the description of b (Describe of the session's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,10 @@ func TestDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := d.Document(Describe(ctx, w, s.Board))
+	s2, _ := openSim(t, "discovery-f429:dfu")
+	if doc2, err := s2.Document(ctx); err != nil || !reflect.DeepEqual(doc, doc2) {
+		t.Errorf("Session.Document %+v, %v; want %+v", doc2, err, doc)
+	}
 	if doc.Part != "STM32F427/429/437/439 (2 MB, dual bank)" || len(doc.OptionBytes) != 2 || doc.OptionBytes[0].Level == nil || doc.OptionBytes[1].Level != nil {
 		t.Errorf("document %+v", doc)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/sim"
 )
 
 func (e *env) infoCommand() *cobra.Command {
@@ -40,7 +39,8 @@ a bootable Cortex-M vector table.`,
 // board what only the simulation knows.
 type boardDocument struct {
 	board.Document
-	Simulated *sim.Facts `json:"simulated,omitempty"`
+	// Simulated is the board's sim.Facts.
+	Simulated any `json:"simulated,omitempty"`
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
@@ -49,28 +49,26 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		return err
 	}
 	defer s.Close()
-	d, err := s.Describe(ctx)
+	d, err := s.Document(ctx)
 	if err != nil {
 		return err
 	}
-	b := board.Describe(ctx, s.Host, s.Board)
-	doc := boardDocument{Document: d.Document(b)}
+	doc := boardDocument{Document: d}
+	uid := "the serial number encodes UID word0+word2 and the upper half of word1; the ROM does not tell the full UID"
 	if w := e.world(); w != nil {
-		if sb := w.Board(b.Path); sb != nil {
-			doc.Simulated = ptr(sb.Facts())
+		if sb := w.Board(d.Path); sb != nil {
+			f := sb.Facts()
+			doc.Simulated = f
+			uid = fmt.Sprintf("simulated: %s on %s, UID %s (known only because the board is simulated)", f.Part, f.Board, f.UID)
 		}
 	}
 	if e.json {
 		return e.document(doc)
 	}
-	fmt.Fprintf(e.stdout, "board %s (%s) %s %q serial %s\n", b.Path, b.Host, b.ID, b.Product, b.Serial)
+	fmt.Fprintf(e.stdout, "board %s (%s) %s %q serial %s\n", d.Path, d.Host, d.ID, d.Product, d.Serial)
 	fmt.Fprintf(e.stdout, "ROM bootloader: bcdDevice %s, %s\n", doc.ROM, doc.Functional)
 	fmt.Fprintf(e.stdout, "part (inferred from the flash layout): %s\n", doc.Part)
-	if s := doc.Simulated; s != nil {
-		fmt.Fprintf(e.stdout, "simulated: %s on %s, UID %s (known only because the board is simulated)\n", s.Part, s.Board, s.UID)
-	} else {
-		fmt.Fprintf(e.stdout, "the serial number encodes UID word0+word2 and the upper half of word1; the ROM does not tell the full UID\n")
-	}
+	fmt.Fprintln(e.stdout, uid)
 	fmt.Fprintln(e.stdout, "memory:")
 	for _, a := range doc.Alts {
 		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
