@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,11 +57,11 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 				if !c.Flags().Changed("speed") {
 					opts.Speed = 10
 				}
-				list = slices.DeleteFunc(list, func(k bench.Case) bool { return k.Name == "full-2MB" })
+				list = bench.Quick(list)
 			}
 			if cases != "" {
 				var err error
-				if list, err = bench.Pick(bench.Cases(), func(k bench.Case) string { return k.Name }, cases); err != nil {
+				if list, err = bench.PickCases(cases); err != nil {
 					return caseError(err)
 				}
 			}
@@ -84,25 +82,16 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 
 // benchFlash runs the in-process cases and prints a row per case.
 func (e *env) benchFlash(ctx context.Context, list []bench.Case, opts bench.Options) error {
-	mode := fmt.Sprintf("speed %g", opts.Speed)
-	if opts.Instant {
-		mode = "instant (RATIO is board time over the limit)"
-	}
-	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), mode)
+	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), opts.Mode())
 	if !e.json {
 		e.say("%s", bench.Header)
 	}
-	for _, k := range list {
-		r, err := bench.Run(ctx, k, opts)
-		if err != nil {
-			return err
-		}
+	return bench.RunAll(ctx, list, opts, func(r *bench.Result) {
 		e.emit(event{Event: "result", Board: r.BoardLabel(), OK: ptr(true), Data: r.Data()})
 		if !e.json {
 			e.say("%s", r.Row())
 		}
-	}
-	return nil
+	})
 }
 
 // caseError names --case in an unknown case's error.

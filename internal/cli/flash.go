@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -191,51 +190,26 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	if len(boards) == 1 {
 		return e.flashOne(ctx, host, boards[0], img, e.withBackup(opts, f.backup, ""))
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(boards))
-	for i, b := range boards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = e.flashOne(ctx, host, b, img, e.withBackup(opts, f.backup, b.Path))
-		}()
-	}
-	wg.Wait()
+	err = update.Each(board.Paths(boards), func(i int) error {
+		return e.flashOne(ctx, host, boards[i], img, e.withBackup(opts, f.backup, boards[i].Path))
+	})
 	e.stopProgress()
-	failed := 0
-	var first error
-	for i, err := range errs {
-		if err != nil {
-			failed++
-			if first == nil {
-				first = fmt.Errorf("%s: %w", boards[i].Path, err)
-			}
-		}
+	flashed := len(boards)
+	if be := (*update.BoardsError)(nil); errors.As(err, &be) {
+		flashed -= be.Failed
 	}
-	e.say("%d of %d boards flashed", len(boards)-failed, len(boards))
-	if first != nil {
-		return fmt.Errorf("%d of %d boards failed; first: %w", failed, len(boards), first)
-	}
-	return nil
+	e.say("%d of %d boards flashed", flashed, len(boards))
+	return err
 }
 
 // withBackup makes opts save the board's content to path before changing
 // it; with several boards, port is put before the extension
 // (backup.1-2.hex).
 func (e *env) withBackup(opts update.Options, path, port string) update.Options {
-	if path == "" {
-		return opts
-	}
-	if port != "" {
-		ext := filepath.Ext(path)
-		path = strings.TrimSuffix(path, ext) + "." + port + ext
-	}
-	opts.Backup = func(img *firmware.Image) error {
-		if err := fwfile.Write(path, img, fwfile.WriteOptions{}); err != nil {
-			return err
-		}
-		e.say("saved the current content (%d bytes) to %s", img.Size(), path)
-		return nil
+	if path != "" {
+		opts.Backup = fwfile.Saver(path, port, func(path string, img *firmware.Image) {
+			e.say("saved the current content (%d bytes) to %s", img.Size(), path)
+		})
 	}
 	return opts
 }
