@@ -6,7 +6,7 @@ import (
 )
 
 // SectorReport is one sector of a plan, and what a run did to it, as the
-// CLI's --json results carry it. The fields are in the order of their
+// CLI's JSON results carry it. The fields are in the order of their
 // names, as JSON objects built from maps have them.
 type SectorReport struct {
 	// Address is the start, in hex: "0x08000000".

@@ -8,7 +8,7 @@ import (
 	"github.com/softdfu/softdfu/flash"
 )
 
-// Summary is a report in numbers, as the result data of the CLI's --json
+// Summary is a report in numbers, as the JSON result data of the CLI's
 // flash. Serial and ID name the board as it was selected; the rest is
 // there only when the report says it (nil for a job that did not start).
 // The fields are in the order of their JSON names, as objects built from

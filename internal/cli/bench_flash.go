@@ -14,10 +14,9 @@ import (
 // simulated boards against the protocol limit (docs/PERFORMANCE.md).
 func (e *env) benchFlashCommand() *cobra.Command {
 	var (
-		quick, instant bool
-		mayBootOld     bool
-		speed          float64
-		cases          string
+		quick bool
+		cases string
+		opts  bench.Options // the flags that set an option directly
 	)
 	c := &cobra.Command{
 		Use:   "flash",
@@ -51,7 +50,7 @@ The comparison with dfu-util through the Linux kernel in a QEMU VM is not
 part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts := bench.Options{Speed: speed, Instant: instant, InterruptMayBootOld: mayBootOld}
+			opts := opts // --quick changes this run's speed only
 			list := bench.Cases()
 			if quick {
 				if !c.Flags().Changed("speed") {
@@ -73,10 +72,10 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 	}
 	f := c.Flags()
 	f.BoolVar(&quick, "quick", false, "run at ten times real time and skip full-2MB (about 10 s)")
-	f.BoolVar(&instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
-	f.Float64Var(&speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
+	f.BoolVar(&opts.Instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
+	f.Float64Var(&opts.Speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
 	f.StringVar(&cases, "case", "", "run only these cases: `NAME[,NAME...]`")
-	f.BoolVar(&mayBootOld, "interrupt-may-boot-old", false, "plan as flash --interrupt-may-boot-old: an unchanged sector 0 is not erased and rewritten (measures what the safe default costs)")
+	f.BoolVar(&opts.InterruptMayBootOld, "interrupt-may-boot-old", false, "plan as flash --interrupt-may-boot-old: an unchanged sector 0 is not erased and rewritten (measures what the safe default costs)")
 	return c
 }
 

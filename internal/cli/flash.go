@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,30 +13,21 @@ import (
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
-	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
-// flashFlags are the flags of flash (and demo, which flashes too).
+// flashFlags are the flags of flash (and demo, which flashes too). Most
+// set an update option directly.
 type flashFlags struct {
-	sel        selection
-	address    string
-	format     string
-	dryRun     bool
-	noKeep     bool
-	force      bool
-	rewrite    bool
-	mayBootOld bool
-	backup     string
-	backupAll  bool
-	noVerify   bool
-	noLeave    bool
-	jump       string
-	appTimeout time.Duration
-	expectApp  bool
-	method     string
+	sel     selection
+	opts    update.Options
+	address string
+	format  string
+	backup  string
+	jump    string
+	method  string
 }
 
 func (e *env) flashCommand() *cobra.Command {
@@ -84,20 +74,20 @@ hold BOOT0 high, press reset and run the same command again.`,
 }
 
 func (f *flashFlags) register(c *cobra.Command) {
-	fs := c.Flags()
+	fs, o := c.Flags(), &f.opts
 	f.sel.flags(fs)
-	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
-	fs.BoolVar(&f.noKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
-	fs.BoolVar(&f.rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
-	fs.BoolVar(&f.mayBootOld, "interrupt-may-boot-old", false, "skip an unchanged sector 0 while later sectors change (saves its erase and rewrite, 16K on STM32F4, 128K on STM32H7); an interrupted update then leaves the old vector table in front of a half-written image, which a reset with BOOT0 low starts")
-	fs.BoolVar(&f.force, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
+	fs.BoolVar(&o.Flash.NoKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
+	fs.BoolVar(&o.Flash.Rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&o.Flash.InterruptMayBootOld, "interrupt-may-boot-old", false, "skip an unchanged sector 0 while later sectors change (saves its erase and rewrite, 16K on STM32F4, 128K on STM32H7); an interrupted update then leaves the old vector table in front of a half-written image, which a reset with BOOT0 low starts")
+	fs.BoolVar(&o.Override, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
 	fs.StringVar(&f.backup, "backup", "", "before changing anything, save the current content of the sectors the image touches to `FILE` (format from the extension)")
-	fs.BoolVar(&f.backupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
-	fs.BoolVar(&f.noVerify, "no-verify", false, "do not read back what was written")
-	fs.BoolVar(&f.noLeave, "no-leave", false, "stay in the bootloader after writing")
+	fs.BoolVar(&o.BackupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
+	fs.BoolVar(&o.Flash.NoVerify, "no-verify", false, "do not read back what was written")
+	fs.BoolVar(&o.NoLeave, "no-leave", false, "stay in the bootloader after writing")
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
-	fs.DurationVar(&f.appTimeout, "app-timeout", 0, "how long to wait for the application to appear on USB after leaving (default: up to 5s, but 1.5s once the bootloader is gone and nothing new appeared; 5s with --expect-app)")
-	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
+	fs.DurationVar(&o.AppTimeout, "app-timeout", 0, "how long to wait for the application to appear on USB after leaving (default: up to 5s, but 1.5s once the bootloader is gone and nothing new appeared; 5s with --expect-app)")
+	fs.BoolVar(&o.ExpectApp, "expect-app", false, "fail if no application appears on USB after leaving")
 	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
@@ -143,14 +133,9 @@ func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, er
 
 // updateOptions turns flags into update options.
 func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
-	opts := update.Options{
-		Flash:    flash.Options{NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify, InterruptMayBootOld: f.mayBootOld},
-		Estimate: true,
-		DryRun:   f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
-		Override: f.force, BackupAll: f.backupAll,
-		Enter: &enter.Options{},
-	}
-	if f.backupAll && f.backup == "" {
+	opts := f.opts
+	opts.Estimate, opts.Enter = true, &enter.Options{}
+	if opts.BackupAll && f.backup == "" {
 		return opts, usageError("--backup-all needs --backup FILE")
 	}
 	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
