@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -157,7 +156,7 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout, chip *part.Chip) error {
 	doc := o.Document(chip, layout)
 	if e.json {
-		e.result(path, err, resultData(doc))
+		e.result(path, err, doc)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "option bytes of %s:\n", path)
@@ -168,18 +167,4 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 		fmt.Fprintf(e.stdout, "  %s\n", line)
 	}
 	return err
-}
-
-// resultData turns a library's document into the data of a result event,
-// with the same JSON.
-func resultData(doc any) map[string]any {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		panic(err) // the documents are plain strings, numbers and lists
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		panic(err)
-	}
-	return m
 }

@@ -44,7 +44,11 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 				}
 				show(ev)
 			})
-			e.result(path, err, resultData(u.Document()))
+			var data any // none when the option bytes could not be read
+			if u != nil {
+				data = u.Document()
+			}
+			e.result(path, err, data)
 			if err != nil {
 				t.Finish(err)
 				return err
