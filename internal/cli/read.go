@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -47,8 +46,8 @@ refuses to be read (see softdfu option-bytes).`,
 			if format == "" && fwfile.FromExtension(file) == "" {
 				return usageError("%s: cannot tell the format from the extension: use .bin .hex .srec .dfu .uf2 or --format", file)
 			}
-			if err := writableDir(file); err != nil {
-				return inputError(err)
+			if err := fwfile.Creatable(file); err != nil {
+				return inputError(fmt.Errorf("%w; nothing was read", err))
 			}
 			var at *uint32
 			if address != "" {
@@ -101,24 +100,4 @@ refuses to be read (see softdfu option-bytes).`,
 	c.Flags().StringVar(&format, "format", "", "output format instead of FILE's extension: "+strings.Join(fwfile.Formats, ", "))
 	c.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
 	return c
-}
-
-// writableDir checks, before a board is read, that file can be created:
-// its directory exists and takes a new file.
-func writableDir(file string) error {
-	dir := filepath.Dir(file)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("cannot write %s: its directory %s does not exist (create it first); nothing was read", file, dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("cannot write %s: %s is not a directory; nothing was read", file, dir)
-	}
-	f, err := os.CreateTemp(dir, ".softdfu-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %v; nothing was read", file, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
