@@ -221,8 +221,20 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 	return out, nil
 }
 
+// NotInDFUError says the board a selection names runs an application
+// (it wraps ErrNotInDFU).
+type NotInDFUError struct{ Board Board }
+
+// Error says what the board does and what to do.
+func (e *NotInDFUError) Error() string {
+	return fmt.Sprintf("%s: %v: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset, or enter it from software", e.Board, ErrNotInDFU)
+}
+
+// Unwrap returns ErrNotInDFU.
+func (e *NotInDFUError) Unwrap() error { return ErrNotInDFU }
+
 // SelectDFU selects one board in the ROM bootloader. When the selection
-// names only boards that run an application, the error wraps ErrNotInDFU.
+// names only boards that run an application, the error is a *NotInDFUError.
 func SelectDFU(ctx context.Context, host usb.Host, q Query) (Board, error) {
 	q.All = false
 	q.Want = func(b Board) bool { return b.Mode == DFU }
@@ -236,7 +248,7 @@ func SelectDFU(ctx context.Context, host usb.Host, q Query) (Board, error) {
 	if se, ok := err.(*SelectError); ok && se.K == NoDevice {
 		for _, b := range se.Present {
 			if q.Match(b) {
-				return Board{}, fmt.Errorf("%s (%s %s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset, or enter it from software", b.Path, b.ID, b.Product, ErrNotInDFU)
+				return Board{}, &NotInDFUError{b}
 			}
 		}
 	}
