@@ -42,3 +42,20 @@ func TestEraseInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReadInput: what to read as written; empty fields are the defaults,
+// a field that cannot be read is named.
+func TestReadInput(t *testing.T) {
+	if a, n, err := (ReadInput{}).Parse(); a != nil || n != 0 || err != nil {
+		t.Errorf("defaults: %v, %d, %v", a, n, err)
+	}
+	if a, n, err := (ReadInput{Address: "0x08004000", Length: "16K"}).Parse(); a == nil || *a != 0x08004000 || n != 16<<10 || err != nil {
+		t.Errorf("0x08004000+16K: %v, %d, %v", a, n, err)
+	}
+	for field, in := range map[string]ReadInput{"address": {Address: "nowhere"}, "length": {Length: "5G"}} {
+		var fe *FieldError
+		if _, _, err := in.Parse(); !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%+v: %v; want an error naming %s", in, err, field)
+		}
+	}
+}

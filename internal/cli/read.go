@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -11,15 +12,6 @@ import (
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
-
-// parseSize reads --flag as a byte count.
-func parseSize(flag, s string) (int, error) {
-	n, err := board.ParseSize(s)
-	if err != nil {
-		return 0, usageError("--%s %q is %v", flag, s, err)
-	}
-	return n, nil
-}
 
 func (e *env) readCommand() *cobra.Command {
 	var sel selection
@@ -49,20 +41,10 @@ refuses to be read (see softdfu option-bytes).`,
 			if err := fwfile.Creatable(file); err != nil {
 				return inputError(fmt.Errorf("%w; nothing was read", err))
 			}
-			var at *uint32
-			if address != "" {
-				a, err := parseAddress("address", address)
-				if err != nil {
-					return err
-				}
-				at = &a
-			}
-			n := 0
-			if length != "" {
-				var err error
-				if n, err = parseSize("length", length); err != nil {
-					return err
-				}
+			at, n, err := board.ReadInput{Address: address, Length: length}.Parse()
+			var fe *board.FieldError
+			if errors.As(err, &fe) {
+				return usageError("--%s %q is %v", fe.Field, fe.Value, fe.Err)
 			}
 			s, err := e.openSession(ctx, &sel, "read", nil)
 			if err != nil {
