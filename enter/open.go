@@ -3,6 +3,7 @@ package enter
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/part"
@@ -73,4 +74,26 @@ func Leave(ctx context.Context, s *board.Session) (app *usb.DeviceInfo, err erro
 		return nil, nil
 	}
 	return app, nil
+}
+
+// All enters the bootloader of each board in turn, telling report how
+// each went. The error is that of the one board when there is one, and
+// says how many failed when there are several.
+func All(ctx context.Context, host usb.Host, boards []board.Board, opts Options, report func(board.Board, *Result, error)) error {
+	var first error
+	failed := 0
+	for _, b := range boards {
+		res, err := Enter(ctx, host, b.Info, opts)
+		report(b, res, err)
+		if err != nil {
+			failed++
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if failed > 0 && len(boards) > 1 {
+		return fmt.Errorf("%d of %d boards did not enter the bootloader; first: %w", failed, len(boards), first)
+	}
+	return first
 }
