@@ -24,19 +24,9 @@ import (
 
 // hostCache builds the USB host the global flags select, once per run.
 type hostCache struct {
-	mu     sync.Mutex
-	host   usb.Host
-	world  *sim.World
-	closer func()
-}
-
-func (h *hostCache) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closer != nil {
-		h.closer()
-		h.closer = nil
-	}
+	mu    sync.Mutex
+	host  usb.Host
+	world *sim.World
 }
 
 // host returns the backend: --sim, --usbip or the native one.
