@@ -77,6 +77,39 @@ func Pick[T any](all []T, name func(T) string, list string) ([]T, error) {
 	return slices.DeleteFunc(all, func(k T) bool { return !slices.Contains(want, name(k)) }), nil
 }
 
+// PickCases returns the cases of Cases named in the comma-separated
+// list; an unknown name is an *UnknownCaseError.
+func PickCases(list string) ([]Case, error) {
+	return Pick(Cases(), func(k Case) string { return k.Name }, list)
+}
+
+// Quick drops from list the case a quick run skips: full-2MB, the
+// largest image (its peak memory is what it measures).
+func Quick(list []Case) []Case {
+	return slices.DeleteFunc(list, func(k Case) bool { return k.Name == "full-2MB" })
+}
+
+// Mode says how opts run the cases: "speed 10", or instantly.
+func (o Options) Mode() string {
+	if o.Instant {
+		return "instant (RATIO is board time over the limit)"
+	}
+	return fmt.Sprintf("speed %g", o.Speed)
+}
+
+// RunAll runs the cases of list one after the other and hands each
+// result to done; it stops at the first case that fails.
+func RunAll(ctx context.Context, list []Case, opts Options, done func(*Result)) error {
+	for _, k := range list {
+		r, err := Run(ctx, k, opts)
+		if err != nil {
+			return err
+		}
+		done(r)
+	}
+	return nil
+}
+
 // EntryOptions are the options of the software-entry benchmark
 // (sim/mcu/entrybench): board, trials, crystal miss probability, seed.
 type EntryOptions = entrybench.Options

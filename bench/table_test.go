@@ -37,3 +37,22 @@ func TestPick(t *testing.T) {
 		t.Errorf("Pick a,x: %v, want an UnknownCaseError naming x and the known a, b", err)
 	}
 }
+
+func TestQuickPickMode(t *testing.T) {
+	var names []string
+	for _, k := range Quick(Cases()) {
+		names = append(names, k.Name)
+	}
+	if strings.Contains(strings.Join(names, ","), "full-2MB") || len(names) != len(Cases())-1 {
+		t.Errorf("Quick kept %v", names)
+	}
+	if got, err := PickCases("one-sector,rebuild-all"); err != nil || len(got) != 2 || got[0].Name != "rebuild-all" {
+		t.Errorf("PickCases = %v, %v", got, err)
+	}
+	if m := (Options{Speed: 10}).Mode(); m != "speed 10" {
+		t.Errorf("Mode = %q", m)
+	}
+	if m := (Options{Instant: true}).Mode(); m != "instant (RATIO is board time over the limit)" {
+		t.Errorf("Mode = %q", m)
+	}
+}

@@ -64,6 +64,15 @@ type Board struct {
 // String names the board by port path, ID and product.
 func (b Board) String() string { return fmt.Sprintf("%s (%s %s)", b.Path, b.ID, b.Product) }
 
+// Paths returns the port paths of bs, in order.
+func Paths(bs []Board) []string {
+	paths := make([]string, len(bs))
+	for i, b := range bs {
+		paths[i] = b.Path
+	}
+	return paths
+}
+
 // ModeOf classifies a device by its interfaces.
 func ModeOf(d usb.Descriptors) Mode {
 	mode := App

@@ -45,6 +45,20 @@ func (e *GuardError) Kind() board.Kind { return board.Guard }
 // Unwrap returns the sentinel.
 func (e *GuardError) Unwrap() error { return e.Err }
 
+// Overriding says what an update does when Options.Override overrides
+// guard (a board.Overridden note): "writing it anyway: ...", or for an
+// unknown part, that its flash layout is not a known one.
+func Overriding(guard error) string {
+	var ge *GuardError
+	if errors.As(guard, &ge) && errors.Is(ge, ErrUnknownPart) {
+		return fmt.Sprintf("writing a device whose flash layout is not a known STM32F4 one: %s", ge.Detail)
+	}
+	if ge != nil {
+		return fmt.Sprintf("writing it anyway: %v: %s", ge.Err, ge.Detail)
+	}
+	return fmt.Sprintf("writing it anyway: %v", guard)
+}
+
 // CheckBoot refuses an image that covers the first 8 bytes of layout l
 // (the boot address, 0x08000000) with a vector table that cannot boot on
 // the family l shows: the initial stack pointer must lie in (RAM start, RAM

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/softdfu/softdfu/board"
@@ -143,5 +144,20 @@ func TestBackup(t *testing.T) {
 	var be *update.BackupError
 	if !errors.As(err, &be) || !bytes.Equal(before, w.Boards()[0].Flash()) {
 		t.Fatalf("backup failure: %v", err)
+	}
+}
+
+func TestOverriding(t *testing.T) {
+	for _, c := range []struct {
+		guard error
+		want  string
+	}{
+		{&update.GuardError{Err: update.ErrUnknownPart, Detail: "d"}, "writing a device whose flash layout is not a known STM32F4 one: d"},
+		{fmt.Errorf("wrapped: %w", &update.GuardError{Err: errors.New("bad vectors"), Detail: "d"}), "writing it anyway: bad vectors: d"},
+		{errors.New("other"), "writing it anyway: other"},
+	} {
+		if got := update.Overriding(c.guard); got != c.want {
+			t.Errorf("Overriding(%v) = %q, want %q", c.guard, got, c.want)
+		}
 	}
 }

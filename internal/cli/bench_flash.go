@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,10 +14,9 @@ import (
 // simulated boards against the protocol limit (docs/PERFORMANCE.md).
 func (e *env) benchFlashCommand() *cobra.Command {
 	var (
-		quick, instant bool
-		mayBootOld     bool
-		speed          float64
-		cases          string
+		quick bool
+		cases string
+		opts  bench.Options // the flags that set an option directly
 	)
 	c := &cobra.Command{
 		Use:   "flash",
@@ -53,17 +50,17 @@ The comparison with dfu-util through the Linux kernel in a QEMU VM is not
 part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts := bench.Options{Speed: speed, Instant: instant, InterruptMayBootOld: mayBootOld}
+			opts := opts // --quick changes this run's speed only
 			list := bench.Cases()
 			if quick {
 				if !c.Flags().Changed("speed") {
 					opts.Speed = 10
 				}
-				list = slices.DeleteFunc(list, func(k bench.Case) bool { return k.Name == "full-2MB" })
+				list = bench.Quick(list)
 			}
 			if cases != "" {
 				var err error
-				if list, err = bench.Pick(bench.Cases(), func(k bench.Case) string { return k.Name }, cases); err != nil {
+				if list, err = bench.PickCases(cases); err != nil {
 					return caseError(err)
 				}
 			}
@@ -75,34 +72,25 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 	}
 	f := c.Flags()
 	f.BoolVar(&quick, "quick", false, "run at ten times real time and skip full-2MB (about 10 s)")
-	f.BoolVar(&instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
-	f.Float64Var(&speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
+	f.BoolVar(&opts.Instant, "instant", false, "run simulated time instantly: compare board time, not wall time, with the limit")
+	f.Float64Var(&opts.Speed, "speed", 1, "simulator speed factor (1 = real time); the limit is divided by it")
 	f.StringVar(&cases, "case", "", "run only these cases: `NAME[,NAME...]`")
-	f.BoolVar(&mayBootOld, "interrupt-may-boot-old", false, "plan as flash --interrupt-may-boot-old: an unchanged sector 0 is not erased and rewritten (measures what the safe default costs)")
+	f.BoolVar(&opts.InterruptMayBootOld, "interrupt-may-boot-old", false, "plan as flash --interrupt-may-boot-old: an unchanged sector 0 is not erased and rewritten (measures what the safe default costs)")
 	return c
 }
 
 // benchFlash runs the in-process cases and prints a row per case.
 func (e *env) benchFlash(ctx context.Context, list []bench.Case, opts bench.Options) error {
-	mode := fmt.Sprintf("speed %g", opts.Speed)
-	if opts.Instant {
-		mode = "instant (RATIO is board time over the limit)"
-	}
-	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), mode)
+	e.say("softdfu bench flash: %d case(s), %s, USB full speed model, datasheet timing, no jitter", len(list), opts.Mode())
 	if !e.json {
 		e.say("%s", bench.Header)
 	}
-	for _, k := range list {
-		r, err := bench.Run(ctx, k, opts)
-		if err != nil {
-			return err
-		}
+	return bench.RunAll(ctx, list, opts, func(r *bench.Result) {
 		e.emit(event{Event: "result", Board: r.BoardLabel(), OK: ptr(true), Data: r.Data()})
 		if !e.json {
 			e.say("%s", r.Row())
 		}
-	}
-	return nil
+	})
 }
 
 // caseError names --case in an unknown case's error.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,30 +13,21 @@ import (
 	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
-	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/update"
 	"github.com/softdfu/softdfu/usb"
 )
 
-// flashFlags are the flags of flash (and demo, which flashes too).
+// flashFlags are the flags of flash (and demo, which flashes too). Most
+// set an update option directly.
 type flashFlags struct {
-	sel        selection
-	address    string
-	format     string
-	dryRun     bool
-	noKeep     bool
-	force      bool
-	rewrite    bool
-	mayBootOld bool
-	backup     string
-	backupAll  bool
-	noVerify   bool
-	noLeave    bool
-	jump       string
-	appTimeout time.Duration
-	expectApp  bool
-	method     string
+	sel     selection
+	opts    update.Options
+	address string
+	format  string
+	backup  string
+	jump    string
+	method  string
 }
 
 func (e *env) flashCommand() *cobra.Command {
@@ -85,20 +74,20 @@ hold BOOT0 high, press reset and run the same command again.`,
 }
 
 func (f *flashFlags) register(c *cobra.Command) {
-	fs := c.Flags()
+	fs, o := c.Flags(), &f.opts
 	f.sel.flags(fs)
-	fs.BoolVar(&f.dryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
-	fs.BoolVar(&f.noKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
-	fs.BoolVar(&f.rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
-	fs.BoolVar(&f.mayBootOld, "interrupt-may-boot-old", false, "skip an unchanged sector 0 while later sectors change (saves its erase and rewrite, 16K on STM32F4, 128K on STM32H7); an interrupted update then leaves the old vector table in front of a half-written image, which a reset with BOOT0 low starts")
-	fs.BoolVar(&f.force, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan and stop: nothing is erased or written")
+	fs.BoolVar(&o.Flash.NoKeep, "no-keep", false, "let erases clear bytes of touched sectors that lie outside the image")
+	fs.BoolVar(&o.Flash.Rewrite, "rewrite", false, "erase and write every touched sector, even unchanged ones")
+	fs.BoolVar(&o.Flash.InterruptMayBootOld, "interrupt-may-boot-old", false, "skip an unchanged sector 0 while later sectors change (saves its erase and rewrite, 16K on STM32F4, 128K on STM32H7); an interrupted update then leaves the old vector table in front of a half-written image, which a reset with BOOT0 low starts")
+	fs.BoolVar(&o.Override, "force", false, "write an image the safety guards refuse: a vector table at 0x08000000 that cannot boot, or write-protected sectors (their protection is removed first)")
 	fs.StringVar(&f.backup, "backup", "", "before changing anything, save the current content of the sectors the image touches to `FILE` (format from the extension)")
-	fs.BoolVar(&f.backupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
-	fs.BoolVar(&f.noVerify, "no-verify", false, "do not read back what was written")
-	fs.BoolVar(&f.noLeave, "no-leave", false, "stay in the bootloader after writing")
+	fs.BoolVar(&o.BackupAll, "backup-all", false, "with --backup, save all of flash instead of the touched sectors")
+	fs.BoolVar(&o.Flash.NoVerify, "no-verify", false, "do not read back what was written")
+	fs.BoolVar(&o.NoLeave, "no-leave", false, "stay in the bootloader after writing")
 	fs.StringVar(&f.jump, "jump", "", "start the vector table at this address on leave (default 0x08000000)")
-	fs.DurationVar(&f.appTimeout, "app-timeout", 0, "how long to wait for the application to appear on USB after leaving (default: up to 5s, but 1.5s once the bootloader is gone and nothing new appeared; 5s with --expect-app)")
-	fs.BoolVar(&f.expectApp, "expect-app", false, "fail if no application appears on USB after leaving")
+	fs.DurationVar(&o.AppTimeout, "app-timeout", 0, "how long to wait for the application to appear on USB after leaving (default: up to 5s, but 1.5s once the bootloader is gone and nothing new appeared; 5s with --expect-app)")
+	fs.BoolVar(&o.ExpectApp, "expect-app", false, "fail if no application appears on USB after leaving")
 	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
@@ -144,14 +133,9 @@ func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, er
 
 // updateOptions turns flags into update options.
 func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
-	opts := update.Options{
-		Flash:    flash.Options{NoKeep: f.noKeep, Rewrite: f.rewrite, NoVerify: f.noVerify, InterruptMayBootOld: f.mayBootOld},
-		Estimate: true,
-		DryRun:   f.dryRun, NoLeave: f.noLeave, AppTimeout: f.appTimeout, ExpectApp: f.expectApp,
-		Override: f.force, BackupAll: f.backupAll,
-		Enter: &enter.Options{},
-	}
-	if f.backupAll && f.backup == "" {
+	opts := f.opts
+	opts.Estimate, opts.Enter = true, &enter.Options{}
+	if opts.BackupAll && f.backup == "" {
 		return opts, usageError("--backup-all needs --backup FILE")
 	}
 	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
@@ -191,51 +175,26 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 	if len(boards) == 1 {
 		return e.flashOne(ctx, host, boards[0], img, e.withBackup(opts, f.backup, ""))
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(boards))
-	for i, b := range boards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = e.flashOne(ctx, host, b, img, e.withBackup(opts, f.backup, b.Path))
-		}()
-	}
-	wg.Wait()
+	err = update.Each(board.Paths(boards), func(i int) error {
+		return e.flashOne(ctx, host, boards[i], img, e.withBackup(opts, f.backup, boards[i].Path))
+	})
 	e.stopProgress()
-	failed := 0
-	var first error
-	for i, err := range errs {
-		if err != nil {
-			failed++
-			if first == nil {
-				first = fmt.Errorf("%s: %w", boards[i].Path, err)
-			}
-		}
+	flashed := len(boards)
+	if be := (*update.BoardsError)(nil); errors.As(err, &be) {
+		flashed -= be.Failed
 	}
-	e.say("%d of %d boards flashed", len(boards)-failed, len(boards))
-	if first != nil {
-		return fmt.Errorf("%d of %d boards failed; first: %w", failed, len(boards), first)
-	}
-	return nil
+	e.say("%d of %d boards flashed", flashed, len(boards))
+	return err
 }
 
 // withBackup makes opts save the board's content to path before changing
 // it; with several boards, port is put before the extension
 // (backup.1-2.hex).
 func (e *env) withBackup(opts update.Options, path, port string) update.Options {
-	if path == "" {
-		return opts
-	}
-	if port != "" {
-		ext := filepath.Ext(path)
-		path = strings.TrimSuffix(path, ext) + "." + port + ext
-	}
-	opts.Backup = func(img *firmware.Image) error {
-		if err := fwfile.Write(path, img, fwfile.WriteOptions{}); err != nil {
-			return err
-		}
-		e.say("saved the current content (%d bytes) to %s", img.Size(), path)
-		return nil
+	if path != "" {
+		opts.Backup = fwfile.Saver(path, port, func(path string, img *firmware.Image) {
+			e.say("saved the current content (%d bytes) to %s", img.Size(), path)
+		})
 	}
 	return opts
 }

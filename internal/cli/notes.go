@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/softdfu/softdfu/board"
@@ -35,14 +34,7 @@ func noteText(ev board.Event) (board.Phase, string) {
 	case board.Entered:
 		return board.Entering, ev.String()
 	case board.Overridden:
-		var ge *update.GuardError
-		if errors.As(ev.Guard, &ge) && errors.Is(ge, update.ErrUnknownPart) {
-			return "", fmt.Sprintf("--force: writing a device whose flash layout is not a known STM32F4 one: %s", ge.Detail)
-		}
-		if ge != nil {
-			return "", fmt.Sprintf("--force: writing it anyway: %v: %s", ge.Err, ge.Detail)
-		}
-		return "", fmt.Sprintf("--force: writing it anyway: %v", ev.Guard)
+		return "", "--force: " + update.Overriding(ev.Guard)
 	case board.WriteUnprotecting:
 		return "", "--force: " + ev.String()
 	case fmt.Stringer:

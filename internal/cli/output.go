@@ -17,16 +17,16 @@ import (
 // remark for people), "result" (one per board: "ok", "error", "data") and
 // "error" (the command failed before or outside any board).
 type event struct {
-	Event   string         `json:"event"`
-	Board   string         `json:"board,omitempty"`
-	Phase   string         `json:"phase,omitempty"`
-	Done    *int           `json:"done,omitempty"`
-	Total   *int           `json:"total,omitempty"`
-	Unit    string         `json:"unit,omitempty"`
-	Message string         `json:"message,omitempty"`
-	OK      *bool          `json:"ok,omitempty"`
-	Error   *eventError    `json:"error,omitempty"`
-	Data    map[string]any `json:"data,omitempty"`
+	Event   string      `json:"event"`
+	Board   string      `json:"board,omitempty"`
+	Phase   string      `json:"phase,omitempty"`
+	Done    *int        `json:"done,omitempty"`
+	Total   *int        `json:"total,omitempty"`
+	Unit    string      `json:"unit,omitempty"`
+	Message string      `json:"message,omitempty"`
+	OK      *bool       `json:"ok,omitempty"`
+	Error   *eventError `json:"error,omitempty"`
+	Data    any         `json:"data,omitempty"`
 }
 
 type eventError struct {
@@ -92,7 +92,7 @@ func ptr[T any](v T) *T { return &v }
 
 // result emits the result event of a board (with --json): ok, or the error
 // with its stable code.
-func (e *env) result(path string, err error, data map[string]any) {
+func (e *env) result(path string, err error, data any) {
 	ev := event{Event: "result", Board: path, OK: ptr(err == nil), Data: data}
 	if err != nil {
 		_, code := classify(err)

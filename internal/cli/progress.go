@@ -41,11 +41,7 @@ func (e *env) progressEvent(r progress.Record) {
 // trackBoards makes a tracker per board, in order, so that bars appear in
 // the order of the boards.
 func (e *env) trackBoards(bs []board.Board) {
-	var paths []string
-	for _, b := range bs {
-		paths = append(paths, b.Path)
-	}
-	e.progress().TrackAll(paths)
+	e.progress().TrackAll(board.Paths(bs))
 }
 
 // tracker returns the tracker of a board, making it on first use.

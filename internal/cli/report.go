@@ -12,7 +12,7 @@ import (
 
 // report prints the summary of one board's update.
 func (e *env) report(prefix string, b board.Board, rep *update.Report, err error) {
-	e.result(b.Path, err, flashData(b, rep, err))
+	e.result(b.Path, err, rep.Summary(b.Serial, b.ID, err))
 	if e.json || rep == nil {
 		return
 	}
@@ -27,62 +27,10 @@ func (e *env) report(prefix string, b board.Board, rep *update.Report, err error
 	e.flashed(prefix, b, rep)
 }
 
-// flashData is the data of a board's result event.
-func flashData(b board.Board, rep *update.Report, err error) map[string]any {
-	data := map[string]any{"serial": b.Serial, "id": b.ID}
-	if rep != nil {
-		data["board_time_ms"] = rep.Elapsed.Milliseconds()
-		data["transfers"] = rep.Transfers
-		if r := rep.Result; r != nil {
-			data["erased_sectors"] = r.Erased
-			data["written_bytes"] = r.Written
-			data["verified_bytes"] = r.Verified
-		}
-		if p := rep.Plan; p != nil {
-			unchanged := 0
-			for _, s := range p.Sectors {
-				if s.Action == flash.Unchanged {
-					unchanged++
-				}
-			}
-			data["unchanged_sectors"] = unchanged
-			data["dry_run"] = rep.Result == nil && err == nil
-			data["sectors"] = sectorData(p, rep.Result)
-			data["estimate_ms"] = p.Estimate.Milliseconds()
-			if r := rep.Result; r != nil {
-				data["erase_ms"], data["write_ms"], data["verify_ms"] = r.EraseTime.Milliseconds(), r.WriteTime.Milliseconds(), r.VerifyTime.Milliseconds()
-			}
-		}
-		data["left"] = rep.Left
-		data["attempts"] = rep.Attempts
-		if rep.State != nil {
-			data["state"] = rep.State
-		}
-		if rep.App != nil {
-			data["app"] = map[string]any{"id": rep.App.ID(), "serial": rep.App.Descriptors.Serial(), "product": rep.App.Descriptors.ProductName(), "path": rep.App.Path}
-		}
-	}
-	return data
-}
-
 // failure says what a failed update did and what the board holds.
 func (e *env) failure(prefix string, rep *update.Report, err error) {
-	if k := board.KindOf(err); (k == board.Device || k == board.Interrupted) && rep.Result != nil {
-		e.say("%sstopped after erasing %d sector(s) and writing %d bytes", prefix, rep.Result.Erased, rep.Result.Written)
-	}
-	st := rep.State
-	switch {
-	case st == nil:
-	case board.KindOf(err) == board.Interrupted && st.Read:
-		// One account of the sectors: the interrupted line says what the
-		// board state's sector list would, in the words of an interrupt.
-		e.say("%s%s", prefix, rep.Interrupted())
-		e.say("%svector table at the boot address: %s", prefix, st.Vectors)
-		e.say("%sto recover: %s", prefix, st.Recovery)
-	default:
-		for _, line := range strings.Split(st.String(), "\n") {
-			e.say("%s%s", prefix, line)
-		}
+	for _, line := range rep.Failure(err) {
+		e.say("%s%s", prefix, line)
 	}
 }
 
@@ -110,7 +58,7 @@ func (e *env) flashed(prefix string, b board.Board, rep *update.Report) {
 	if rep.Plan != nil && !e.manyBoards() {
 		e.say("%s", indent(prefix, rep.Plan.Map(r)))
 	}
-	e.say("%s%s", prefix, resultTotals(r))
+	e.say("%s%s", prefix, r.Times())
 	verified := "not verified (--no-verify)"
 	switch {
 	case r.Verified > 0:
@@ -132,4 +80,12 @@ func (e *env) flashed(prefix string, b board.Board, rep *update.Report) {
 	default:
 		e.say("%sthe board left the bootloader; no USB device appeared (expected for firmware without USB; --expect-app makes this an error)", prefix)
 	}
+}
+
+// indent puts prefix before every line of s.
+func indent(prefix, s string) string {
+	if prefix == "" {
+		return s
+	}
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
