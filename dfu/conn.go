@@ -36,6 +36,11 @@ type Options struct {
 	Log func(line string)
 	// Clock is the clock waits happen in; default usb.ClockOf(dev).
 	Clock usb.Clock
+	// NoQueue makes Upload wait for each block's answer before asking for
+	// the next even where the device can queue requests
+	// (usb.ControlQueuer, QueueDepth): for a host controller or hub that
+	// mishandles queued control transfers.
+	NoQueue bool
 }
 
 func (o *Options) withDefaults(dev usb.Device) Options {
@@ -309,6 +314,12 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 	if err != nil {
 		c.ptrKnown = false
 	}
+	c.logRequest(req, s, data, n, err, in)
+	return n, err
+}
+
+// logRequest writes one request to the transcript (Options.Log).
+func (c *Conn) logRequest(req Request, s usb.Setup, data []byte, n int, err error, in bool) {
 	if c.opts.Log != nil {
 		line := fmt.Sprintf("%-9s %v", req, s)
 		if !in && len(data) > 0 {
@@ -329,7 +340,6 @@ func (c *Conn) control(ctx context.Context, req Request, value uint16, data []by
 		}
 		c.opts.Log(line)
 	}
-	return n, err
 }
 
 func hexHead(b []byte) string {

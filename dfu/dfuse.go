@@ -239,43 +239,74 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	if n <= 0 {
 		return []byte{}, nil
 	}
-	nb, err := c.blocks("upload", addr, n)
+	out := make([]byte, n)
+	done := 0
+	if q, ok := c.dev.(usb.ControlQueuer); ok && !c.opts.NoQueue && n > int(c.iface.Functional.TransferSize) {
+		var err error
+		if done, err = c.readQueued(ctx, q, addr, out, progress); err == nil || ctx.Err() != nil {
+			return out, err
+		}
+		// The requests queued behind the failed block reached the device
+		// in the state that failure left, and its status now tells of
+		// them: read on block by block, which fails with the device's own
+		// answer unless the failure was passing. It starts a block early
+		// (one that was read) so that its Set Address is one the device
+		// takes even when the failed block lies past the end of memory.
+		done = max(done-int(c.iface.Functional.TransferSize), 0)
+	}
+	err := c.readBlocks(ctx, addr+uint32(done), out[done:], func(d int) {
+		if progress != nil {
+			progress(done + d)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// startUpload points the device at addr for reading nb blocks and returns
+// the first block's number.
+func (c *Conn) startUpload(ctx context.Context, addr uint32, nb int) (uint16, error) {
 	first, err := c.pointAt(ctx, addr, nb)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	// Reading on from the block after the last full one continues the
 	// upload as dfu-util does (no ABORT); anything else starts anew.
 	if !c.known || c.state != StateUploadIdle || c.nextUp != first {
 		if err := c.ready(ctx, true); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
+	return first, nil
+}
+
+// readBlocks fills out from addr one UPLOAD at a time.
+func (c *Conn) readBlocks(ctx context.Context, addr uint32, out []byte, progress func(done int)) error {
+	nb, err := c.blocks("upload", addr, len(out))
+	if err != nil {
+		return err
+	}
+	first, err := c.startUpload(ctx, addr, nb)
+	if err != nil {
+		return err
+	}
 	xfer := int(c.iface.Functional.TransferSize)
-	out := make([]byte, n)
 	for i := range nb {
-		buf := out[i*xfer : min((i+1)*xfer, n)]
+		buf := out[i*xfer : min((i+1)*xfer, len(out))]
 		block := first + uint16(i)
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		got, err := c.UploadBlock(ctx, block, buf)
 		if err != nil || got != len(buf) {
 			c.ptrKnown = false
-			op := (&blockOp{verb: "read", block: block, n: len(buf), addr: addr + uint32(i*xfer)}).String()
-			if err != nil {
-				return nil, c.explain(ctx, op, err)
-			}
-			return nil, fmt.Errorf("dfu: %s: the device sent %d bytes; the memory ends early or the device misbehaves", op, got)
+			return c.blockError(ctx, block, addr+uint32(i*xfer), len(buf), got, err)
 		}
-		if progress != nil {
-			progress(i*xfer + got)
-		}
+		progress(i*xfer + got)
 	}
-	return out, nil
+	return nil
 }
 
 // Leave ends the DFU session and starts the application: an optional Set

@@ -149,3 +149,24 @@ func TestBuilderAssemble(t *testing.T) {
 		t.Errorf("segments = %d: %v %d", len(img.Segments), img.Segments[0], len(img.Segments[1].Data))
 	}
 }
+
+// TestDescribe: a file's description, as info shows it.
+func TestDescribe(t *testing.T) {
+	vt := []byte{0x00, 0x00, 0x02, 0x20, 0x01, 0x02, 0x00, 0x08}
+	img := &Image{Segments: []Segment{{Address: 0x08000000, Data: append(vt, make([]byte, 8)...)}}, Format: "bin", Entry: 0x08000201}
+	d := img.Describe("app.bin")
+	if !d.Bootable || d.Problems != nil || d.Span != "0x08000000-0x0800000f" || d.Entry != "0x08000201" || d.DFUSuffix != "" {
+		t.Errorf("description %+v", d)
+	}
+	if d.VectorTable == nil || d.VectorTable.At != "0x08000000" || d.VectorTable.InitialSP != "0x20020000" || d.VectorTable.Reset != "0x08000201" {
+		t.Errorf("vector table %+v", d.VectorTable)
+	}
+	if len(d.Segments) != 1 || d.Segments[0] != (SegmentDescription{0, "0x08000000", "0x0800000f", 16}) {
+		t.Errorf("segments %+v", d.Segments)
+	}
+	img = &Image{Segments: []Segment{{Address: 0x20000000, Data: make([]byte, 4)}}, Vendor: 0x0483, Product: 0xdf11, Device: 0x2200}
+	d = img.Describe("x.dfu")
+	if d.Bootable || len(d.Problems) == 0 || d.VectorTable != nil || d.DFUSuffix != "0483:df11 bcdDevice 2200" {
+		t.Errorf("description %+v", d)
+	}
+}

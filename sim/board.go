@@ -88,6 +88,21 @@ func (b *Board) Port() string { return b.port }
 // UID returns the chip's 96-bit unique ID in memory order.
 func (b *Board) UID() [12]byte { return b.uid }
 
+// Facts is what only the simulation knows of a board: a real ROM does not
+// tell the exact part or the full UID.
+type Facts struct {
+	Board string `json:"board"`
+	Note  string `json:"note"`
+	Part  string `json:"part"`
+	UID   string `json:"uid"`
+}
+
+// Facts returns the board's model, part and UID (part.UIDHex).
+func (b *Board) Facts() Facts {
+	return Facts{Board: b.model.Name, Part: b.part.Name, UID: part.UIDHex(b.uid),
+		Note: "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
+}
+
 // Clock returns the board's simulated clock.
 func (b *Board) Clock() *Clock { return b.clock }
 

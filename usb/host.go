@@ -80,6 +80,22 @@ type Device interface {
 	Close() error
 }
 
+// ControlQueuer is implemented by devices that can queue control
+// transfers on endpoint 0. The device still receives them one at a time,
+// in the order they were started, but each SETUP goes out as soon as the
+// transfer before it has ended, without a round trip through the program:
+// over USB/IP, or through an operating system whose every request costs
+// more than the bus time, a queue of independent requests (DFU UPLOADs of
+// consecutive blocks) hides that cost behind the device's own time.
+type ControlQueuer interface {
+	// StartControl queues a control transfer behind those already started
+	// and returns without waiting for it. wait waits for it and returns
+	// what Control would; it must be called exactly once, and data must
+	// not be touched until it returns. ctx bounds the transfer from its
+	// start.
+	StartControl(ctx context.Context, setup Setup, data []byte) (wait func() (int, error), err error)
+}
+
 // ClassInterfaceOut builds a class OUT request to an interface.
 func ClassInterfaceOut(req uint8, value, iface uint16, n int) Setup {
 	return Setup{RequestType: DirOut | TypeClass | RecipientInterface, Request: req, Value: value, Index: iface, Length: uint16(n)}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +14,23 @@ import (
 // TestUSBIPFaults flashes over USB/IP a board that drops off the bus in
 // the middle of the writes and loses power in an erase: the host follows
 // it across the re-enumerations, plans again from what is on it and
-// finishes the job in one command.
+// finishes the job in one command. Request 40 is an UPLOAD of the survey:
+// with queued UPLOADs the read itself reads on after the stall, one block
+// at a time; with --no-queue the attempt fails and the job plans again.
 func TestUSBIPFaults(t *testing.T) {
-	for _, spec := range []string{"disconnect@write:3", "power-loss@erase", "rom-reset@verify:2", "stall@req:40"} {
-		t.Run(spec, func(t *testing.T) {
+	for _, tc := range []struct {
+		spec     string
+		noQueue  bool
+		attempts bool // the first attempt fails
+	}{
+		{"disconnect@write:3", false, true},
+		{"power-loss@erase", false, true},
+		{"rom-reset@verify:2", false, true},
+		{"stall@req:40", false, false},
+		{"stall@req:40", true, true},
+	} {
+		spec := tc.spec
+		t.Run(fmt.Sprintf("%s/no-queue=%v", spec, tc.noQueue), func(t *testing.T) {
 			faults, err := sim.ParseFaults(spec)
 			if err != nil {
 				t.Fatal(err)
@@ -32,8 +46,12 @@ func TestUSBIPFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out, errb bytes.Buffer
-			code := Main([]string{"flash", "--usbip", addr, "--app-timeout", "3s", app}, strings.NewReader(""), &out, &errb)
-			if code != 0 || !strings.Contains(out.String(), "attempt 1 failed") || !strings.Contains(out.String(), "application started") {
+			args := []string{"flash", "--usbip", addr, "--app-timeout", "3s", app}
+			if tc.noQueue {
+				args = append(args, "--no-queue")
+			}
+			code := Main(args, strings.NewReader(""), &out, &errb)
+			if code != 0 || strings.Contains(out.String(), "attempt 1 failed") != tc.attempts || !strings.Contains(out.String(), "application started") {
 				t.Fatalf("exit %d:\n%s%s", code, out.String(), errb.String())
 			}
 			if len(w.Board("1-1").Fired()) != 1 || !bytes.Equal(w.Board("1-1").Flash()[:len(img)], img) {

@@ -9,19 +9,6 @@ import (
 	"github.com/softdfu/softdfu/optionbytes"
 )
 
-// riskFlags are the flags that let option-bytes make a change with a
-// consequence beyond a reset (board.CheckOptionChange refuses it
-// otherwise).
-type riskFlags struct {
-	freezeBoot, watchdog, brownout bool
-	moveBoot, bankMode, dualBoot   bool
-}
-
-func (r riskFlags) risks() board.Risks {
-	return board.Risks{FreezeBoot: r.freezeBoot, WatchdogAlwaysOn: r.watchdog, BrownoutReset: r.brownout,
-		MoveBootAddress: r.moveBoot, ChangeBankMode: r.bankMode, DualBoot: r.dualBoot}
-}
-
 // riskFlag says which flag accepts each risk, and when to give it.
 var riskFlag = map[board.Risk]string{
 	board.FreezeBoot:       "--freeze-boot-sector if that is what you want",

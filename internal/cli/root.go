@@ -29,6 +29,7 @@ type env struct {
 	backend  string  // --backend (backend.go)
 	json     bool    // --json
 	verbose  bool    // -v
+	noQueue  bool    // --no-queue
 	simSpeed float64 // --sim-speed
 	seed     uint64  // --seed
 	simFault string  // --sim-fault (and sim --fault)
@@ -96,6 +97,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	e.backendFlag(pf)
 	pf.BoolVar(&e.json, "json", false, "machine-readable output: one JSON document, or JSON Lines events for long commands")
 	pf.BoolVarP(&e.verbose, "verbose", "v", false, "print a transcript of every DFU request on stderr")
+	pf.BoolVar(&e.noQueue, "no-queue", os.Getenv("SOFTDFU_NO_QUEUE") == "1", "wait for each UPLOAD's answer before asking for the next block, for a host controller or hub that mishandles queued control transfers (env SOFTDFU_NO_QUEUE=1)")
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
 	pf.Uint64Var(&e.seed, "seed", 1, "seed for the simulator's random choices, so runs repeat")
 	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")

@@ -121,7 +121,7 @@ func (e *env) release(ctx context.Context, s *board.Session) {
 	}
 }
 
-// options are a session's options with -v's transcript.
+// options are a session's options with -v's transcript and --no-queue.
 func (e *env) options(info usb.DeviceInfo, opts *board.Options) *board.Options {
 	if opts == nil {
 		opts = &board.Options{}
@@ -129,6 +129,7 @@ func (e *env) options(info usb.DeviceInfo, opts *board.Options) *board.Options {
 	if e.verbose {
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", info.Path, line) }
 	}
+	opts.DFU.NoQueue = e.noQueue
 	return opts
 }
 

@@ -44,23 +44,12 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 				}
 				show(ev)
 			})
-			data := map[string]any{}
-			var back *board.Board
-			if u != nil {
-				back = u.Back
-				data["rdp_level"], data["sent"] = u.Level, u.Sent
-				if u.Checked {
-					data["rdp_level_after"], data["blank"] = u.LevelAfter, u.Blank
-				}
-			}
-			if back != nil {
-				data["back"] = map[string]any{"id": back.ID, "mode": back.Mode, "serial": back.Serial}
-			}
-			e.result(path, err, data)
+			e.result(path, err, resultData(u.Document()))
 			if err != nil {
 				t.Finish(err)
 				return err
 			}
+			back := u.Back
 			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			switch {
 			case !u.Sent:

@@ -52,11 +52,8 @@ var errClosed = errors.New("usbfs: device is closed")
 // least setup.Length; the data stage moves setup.Length bytes at most.
 // usbfs refuses a wLength above one page (4096 bytes on most systems).
 func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int, error) {
-	if len(data) < int(setup.Length) {
-		return 0, fmt.Errorf("usbfs: control %s: buffer of %d bytes is shorter than wLength %d", setup, len(data), setup.Length)
-	}
-	if page := unix.Getpagesize(); int(setup.Length) > page {
-		return 0, fmt.Errorf("usbfs: control %s: wLength %d is more than usbfs allows in one control transfer (%d bytes); split the transfer", setup, setup.Length, page)
+	if err := checkControl(setup, data); err != nil {
+		return 0, err
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -77,6 +74,17 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 		return 0, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
 	}
 	return n, nil
+}
+
+// checkControl refuses a control transfer usbfs cannot make.
+func checkControl(setup usb.Setup, data []byte) error {
+	if len(data) < int(setup.Length) {
+		return fmt.Errorf("usbfs: control %s: buffer of %d bytes is shorter than wLength %d", setup, len(data), setup.Length)
+	}
+	if page := unix.Getpagesize(); int(setup.Length) > page {
+		return fmt.Errorf("usbfs: control %s: wLength %d is more than usbfs allows in one control transfer (%d bytes); split the transfer", setup, setup.Length, page)
+	}
+	return nil
 }
 
 // syncLimitMs is the longest timeout for which a control transfer uses the
@@ -103,22 +111,74 @@ func (d *Device) syncControl(setup usb.Setup, data []byte, tmo uint32) (int, err
 // asyncControl is a control URB: the 8-byte setup packet followed by the
 // data stage in one buffer.
 func (d *Device) asyncControl(ctx context.Context, setup usb.Setup, data []byte, tmo uint32) (int, error) {
+	buf := controlBuffer(setup, data)
+	n, err := d.submit(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	return controlIn(setup, data, buf, n), nil
+}
+
+// controlBuffer is the buffer of a control URB: the 8-byte setup packet,
+// then the data stage (copied in for OUT).
+func controlBuffer(setup usb.Setup, data []byte) []byte {
 	buf := make([]byte, 8+int(setup.Length))
 	sp := setup.Marshal()
 	copy(buf, sp[:])
 	if !setup.In() {
 		copy(buf[8:], data[:setup.Length])
 	}
-	n, err := d.submit(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
-	if err != nil {
-		return 0, err
-	}
+	return buf
+}
+
+// controlIn copies the IN data stage of a reaped control URB to data and
+// returns the length of the data stage.
+func controlIn(setup usb.Setup, data, buf []byte, n int) int {
 	n = min(n, int(setup.Length))
 	if setup.In() {
 		copy(data, buf[8:8+n])
 	}
-	return n, nil
+	return n
 }
+
+// StartControl queues a control transfer on endpoint 0 as an URB (see
+// usb.ControlQueuer); the kernel runs the URBs of an endpoint in order.
+// Neither call holds the device across the other, so Close may come in
+// between: wait then answers that the device is closed.
+func (d *Device) StartControl(ctx context.Context, setup usb.Setup, data []byte) (func() (int, error), error) {
+	if err := checkControl(setup, data); err != nil {
+		return nil, err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return nil, errClosed
+	}
+	tmo, fromCtx, err := timeout(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("usbfs: control %s: %w", setup, err)
+	}
+	buf := controlBuffer(setup, data)
+	f, err := d.start(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
+	if err != nil {
+		return nil, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
+	}
+	return func() (int, error) {
+		d.mu.RLock()
+		defer d.mu.RUnlock()
+		if d.closed {
+			f.drop()
+			return 0, errClosed
+		}
+		n, err := f.finish()
+		if err != nil {
+			return 0, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
+		}
+		return controlIn(setup, data, buf, n), nil
+	}, nil
+}
+
+var _ usb.ControlQueuer = (*Device)(nil)
 
 // Transfer performs a bulk or interrupt transfer on endpoint ep (bit 7 set
 // = IN); the kernel routes it to an interrupt pipe for interrupt endpoints.

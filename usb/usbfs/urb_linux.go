@@ -77,45 +77,79 @@ const discardGrace = 5 * time.Second
 // and discards it when ctx is done or tmo passes. It returns the actual
 // length, a raw errno, ETIMEDOUT, or ctx.Err().
 func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time.Duration) (int, error) {
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	f, err := d.start(ctx, typ, ep, buf, tmo)
 	if err != nil {
 		return 0, err
 	}
-	var wakeMu sync.Mutex // the cancel callback never writes to a closed (reused) fd
-	wakeOpen := true
-	defer func() {
-		wakeMu.Lock()
-		wakeOpen = false
-		unix.Close(wake)
-		wakeMu.Unlock()
-	}()
+	return f.finish()
+}
+
+// inflight is a submitted URB whose waiter has not finished yet.
+type inflight struct {
+	d        *Device
+	ctx      context.Context
+	p        *pendingURB
+	key      uintptr
+	deadline time.Time
+	stop     func() bool
+	wakeMu   sync.Mutex // the cancel callback never writes to a closed (reused) fd
+	wakeOpen bool
+}
+
+// start submits one URB; finish must follow.
+func (d *Device) start(ctx context.Context, typ, ep uint8, buf []byte, tmo time.Duration) (*inflight, error) {
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return nil, err
+	}
 	p := &pendingURB{u: &urb{Type: typ, Endpoint: ep, BufferLength: int32(len(buf))}, buf: buf, wake: wake}
 	if len(buf) > 0 {
 		p.u.Buffer = unsafe.Pointer(&buf[0])
 	}
-	key := uintptr(unsafe.Pointer(p.u))
-	err = func() error {
-		d.reapMu.Lock()
-		defer d.reapMu.Unlock()
-		_, err := d.sys(d.fd, usbdevfsSubmitURB, unsafe.Pointer(p.u))
-		if err == nil {
-			d.pending[key] = p
-		}
-		return err
-	}()
-	if err != nil {
-		return 0, err
+	f := &inflight{d: d, ctx: ctx, p: p, key: uintptr(unsafe.Pointer(p.u)), deadline: time.Now().Add(tmo), wakeOpen: true}
+	d.reapMu.Lock()
+	_, err = d.sys(d.fd, usbdevfsSubmitURB, unsafe.Pointer(p.u))
+	if err == nil {
+		d.pending[f.key] = p
 	}
-	stop := context.AfterFunc(ctx, func() {
-		wakeMu.Lock()
-		if wakeOpen {
+	d.reapMu.Unlock()
+	if err != nil {
+		unix.Close(wake)
+		return nil, err
+	}
+	f.stop = context.AfterFunc(ctx, func() {
+		f.wakeMu.Lock()
+		if f.wakeOpen {
 			signal(wake)
 		}
-		wakeMu.Unlock()
+		f.wakeMu.Unlock()
 	})
-	defer stop()
-	why := d.await(ctx, p, key, time.Now().Add(tmo))
-	return p.outcome(why)
+	return f, nil
+}
+
+// finish waits for the URB and releases its eventfd; see submit.
+func (f *inflight) finish() (int, error) {
+	defer f.release()
+	why := f.d.await(f.ctx, f.p, f.key, f.deadline)
+	return f.p.outcome(why)
+}
+
+// release stops watching ctx and closes the eventfd.
+func (f *inflight) release() {
+	f.stop()
+	f.wakeMu.Lock()
+	f.wakeOpen = false
+	unix.Close(f.p.wake)
+	f.wakeMu.Unlock()
+}
+
+// drop forgets an URB whose device was closed before its waiter came:
+// the kernel dropped it with the fd.
+func (f *inflight) drop() {
+	f.release()
+	f.d.reapMu.Lock()
+	delete(f.d.pending, f.key)
+	f.d.reapMu.Unlock()
 }
 
 // await waits until p is reaped (or given up), discarding it when ctx is

@@ -378,17 +378,33 @@ func (d *Conn) unregister(seq uint32) {
 
 // submit sends one URB and waits for its completion or ctx's end.
 func (d *Conn) submit(ctx context.Context, cmd CmdSubmit) (*RetSubmit, error) {
-	seq, c, err := d.register(cmd.Direction == DirIn)
+	seq, c, err := d.start(&cmd)
 	if err != nil {
 		return nil, err
 	}
 	defer d.unregister(seq)
+	return d.await(ctx, cmd, seq, c)
+}
+
+// start sends one URB; await (then unregister) must follow.
+func (d *Conn) start(cmd *CmdSubmit) (uint32, *call, error) {
+	seq, c, err := d.register(cmd.Direction == DirIn)
+	if err != nil {
+		return 0, nil, err
+	}
 	cmd.Seqnum = seq
 	cmd.DevID = d.rec.DevID()
 	cmd.NumberOfPackets = NoISO
 	if err := d.send(cmd.Marshal()); err != nil {
-		return nil, err
+		d.unregister(seq)
+		return 0, nil, err
 	}
+	return seq, c, nil
+}
+
+// await waits for the completion of the URB seq, unlinking it when ctx
+// ends first.
+func (d *Conn) await(ctx context.Context, cmd CmdSubmit, seq uint32, c *call) (*RetSubmit, error) {
 	select {
 	case r := <-c.ret:
 		return r, nil
@@ -446,6 +462,29 @@ func statusError(st int32, what string) error {
 
 // Control performs a control transfer (see usb.Device).
 func (d *Conn) Control(ctx context.Context, setup usb.Setup, data []byte) (int, error) {
+	r, err := d.submit(ctx, controlCommand(setup, data))
+	return controlResult(setup, data, r, err)
+}
+
+// StartControl queues a control transfer (see usb.ControlQueuer): the
+// server runs the URBs of endpoint 0 one after the other, in order.
+func (d *Conn) StartControl(ctx context.Context, setup usb.Setup, data []byte) (func() (int, error), error) {
+	cmd := controlCommand(setup, data)
+	seq, c, err := d.start(&cmd)
+	if err != nil {
+		return nil, err
+	}
+	return func() (int, error) {
+		defer d.unregister(seq)
+		r, err := d.await(ctx, cmd, seq, c)
+		return controlResult(setup, data, r, err)
+	}, nil
+}
+
+var _ usb.ControlQueuer = (*Conn)(nil)
+
+// controlCommand is the URB of a control transfer.
+func controlCommand(setup usb.Setup, data []byte) CmdSubmit {
 	cmd := CmdSubmit{Setup: setup.Marshal()}
 	if setup.In() {
 		cmd.Direction = DirIn
@@ -457,7 +496,11 @@ func (d *Conn) Control(ctx context.Context, setup usb.Setup, data []byte) (int, 
 		cmd.Data = data
 		cmd.TransferBufferLength = int32(len(data))
 	}
-	r, err := d.submit(ctx, cmd)
+	return cmd
+}
+
+// controlResult is what Control returns for the completion r.
+func controlResult(setup usb.Setup, data []byte, r *RetSubmit, err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}

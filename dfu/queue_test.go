@@ -1,0 +1,176 @@
+package dfu_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/softdfu/softdfu/dfu"
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/usbip"
+)
+
+// overUSBIP serves the world's boards over USB/IP on the loopback and
+// opens its first device through the USB/IP client, which queues control
+// transfers (usb.ControlQueuer).
+func overUSBIP(t *testing.T, w *sim.World, opts dfu.Options) (*dfu.Conn, *[]string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { usbip.NewServer(w, usbip.ServerOptions{}).Serve(ctx, l); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := usbip.NewHost(l.Addr().String())
+	infos, err := h.Devices(ctx)
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("devices: %v %v", infos, err)
+	}
+	dev, err := h.Open(ctx, infos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	if _, ok := dev.(usb.ControlQueuer); !ok {
+		t.Fatal("the USB/IP client does not queue control transfers")
+	}
+	log := &[]string{}
+	opts.Log = func(line string) { *log = append(*log, line) }
+	c, err := dfu.Open(ctx, dev, 0, 0, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*log = nil
+	return c, log
+}
+
+var blockNumber = regexp.MustCompile(`block \d+|a1 02 [0-9a-f]{4}`)
+
+func newWorld(t *testing.T, spec string) *sim.World {
+	t.Helper()
+	specs, err := sim.ParseSpecs(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.New(specs, sim.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestQueuedUploadSameRequests: reading 40 KB with the queue sends the
+// same requests, in the same order, and reads the same bytes as reading
+// block by block; the requests are counted alike.
+func TestQueuedUploadSameRequests(t *testing.T) {
+	ctx := testContext(t)
+	var got [2][]byte
+	var logs [2][]string
+	var transfers [2]int
+	for i, noQueue := range []bool{false, true} {
+		c, log := overUSBIP(t, newWorld(t, "feather-f405"+":dfu"), dfu.Options{NoQueue: noQueue})
+		var seen []int
+		b, err := c.Upload(ctx, 0x08000000, 40<<10+100, func(done int) { seen = append(seen, done) })
+		if err != nil {
+			t.Fatalf("NoQueue %v: %v", noQueue, err)
+		}
+		if len(seen) != 21 || seen[20] != 40<<10+100 {
+			t.Errorf("NoQueue %v: progress %v, want 21 steps ending at %d", noQueue, seen, 40<<10+100)
+		}
+		got[i], logs[i], transfers[i] = b, *log, c.Transfers()
+	}
+	if !bytes.Equal(got[0], got[1]) {
+		t.Error("the queued upload read other bytes than the one-by-one upload")
+	}
+	if strings.Join(logs[0], "\n") != strings.Join(logs[1], "\n") {
+		t.Errorf("requests differ:\nqueued:\n%s\none by one:\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
+	}
+	if transfers[0] != transfers[1] {
+		t.Errorf("transfers %d queued, %d one by one", transfers[0], transfers[1])
+	}
+}
+
+// TestQueuedUploadErrors: a read that runs past the end of flash, and one
+// under read protection, fail as they do block by block, and the device
+// can be used again afterwards.
+func TestQueuedUploadErrors(t *testing.T) {
+	ctx := testContext(t)
+	for _, tc := range []struct {
+		name, spec string
+		protect    bool
+		addr       uint32
+	}{
+		{"past the end", "feather-f405:dfu", false, 0x08100000 - 4096},
+		{"read-protected", "feather-f405:dfu", true, 0x08000000},
+	} {
+		var msgs [2]string
+		for i, noQueue := range []bool{false, true} {
+			w := newWorld(t, tc.spec)
+			if tc.protect {
+				b := w.Boards()[0]
+				ob := b.OptionBytes(0)
+				ob[1] = 0x00 // RDP level 1
+				b.SetOptionBytes(0, ob)
+				b.Reset()
+			}
+			c, _ := overUSBIP(t, w, dfu.Options{NoQueue: noQueue})
+			_, err := c.Upload(ctx, tc.addr, 16<<10, nil)
+			if err == nil {
+				t.Fatalf("%s, NoQueue %v: no error", tc.name, noQueue)
+			}
+			msgs[i] = err.Error()
+			if err := c.Recover(ctx); err != nil {
+				t.Fatalf("%s, NoQueue %v: recover after the failed read: %v", tc.name, noQueue, err)
+			}
+			if !tc.protect {
+				if _, err := c.Upload(ctx, 0x08000000, 8<<10, nil); err != nil {
+					t.Errorf("%s: reading again: %v", tc.name, err)
+				}
+			}
+		}
+		// The block numbers count from the last Set Address, which the
+		// queued read sends again after the failure; the rest is the same.
+		for i := range msgs {
+			msgs[i] = blockNumber.ReplaceAllString(msgs[i], "block N")
+		}
+		if msgs[0] != msgs[1] {
+			t.Errorf("%s: queued error %q, one by one %q", tc.name, msgs[0], msgs[1])
+		}
+	}
+}
+
+// TestQueuedUploadCancel: cancelling mid-read returns the cancellation
+// once the queued requests are back, and the device reads again after.
+func TestQueuedUploadCancel(t *testing.T) {
+	ctx := testContext(t)
+	c, _ := overUSBIP(t, newWorld(t, "feather-f405:dfu"), dfu.Options{})
+	cctx, cancel := context.WithCancel(ctx)
+	_, err := c.Upload(cctx, 0x08000000, 64<<10, func(done int) {
+		if done >= 8<<10 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled read: %v, want context.Canceled", err)
+	}
+	if err := c.Recover(ctx); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	if _, err := c.Upload(ctx, 0x08000000, 8<<10, nil); err != nil {
+		t.Fatalf("reading after the cancel: %v", err)
+	}
+}
