@@ -1,6 +1,7 @@
 package board
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/dfu"
@@ -31,5 +32,24 @@ func TestCoverOf(t *testing.T) {
 	}
 	if c := CoverOf(Range{Start: 0x08000000, Length: 1}, nil); !c.Exact() || c.Hi != 0 {
 		t.Errorf("no sectors: %+v", c)
+	}
+}
+
+// TestCoverText: the cover's span, what a partial cover erases beyond
+// the range, and the hint for an END one byte into a sector.
+func TestCoverText(t *testing.T) {
+	l, err := dfu.ParseLayout("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := CoverOf(Range{Start: 0x08000000, Length: 64<<10 + 1}, l.All()[:5])
+	if got, want := c.String(), "sector 0-4, 0x08000000-0x0801ffff (131072 bytes)"; got != want {
+		t.Errorf("String = %q; want %q", got, want)
+	}
+	if got, want := c.Partial(), "covers only part of sector 0-4: erasing them also erases 0x08010001-0x0801ffff, outside the range; nothing was erased"; got != want {
+		t.Errorf("Partial = %q; want %q", got, want)
+	}
+	if got := c.EndHint(); !strings.Contains(got, "0x08010000 is the first byte of sector 4") || !strings.Contains(got, "0x08000000-0x0800ffff or 0x08000000+64K") {
+		t.Errorf("EndHint = %q", got)
 	}
 }

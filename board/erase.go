@@ -26,6 +26,76 @@ type EraseRequest struct {
 	NoBlankCheck bool
 }
 
+// EraseInput is an erase request as a front end takes it, written out:
+// sector numbers (ParseSectors), addresses separated by commas
+// (ParseAddress), a range (ParseRange), or the whole flash.
+type EraseInput struct {
+	Sectors, Addresses, Range string
+	Mass, NoBlankCheck        bool
+}
+
+// Errors of EraseInput.Request.
+var (
+	// ErrNothingToErase: no sectors, addresses, range or mass erase.
+	ErrNothingToErase = Sentinel(Usage, "nothing to erase: give sectors, addresses, a range or a mass erase")
+	// ErrMassNotAlone: a mass erase with sectors, addresses or a range.
+	ErrMassNotAlone = Sentinel(Usage, "a mass erase erases everything: give it alone")
+)
+
+// FieldError says a field of a request as written cannot be read (a
+// Usage error; front ends name their flag with Field).
+type FieldError struct {
+	// Field is "sector", "address" or "range"; Value the value as given
+	// (one address of a list).
+	Field, Value string
+	Err          error
+}
+
+// Kind is Usage.
+func (e *FieldError) Kind() Kind { return Usage }
+
+// Error says what is wrong.
+func (e *FieldError) Error() string { return fmt.Sprintf("%s %q: %v", e.Field, e.Value, e.Err) }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Request reads the input into an EraseRequest.
+func (in EraseInput) Request() (EraseRequest, error) {
+	r := EraseRequest{Mass: in.Mass, NoBlankCheck: in.NoBlankCheck}
+	some := in.Sectors != "" || in.Addresses != "" || in.Range != ""
+	if !in.Mass && !some {
+		return r, ErrNothingToErase
+	}
+	if in.Mass && some {
+		return r, ErrMassNotAlone
+	}
+	var err error
+	if in.Sectors != "" {
+		if r.Sectors, err = ParseSectors(in.Sectors); err != nil {
+			return r, &FieldError{"sector", in.Sectors, err}
+		}
+	}
+	if in.Addresses != "" {
+		for _, a := range strings.Split(in.Addresses, ",") {
+			a = strings.TrimSpace(a)
+			v, err := ParseAddress(a)
+			if err != nil {
+				return r, &FieldError{"address", a, err}
+			}
+			r.Addresses = append(r.Addresses, v)
+		}
+	}
+	if in.Range != "" {
+		rg, err := ParseRange(in.Range)
+		if err != nil {
+			return r, &FieldError{"range", in.Range, err}
+		}
+		r.Ranges = []Range{rg}
+	}
+	return r, nil
+}
+
 // BadSectorError names a sector, address or range the board's layout does
 // not have (a Usage error; front ends name their flag with Field).
 type BadSectorError struct {

@@ -20,6 +20,29 @@ func (s *Session) Flash() (dfu.Layout, []dfu.Sector, error) {
 	return l, all, nil
 }
 
+// ReadInput is what to read as a front end takes it, written out: the
+// first address (ParseAddress; "" is the flash base) and the byte count
+// (ParseSize; "" is to the end of flash).
+type ReadInput struct{ Address, Length string }
+
+// Parse reads the input into ReadRange's arguments; a field that cannot
+// be read is a *FieldError naming "address" or "length".
+func (in ReadInput) Parse() (addr *uint32, n int, err error) {
+	if in.Address != "" {
+		a, err := ParseAddress(in.Address)
+		if err != nil {
+			return nil, 0, &FieldError{"address", in.Address, err}
+		}
+		addr = &a
+	}
+	if in.Length != "" {
+		if n, err = ParseSize(in.Length); err != nil {
+			return nil, 0, &FieldError{"length", in.Length, err}
+		}
+	}
+	return addr, n, nil
+}
+
 // ReadRange returns the range Read reads by default, or checks the one
 // asked for: from addr (nil: the first sector) for n bytes (0: to the end
 // of the memory map).

@@ -114,15 +114,36 @@ func (e *SelectError) Kind() Kind { return e.K }
 
 // Error says what was found and what to do, in library terms.
 func (e *SelectError) Error() string {
+	return e.text(Advice{Narrow: "narrow the selection (serial number, port path or unique ID), or select them all"})
+}
+
+// Advice is a front end's words for what a SelectError advises.
+type Advice struct {
+	// Narrow says how to narrow an ambiguous selection, or select every
+	// board it matches.
+	Narrow string
+	// Lead goes before each candidate's port path (the front end's flag
+	// for the path, "--path ").
+	Lead string
+	// NoBoards ends the advice when no boards are found at all (", or
+	// check the cable" comes before it).
+	NoBoards string
+}
+
+// In says what was found and what to do in a front end's words: an error
+// of the same kind.
+func (e *SelectError) In(a Advice) error { return Errorf(e.K, "%s", e.text(a)) }
+
+func (e *SelectError) text(a Advice) string {
 	switch {
 	case e.K == Ambiguous:
-		return fmt.Sprintf("%d boards match; narrow the selection (serial number, port path or unique ID), or select them all:\n%s", len(e.Matches), Candidates(e.Matches, ""))
+		return fmt.Sprintf("%d boards match; %s:\n%s", len(e.Matches), a.Narrow, Candidates(e.Matches, a.Lead))
 	case e.K == Timeout:
-		return fmt.Sprintf("no %s matching the selection appeared within %v; boards present:\n%s", e.What, e.Waited, Candidates(e.Present, ""))
+		return fmt.Sprintf("no %s matching the selection appeared within %v; boards present:\n%s", e.What, e.Waited, Candidates(e.Present, a.Lead))
 	case len(e.Present) == 0:
-		return "no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable"
+		return "no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable" + a.NoBoards
 	}
-	return fmt.Sprintf("no %s matches the selection; boards present:\n%s", e.What, Candidates(e.Present, ""))
+	return fmt.Sprintf("no %s matches the selection; boards present:\n%s", e.What, Candidates(e.Present, a.Lead))
 }
 
 // Candidates lists boards one a line, each led by lead and its port path
@@ -200,8 +221,20 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 	return out, nil
 }
 
+// NotInDFUError says the board a selection names runs an application
+// (it wraps ErrNotInDFU).
+type NotInDFUError struct{ Board Board }
+
+// Error says what the board does and what to do.
+func (e *NotInDFUError) Error() string {
+	return fmt.Sprintf("%s: %v: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset, or enter it from software", e.Board, ErrNotInDFU)
+}
+
+// Unwrap returns ErrNotInDFU.
+func (e *NotInDFUError) Unwrap() error { return ErrNotInDFU }
+
 // SelectDFU selects one board in the ROM bootloader. When the selection
-// names only boards that run an application, the error wraps ErrNotInDFU.
+// names only boards that run an application, the error is a *NotInDFUError.
 func SelectDFU(ctx context.Context, host usb.Host, q Query) (Board, error) {
 	q.All = false
 	q.Want = func(b Board) bool { return b.Mode == DFU }
@@ -215,7 +248,7 @@ func SelectDFU(ctx context.Context, host usb.Host, q Query) (Board, error) {
 	if se, ok := err.(*SelectError); ok && se.K == NoDevice {
 		for _, b := range se.Present {
 			if q.Match(b) {
-				return Board{}, fmt.Errorf("%s (%s %s): %w: it runs an application; put it in the ROM bootloader first: hold BOOT0 high and press reset, or enter it from software", b.Path, b.ID, b.Product, ErrNotInDFU)
+				return Board{}, &NotInDFUError{b}
 			}
 		}
 	}

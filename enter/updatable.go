@@ -1,6 +1,10 @@
 package enter
 
-import "github.com/softdfu/softdfu/board"
+import (
+	"strings"
+
+	"github.com/softdfu/softdfu/board"
+)
 
 // Updatable reports whether a board can be updated: a device in DFU mode
 // (the ROM bootloader or a DFU run-time interface), or an application with
@@ -17,4 +21,36 @@ func Updatable(b board.Board, forced bool) bool {
 	}
 	_, acm := FindACM(b.Info.Descriptors)
 	return forced && acm
+}
+
+// Summary says what tells a board apart beyond its serial: for a ROM
+// bootloader the chip its flash layout shows ("unknown chip" for a layout
+// of no chip known, "" without a flash layout), for an application how
+// its bootloader can be entered from software and the ROM serial it will
+// have there.
+func Summary(b board.Board) string {
+	if b.Mode == board.DFU {
+		if c, ok := b.Chip(); ok {
+			return c.Name
+		}
+		if len(b.Alts) == 0 {
+			return ""
+		}
+		if _, err := board.ParseLayout(b.Alts[0]); err != nil {
+			return ""
+		}
+		return "unknown chip"
+	}
+	var ms []string
+	for _, m := range Methods(b.Info.Descriptors) {
+		ms = append(ms, string(m))
+	}
+	if len(ms) == 0 {
+		return "no software entry"
+	}
+	s := "enter: " + strings.Join(ms, ",")
+	if rom, ok := PredictROMSerial(b.Serial); ok {
+		s += ", ROM serial " + rom
+	}
+	return s
 }

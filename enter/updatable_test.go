@@ -1,6 +1,8 @@
 package enter_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/softdfu/softdfu/board"
@@ -27,5 +29,21 @@ func TestUpdatable(t *testing.T) {
 	}
 	if !enter.Updatable(b, true) {
 		t.Error("an unknown maker's serial port is not updatable with a forced method")
+	}
+}
+
+// TestSummary: a bootloader is told by its chip, an application by how it
+// is entered and the ROM serial it will have.
+func TestSummary(t *testing.T) {
+	ctx := context.Background()
+	for spec, want := range map[string]string{"feather-f405:dfu": "STM32F405", "feather-f405": "enter: repl,1200bps, ROM serial "} {
+		w := world(t, spec, 1)
+		b := board.Describe(ctx, w, device(t, w, "1-1"))
+		if got := enter.Summary(b); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: Summary = %q; want it to start with %q", spec, got, want)
+		}
+	}
+	if got := enter.Summary(board.Board{Mode: board.DFU}); got != "" {
+		t.Errorf("a bootloader without alternate settings: %q", got)
 	}
 }

@@ -359,6 +359,30 @@ func BoardNames() []string {
 	return names
 }
 
+// CatalogEntry is a board of the catalog as a document lists it.
+type CatalogEntry struct {
+	Board   string `json:"board"`
+	Part    string `json:"part"`
+	FlashKB uint32 `json:"flash_kib"`
+	Sectors int    `json:"sectors"`
+	SRAMKB  uint32 `json:"sram_kib"`
+	CCMKB   uint32 `json:"ccm_kib"`
+	HSEMHz  int    `json:"hse_mhz"`
+	ROM     string `json:"rom_bcd_device"` // the ROM's bcdDevice, 0x....
+	Factory string `json:"factory_app"`
+}
+
+// Catalog lists the catalog's boards by name.
+func Catalog() []CatalogEntry {
+	var out []CatalogEntry
+	for _, n := range BoardNames() {
+		m := Boards[n]
+		p := m.Part
+		out = append(out, CatalogEntry{n, p.Name, p.FlashSize() >> 10, len(p.Sectors), p.SRAM.Size >> 10, p.CCM.Size >> 10, m.HSEMHz, fmt.Sprintf("0x%04x", p.ROM.BCDDevice), m.Factory})
+	}
+	return out
+}
+
 // DatasheetTiming returns the typical flash timings the simulator uses
 // (the chip database's STM32F4 figures): erase time by sector size and the
 // time to program one 32-bit word, at 2.7-3.6 V (x32) or, with lowVoltage,

@@ -205,3 +205,16 @@ func TestCatalogDescriptors(t *testing.T) {
 		})
 	}
 }
+
+func TestCatalog(t *testing.T) {
+	c := sim.Catalog()
+	if len(c) != len(sim.Boards) {
+		t.Fatalf("Catalog has %d boards, Boards %d", len(c), len(sim.Boards))
+	}
+	for i, e := range c {
+		m := sim.Boards[e.Board]
+		if m == nil || (i > 0 && c[i-1].Board >= e.Board) || e.Part != m.Part.Name || e.FlashKB != m.Part.FlashSize()>>10 {
+			t.Errorf("Catalog()[%d] = %+v", i, e)
+		}
+	}
+}

@@ -116,3 +116,24 @@ func Encode(w io.Writer, format string, img *firmware.Image, opt WriteOptions) e
 	}
 	return err
 }
+
+// Creatable checks that a file can be created at path, before the data
+// to write there is gathered (read from a board): its directory exists
+// and takes a new file.
+func Creatable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: its directory %s does not exist (create it first)", path, dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("cannot write %s: %s is not a directory", path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".softdfu-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -36,7 +36,7 @@ func (e *env) listCommand() *cobra.Command {
 			}
 			w := newTable(e.stdout, "PATH", "MODE", "ID", "SERIAL", "CHIP OR ENTRY", "PRODUCT")
 			for _, b := range bs {
-				w.row(b.Path, string(b.Mode), b.ID, dash(b.Serial), whatIs(b), b.Product)
+				w.row(b.Path, string(b.Mode), b.ID, dash(b.Serial), dash(enter.Summary(b)), b.Product)
 				if b.Problem != "" {
 					w.note("cannot open: " + b.Problem)
 				}
@@ -47,36 +47,6 @@ func (e *env) listCommand() *cobra.Command {
 			return w.flush()
 		},
 	}
-}
-
-// whatIs says what tells a board apart beyond its serial: for a ROM
-// bootloader the chip its flash layout shows, for an application how
-// softdfu can enter its bootloader and the ROM serial it will have there.
-func whatIs(b board.Board) string {
-	if b.Mode == board.DFU {
-		if c, ok := b.Chip(); ok {
-			return c.Name
-		}
-		if len(b.Alts) == 0 {
-			return "-"
-		}
-		if _, err := board.ParseLayout(b.Alts[0]); err != nil {
-			return "-"
-		}
-		return "unknown chip"
-	}
-	var ms []string
-	for _, m := range enter.Methods(b.Info.Descriptors) {
-		ms = append(ms, string(m))
-	}
-	if len(ms) == 0 {
-		return "no software entry"
-	}
-	s := "enter: " + strings.Join(ms, ",")
-	if rom, ok := enter.PredictROMSerial(b.Serial); ok {
-		s += ", ROM serial " + rom
-	}
-	return s
 }
 
 func dash(s string) string {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
-	"github.com/softdfu/softdfu/usb"
 )
 
 func (e *env) enterCommand() *cobra.Command {
@@ -54,20 +52,7 @@ port. Other boards' bootloaders are left alone.`,
 			if err != nil {
 				return err
 			}
-			var first error
-			failed := 0
-			for _, b := range boards {
-				if err := e.enterOne(c.Context(), host, b, opts); err != nil {
-					failed++
-					if first == nil {
-						first = err
-					}
-				}
-			}
-			if failed > 0 && len(boards) > 1 {
-				return fmt.Errorf("%d of %d boards did not enter the bootloader; first: %w", failed, len(boards), first)
-			}
-			return first
+			return enter.All(c.Context(), host, boards, opts, e.reportEntered)
 		},
 	}
 	sel.flags(c.Flags())
@@ -78,9 +63,8 @@ port. Other boards' bootloaders are left alone.`,
 	return c
 }
 
-// enterOne enters the bootloader on one board and reports it.
-func (e *env) enterOne(ctx context.Context, host usb.Host, b board.Board, opts enter.Options) error {
-	res, err := enter.Enter(ctx, host, b.Info, opts)
+// reportEntered reports how entering the bootloader of one board went.
+func (e *env) reportEntered(b board.Board, res *enter.Result, err error) {
 	var data map[string]any
 	if res != nil {
 		data = map[string]any{"method": string(res.Method), "app_serial": b.Serial, "predicted_serial": res.PredictedSerial, "elapsed_ms": res.Elapsed.Milliseconds()}
@@ -90,13 +74,12 @@ func (e *env) enterOne(ctx context.Context, host usb.Host, b board.Board, opts e
 	}
 	e.result(b.Path, err, data)
 	if err != nil || e.json {
-		return err
+		return
 	}
 	if res.Method == "" {
 		e.say("%s: already in the ROM bootloader: %s serial %s", res.ROM.Path, res.ROM.ID(), res.ROM.Descriptors.Serial())
-		return nil
+		return
 	}
 	e.say("%s: entered the ROM bootloader with %s in %v: %s %q path %s serial %s",
 		b.Path, res.Method, res.Elapsed.Round(time.Millisecond), res.ROM.ID(), res.ROM.Descriptors.ProductName(), res.ROM.Path, res.ROM.Descriptors.Serial())
-	return nil
 }

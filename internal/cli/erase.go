@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/flash"
 )
 
 // parseIndexList reads --flag "0,2,4-6".
@@ -21,15 +20,6 @@ func parseIndexList(flag, s string) ([]int, error) {
 	return n, nil
 }
 
-// parseRange reads --range START-END or START+LENGTH.
-func parseRange(s string) (board.Range, error) {
-	r, err := board.ParseRange(s)
-	if err != nil {
-		return r, usageError("--range %q: %v", s, err)
-	}
-	return r, nil
-}
-
 // eraseFlags are the flags of erase.
 type eraseFlags struct {
 	sectors, addresses, rng string
@@ -38,36 +28,19 @@ type eraseFlags struct {
 
 // request checks the flags and turns them into a board.EraseRequest.
 func (f *eraseFlags) request() (board.EraseRequest, error) {
-	r := board.EraseRequest{Mass: f.mass, NoBlankCheck: f.noVerify}
-	if !f.mass && f.sectors == "" && f.addresses == "" && f.rng == "" {
+	r, err := board.EraseInput{Sectors: f.sectors, Addresses: f.addresses, Range: f.rng, Mass: f.mass, NoBlankCheck: f.noVerify}.Request()
+	var fe *board.FieldError
+	switch {
+	case errors.Is(err, board.ErrNothingToErase):
 		return r, usageError("erase needs --sector, --address, --range or --mass")
-	}
-	if f.mass && (f.sectors != "" || f.addresses != "" || f.rng != "") {
+	case errors.Is(err, board.ErrMassNotAlone):
 		return r, usageError("--mass erases everything: give it alone")
+	case errors.As(err, &fe) && fe.Field == "address":
+		return r, usageError("--address %q is %v", fe.Value, fe.Err)
+	case errors.As(err, &fe):
+		return r, usageError("--%s %q: %v", fe.Field, fe.Value, fe.Err)
 	}
-	var err error
-	if f.sectors != "" {
-		if r.Sectors, err = parseIndexList("sector", f.sectors); err != nil {
-			return r, err
-		}
-	}
-	if f.addresses != "" {
-		for _, a := range strings.Split(f.addresses, ",") {
-			v, err := parseAddress("address", strings.TrimSpace(a))
-			if err != nil {
-				return r, err
-			}
-			r.Addresses = append(r.Addresses, v)
-		}
-	}
-	if f.rng != "" {
-		rg, err := parseRange(f.rng)
-		if err != nil {
-			return r, err
-		}
-		r.Ranges = []board.Range{rg}
-	}
-	return r, nil
+	return r, err
 }
 
 // badSector names the flag of a sector, address or range the board does
@@ -141,25 +114,16 @@ func (e *env) checkRange(f *eraseFlags, req board.EraseRequest, list []board.Sec
 	if f.rng == "" || len(req.Ranges) != 1 || len(list) == 0 {
 		return nil
 	}
-	r := req.Ranges[0]
-	var nums []int
-	for _, sec := range list {
-		nums = append(nums, sec.Index)
-	}
-	c, last := board.CoverOf(r, list), list[len(list)-1]
-	e.say("--range %s: %s, 0x%08x-0x%08x (%d bytes)", f.rng, indexText(nums), c.Lo, c.Hi-1, c.Hi-c.Lo)
+	c := board.CoverOf(req.Ranges[0], list)
+	e.say("--range %s: %s", f.rng, c)
 	if c.Exact() || f.yes {
 		return nil
 	}
-	var outside []string
-	for _, o := range c.Outside {
-		outside = append(outside, fmt.Sprintf("0x%08x-0x%08x", o.Start, uint64(o.Start)+o.Length-1))
-	}
-	msg := fmt.Sprintf("--range %s covers only part of %s: erasing them also erases %s, outside the range; nothing was erased: add --yes to erase them anyway, or give whole sectors", f.rng, indexText(nums), strings.Join(outside, " and "))
+	msg := fmt.Sprintf("--range %s %s: add --yes to erase them anyway, or give whole sectors", f.rng, c.Partial())
 	if strings.Contains(f.rng, "-") && c.EndStartsSector {
 		// START-END whose END is the first byte of a sector: the usual
 		// off-by-one, END taken as exclusive.
-		msg += fmt.Sprintf(" (END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", last.Address, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
+		msg += " " + c.EndHint()
 	}
 	return usageError("%s", msg)
 }
@@ -175,10 +139,7 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	if errors.As(err, &nb) {
 		err = board.Errorf(board.Verify, "%s; remove the protection with softdfu option-bytes --write-unprotect %d --yes", nb.Found(), nb.Sector.Index)
 	}
-	var nums []int
-	for _, sec := range list {
-		nums = append(nums, sec.Index)
-	}
+	nums := board.Indexes(list)
 	e.result(path, err, map[string]any{"sectors": nums, "mass": req.Mass, "blank_checked": !req.NoBlankCheck})
 	if err != nil {
 		t.Finish(err)

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/sim/serve"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/hosts"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
 
@@ -21,19 +24,9 @@ import (
 
 // hostCache builds the USB host the global flags select, once per run.
 type hostCache struct {
-	mu     sync.Mutex
-	host   usb.Host
-	world  *sim.World
-	closer func()
-}
-
-func (h *hostCache) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closer != nil {
-		h.closer()
-		h.closer = nil
-	}
+	mu    sync.Mutex
+	host  usb.Host
+	world *sim.World
 }
 
 // host returns the backend: --sim, --usbip or the native one.
@@ -44,60 +37,64 @@ func (e *env) host(ctx context.Context) (usb.Host, error) {
 	if h.host != nil {
 		return h.host, nil
 	}
-	switch {
-	case e.sim != "" && e.usbip != "":
-		return nil, usageError("--sim and --usbip both given: choose one place to find boards")
-	case e.sim != "":
-		w, err := e.newWorld(e.sim)
-		if err != nil {
-			return nil, err
-		}
-		h.host, h.world = w, w
-	case e.usbip != "":
-		host, closer, err := usbipHost(ctx, e.usbip)
-		if err != nil {
-			return nil, err
-		}
-		h.host, h.closer = host, closer
-	default:
-		host, err := e.nativeHost()
-		if err != nil {
-			return nil, err
-		}
-		h.host = host
+	host, w, err := hosts.New(e.choice(e.sim))
+	if err != nil {
+		return nil, e.hostError(err)
 	}
+	h.host, h.world = host, w
 	return h.host, nil
+}
+
+// choice is where the global flags find boards, with list the --sim
+// boards.
+func (e *env) choice(list string) hosts.Choice {
+	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed}
+	if e.verbose {
+		opts.Transcript = e.stderr
+	}
+	return hosts.Choice{Sim: list, Faults: e.simFault, SimOptions: opts, PCAP: e.pcap, USBIP: e.usbip, Backend: e.backend}
 }
 
 // newWorld builds simulated boards from a --sim list.
 func (e *env) newWorld(list string) (*sim.World, error) {
-	specs, err := sim.ParseSpecs(list)
-	if err != nil {
-		return nil, usageError("%v", err)
+	w, err := hosts.World(e.choice(list))
+	return w, e.hostError(err)
+}
+
+// pcap opens the --sim-pcap capture, once.
+func (e *env) pcap() (io.Writer, error) {
+	if e.simPcap == "" {
+		return nil, nil
 	}
-	faults, err := sim.ParseFaults(e.simFault)
-	if err != nil {
-		return nil, usageError("fault spec (--sim-fault): %v\n%s", err, sim.FaultGrammar)
-	}
-	opts := sim.Options{Speed: e.simSpeed, Seed: e.seed, Faults: faults}
-	if e.verbose {
-		opts.Transcript = e.stderr
-	}
-	if e.simPcap != "" && e.pcapFile == nil {
+	if e.pcapFile == nil {
 		f, err := os.Create(e.simPcap)
 		if err != nil {
-			return nil, fmt.Errorf("--sim-pcap: %w", err)
+			return nil, err
 		}
 		e.pcapFile = f
 	}
-	if e.pcapFile != nil {
-		opts.PCAP = e.pcapFile
+	return e.pcapFile, nil
+}
+
+// hostError names the flag of a choice of host that cannot be used.
+func (e *env) hostError(err error) error {
+	var he *hosts.Error
+	if !errors.As(err, &he) {
+		return err
 	}
-	w, err := sim.New(specs, opts)
-	if err != nil {
-		return nil, usageError("%v", err)
+	switch he.Field {
+	case hosts.Both:
+		return usageError("--sim and --usbip both given: choose one place to find boards")
+	case hosts.Faults:
+		return usageError("fault spec (--sim-fault): %v\n%s", he.Err, sim.FaultGrammar)
+	case hosts.PCAP:
+		return fmt.Errorf("--sim-pcap: %w", he.Err)
+	case hosts.USBIP:
+		return usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", e.usbip)
+	case hosts.Backend:
+		return usageError("--backend: %v", he.Err)
 	}
-	return w, nil
+	return usageError("%v", he.Err)
 }
 
 // world returns the simulated world when --sim is in use, else nil.
@@ -107,32 +104,9 @@ func (e *env) world() *sim.World {
 	return e.hosts.world
 }
 
-func usbipHost(ctx context.Context, addr string) (usb.Host, func(), error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, nil, usageError("--usbip %q: give HOST:PORT, for example 127.0.0.1:3240", addr)
-	}
-	return usbip.NewHost(addr), nil, nil
-}
-
 // listBoards prints the board catalog.
 func (e *env) listBoards() error {
-	type row struct {
-		Board   string `json:"board"`
-		Part    string `json:"part"`
-		FlashKB uint32 `json:"flash_kib"`
-		Sectors int    `json:"sectors"`
-		SRAMKB  uint32 `json:"sram_kib"`
-		CCMKB   uint32 `json:"ccm_kib"`
-		HSEMHz  int    `json:"hse_mhz"`
-		ROM     string `json:"rom_bcd_device"`
-		Factory string `json:"factory_app"`
-	}
-	var rows []row
-	for _, n := range sim.BoardNames() {
-		m := sim.Boards[n]
-		p := m.Part
-		rows = append(rows, row{n, p.Name, p.FlashSize() >> 10, len(p.Sectors), p.SRAM.Size >> 10, p.CCM.Size >> 10, m.HSEMHz, fmt.Sprintf("0x%04x", p.ROM.BCDDevice), m.Factory})
-	}
+	rows := sim.Catalog()
 	if e.json {
 		return e.document(rows)
 	}

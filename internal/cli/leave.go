@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,11 +38,11 @@ its next reset.`,
 				to = &a
 			}
 			s, err := e.openSession(ctx, &sel, "leave", nil)
-			if errors.Is(err, board.ErrNotInDFU) {
+			var nd *board.NotInDFUError
+			if errors.As(err, &nd) {
 				// The bus shows the board running its application.
-				what := strings.SplitN(err.Error(), ": "+board.ErrNotInDFU.Error(), 2)[0]
-				e.say("%s already runs its application, not the ROM bootloader: nothing to leave", what)
-				e.result(strings.Fields(what)[0], nil, map[string]any{"left": false, "already_app": true})
+				e.say("%s already runs its application, not the ROM bootloader: nothing to leave", nd.Board)
+				e.result(nd.Board.Path, nil, map[string]any{"left": false, "already_app": true})
 				return nil
 			}
 			if err != nil {

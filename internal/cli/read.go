@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,15 +12,6 @@ import (
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
-
-// parseSize reads --flag as a byte count.
-func parseSize(flag, s string) (int, error) {
-	n, err := board.ParseSize(s)
-	if err != nil {
-		return 0, usageError("--%s %q is %v", flag, s, err)
-	}
-	return n, nil
-}
 
 func (e *env) readCommand() *cobra.Command {
 	var sel selection
@@ -47,23 +38,13 @@ refuses to be read (see softdfu option-bytes).`,
 			if format == "" && fwfile.FromExtension(file) == "" {
 				return usageError("%s: cannot tell the format from the extension: use .bin .hex .srec .dfu .uf2 or --format", file)
 			}
-			if err := writableDir(file); err != nil {
-				return inputError(err)
+			if err := fwfile.Creatable(file); err != nil {
+				return inputError(fmt.Errorf("%w; nothing was read", err))
 			}
-			var at *uint32
-			if address != "" {
-				a, err := parseAddress("address", address)
-				if err != nil {
-					return err
-				}
-				at = &a
-			}
-			n := 0
-			if length != "" {
-				var err error
-				if n, err = parseSize("length", length); err != nil {
-					return err
-				}
+			at, n, err := board.ReadInput{Address: address, Length: length}.Parse()
+			var fe *board.FieldError
+			if errors.As(err, &fe) {
+				return usageError("--%s %q is %v", fe.Field, fe.Value, fe.Err)
 			}
 			s, err := e.openSession(ctx, &sel, "read", nil)
 			if err != nil {
@@ -101,24 +82,4 @@ refuses to be read (see softdfu option-bytes).`,
 	c.Flags().StringVar(&format, "format", "", "output format instead of FILE's extension: "+strings.Join(fwfile.Formats, ", "))
 	c.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
 	return c
-}
-
-// writableDir checks, before a board is read, that file can be created:
-// its directory exists and takes a new file.
-func writableDir(file string) error {
-	dir := filepath.Dir(file)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("cannot write %s: its directory %s does not exist (create it first); nothing was read", file, dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("cannot write %s: %s is not a directory; nothing was read", file, dir)
-	}
-	f, err := os.CreateTemp(dir, ".softdfu-probe-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %v; nothing was read", file, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }

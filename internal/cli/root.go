@@ -61,7 +61,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = usageError("%s (see softdfu --help)", strings.TrimSpace(err.Error()))
 	}
-	defer e.hosts.close()
 	if e.pcapFile != nil {
 		defer e.pcapFile.Close()
 	}

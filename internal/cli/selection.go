@@ -11,7 +11,6 @@ import (
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/enter"
-	"github.com/softdfu/softdfu/part"
 	"github.com/softdfu/softdfu/usb"
 )
 
@@ -75,7 +74,10 @@ func (e *env) pick(ctx context.Context, s *selection, what string, want func(boa
 }
 
 // openSession selects one board in DFU mode, opens it and brings it to
-// dfuIDLE on alternate setting 0 (internal flash).
+// dfuIDLE on alternate setting 0 (internal flash). A board running its
+// application softdfu can enter from software has its bootloader entered,
+// as flash does, except for the commands that look at the bootloader
+// itself; release starts the application again.
 func (e *env) openSession(ctx context.Context, sel *selection, what string, opts *board.Options) (*board.Session, error) {
 	if sel.All {
 		return nil, usageError("%s works on one board at a time: choose it with --serial, --path or --uid", what)
@@ -87,37 +89,21 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string, opts
 	if err != nil {
 		return nil, err
 	}
-	b, err := board.SelectDFU(ctx, host, e.query(sel, "", nil))
-	if errors.Is(err, board.ErrNotInDFU) && what != "info" && what != "unprotect" && what != "leave" {
-		// A board running its application softdfu can enter from
-		// software: enter its bootloader, as flash does.
-		if app, aerr := board.Select(ctx, host, e.query(sel, "", func(b board.Board) bool { return enter.Updatable(b, false) })); aerr == nil {
-			return e.enterAndOpen(ctx, host, app[0], opts)
+	o := enter.OpenOptions{Board: func(rom usb.DeviceInfo) *board.Options { return e.options(rom, opts) }}
+	if what != "info" && what != "unprotect" && what != "leave" {
+		o.Enter = &enter.Options{}
+		o.Entered = func(app board.Board, res *enter.Result) {
+			e.say("%s: entered the ROM bootloader from software with %s", app.Path, res.Method)
 		}
 	}
+	s, res, err := enter.Open(ctx, host, e.query(sel, "", nil), o)
 	if errors.Is(err, board.ErrNotInDFU) {
 		return nil, fmt.Errorf("%w (or run softdfu enter)", err)
 	}
-	if err != nil {
-		return nil, selectionError(err)
-	}
-	return e.open(ctx, host, b.Info, opts)
-}
-
-// enterAndOpen brings a board that runs its application into the ROM
-// bootloader from software and opens it there; release starts the
-// application again.
-func (e *env) enterAndOpen(ctx context.Context, host usb.Host, app board.Board, opts *board.Options) (*board.Session, error) {
-	res, err := enter.Enter(ctx, host, app.Info, enter.Options{})
-	if err != nil {
-		return nil, err
-	}
-	e.say("%s: entered the ROM bootloader from software with %s", app.Path, res.Method)
-	s, err := e.open(ctx, host, res.ROM, opts)
-	if err == nil {
+	if res != nil && err == nil {
 		e.entered = append(e.entered, s)
 	}
-	return s, err
+	return s, selectionError(err)
 }
 
 // release closes a session; a board entered from software for a
@@ -127,19 +113,16 @@ func (e *env) release(ctx context.Context, s *board.Session) {
 		s.Close()
 		return
 	}
-	base := uint32(part.FlashBase)
-	if err := s.Leave(ctx, &base, nil); err != nil {
+	app, err := enter.Leave(ctx, s)
+	if err != nil {
 		e.warn("%s: leaving the bootloader again failed: %v", s.Board.Path, err)
-		return
-	}
-	app, err := s.Confirm(ctx, 0, nil)
-	if err == nil && app != nil {
+	} else if app != nil {
 		e.say("%s: left the bootloader again; the application runs: %s %s", s.Board.Path, app.ID(), app.Descriptors.ProductName())
 	}
 }
 
-// open opens a board in DFU mode, with -v's transcript.
-func (e *env) open(ctx context.Context, host usb.Host, info usb.DeviceInfo, opts *board.Options) (*board.Session, error) {
+// options are a session's options with -v's transcript and --no-queue.
+func (e *env) options(info usb.DeviceInfo, opts *board.Options) *board.Options {
 	if opts == nil {
 		opts = &board.Options{}
 	}
@@ -147,7 +130,7 @@ func (e *env) open(ctx context.Context, host usb.Host, info usb.DeviceInfo, opts
 		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", info.Path, line) }
 	}
 	opts.DFU.NoQueue = e.noQueue
-	return board.Open(ctx, host, info, opts)
+	return opts
 }
 
 // selectionError says what a failed selection found, in flags.
@@ -156,13 +139,5 @@ func selectionError(err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	switch {
-	case se.K == board.Ambiguous:
-		return board.Errorf(se.K, "%d boards match; choose one with --serial, --path or --uid, or use --all:\n%s", len(se.Matches), board.Candidates(se.Matches, "--path "))
-	case se.K == board.Timeout:
-		return board.Errorf(se.K, "no %s matching the selection appeared within %v; boards present:\n%s", se.What, se.Waited, board.Candidates(se.Present, "--path "))
-	case len(se.Present) == 0:
-		return board.Errorf(se.K, "no boards found: connect one and put it in the ROM bootloader (BOOT0 high, reset), or check the cable and softdfu list; --wait DURATION waits for one")
-	}
-	return board.Errorf(se.K, "no %s matches the selection; boards present:\n%s", se.What, board.Candidates(se.Present, "--path "))
+	return se.In(board.Advice{Narrow: "choose one with --serial, --path or --uid, or use --all", Lead: "--path ", NoBoards: " and softdfu list; --wait DURATION waits for one"})
 }

@@ -96,12 +96,12 @@ func TestParseFlagValues(t *testing.T) {
 	}
 	sizes := map[string]int{"16384": 16384, "0x4000": 16384, "16K": 16384, "1M": 1 << 20, "2k": 2048}
 	for in, want := range sizes {
-		if got, err := parseSize("length", in); err != nil || got != want {
+		if got, err := board.ParseSize(in); err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "0", "K", "-4", "5G", "0x100000000"} {
-		if _, err := parseSize("length", bad); err == nil {
+		if _, err := board.ParseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) accepted", bad)
 		}
 	}
@@ -115,15 +115,15 @@ func TestParseFlagValues(t *testing.T) {
 		{"0x08004000-0x08004000", 0x08004000, 1},
 	}
 	for _, tt := range ranges {
-		r, err := parseRange(tt.in)
+		r, err := board.ParseRange(tt.in)
 		s, n := r.Start, r.Length
 		if err != nil || s != tt.start || n != tt.n {
-			t.Errorf("parseRange(%q) = %#x, %#x, %v; want %#x, %#x", tt.in, s, n, err, tt.start, tt.n)
+			t.Errorf("board.ParseRange(%q) = %#x, %#x, %v; want %#x, %#x", tt.in, s, n, err, tt.start, tt.n)
 		}
 	}
 	for _, bad := range []string{"", "8", "0x08001000-0x08000000", "x-y", "0x08000000+0"} {
-		if _, err := parseRange(bad); err == nil {
-			t.Errorf("parseRange(%q) accepted", bad)
+		if _, err := board.ParseRange(bad); err == nil {
+			t.Errorf("board.ParseRange(%q) accepted", bad)
 		}
 	}
 }
@@ -142,11 +142,11 @@ func FuzzFlagValues(f *testing.F) {
 				}
 			}
 		}
-		if n, err := parseSize("length", s); err == nil && n <= 0 {
+		if n, err := board.ParseSize(s); err == nil && n <= 0 {
 			t.Fatalf("parseSize(%q) = %d", s, n)
 		}
-		if r, err := parseRange(s); err == nil && (r.Length == 0 || uint64(r.Start)+r.Length > 1<<32) {
-			t.Fatalf("parseRange(%q) = %#x, %d", s, r.Start, r.Length)
+		if r, err := board.ParseRange(s); err == nil && (r.Length == 0 || uint64(r.Start)+r.Length > 1<<32) {
+			t.Fatalf("board.ParseRange(%q) = %#x, %d", s, r.Start, r.Length)
 		}
 		board.ParseUID(s)
 	})

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -44,35 +41,15 @@ server that serves .wasm as application/wasm over https.`,
 	return c
 }
 
+// serveWeb serves the page on --listen until interrupted.
 func (e *env) serveWeb(ctx context.Context, listen string) error {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return usageError("--listen %q: %v (write it like 127.0.0.1:8086)", listen, err)
+	err := web.Serve(ctx, listen, func(url string) { e.say("softdfu web page on %s (Ctrl-C stops it)", url) })
+	var ae *web.AddressError
+	switch {
+	case errors.Is(err, web.ErrNotLoopback):
+		return usageError("--listen %q: %v", listen, err)
+	case errors.As(err, &ae):
+		return usageError("--listen %q: %v (write it like 127.0.0.1:8086)", listen, ae.Err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return usageError("--listen %q: use a loopback address (127.0.0.1, [::1] or localhost): browsers offer WebUSB only to https pages and localhost", listen)
-	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", listen, err)
-	}
-	srv := &http.Server{Handler: web.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	url := "http://" + ln.Addr().String() + "/"
-	if a, ok := ln.Addr().(*net.TCPAddr); ok && a.IP.IsLoopback() {
-		url = fmt.Sprintf("http://localhost:%d/", a.Port)
-	}
-	e.say("softdfu web page on %s (Ctrl-C stops it)", url)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	case err := <-done:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return err
-	}
+	return err
 }

@@ -10,10 +10,9 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/dfu"
-	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
+	"github.com/softdfu/softdfu/usb/hosts"
 	"github.com/softdfu/softdfu/usb/usbfs"
-	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // EnvClassic names the environment variable that turns softdfu's
@@ -100,24 +99,20 @@ func (e *Env) host() (usb.Host, error) {
 	if e.Host != nil {
 		return e.Host, nil
 	}
-	if s := e.getenv("SOFTDFU_SIM"); s != "" {
-		specs, err := sim.ParseSpecs(s)
-		if err != nil {
-			return nil, fail(ExUsage, "SOFTDFU_SIM: %v", err)
-		}
-		w, err := sim.New(specs, sim.Options{})
-		if err != nil {
-			return nil, fail(ExUsage, "SOFTDFU_SIM: %v", err)
-		}
-		e.Host = w
-		return w, nil
+	c, name := hosts.Choice{Sim: e.getenv("SOFTDFU_SIM")}, "SOFTDFU_SIM"
+	if c.Sim == "" {
+		c.USBIP, name = e.getenv("SOFTDFU_USBIP"), "SOFTDFU_USBIP"
 	}
-	if s := e.getenv("SOFTDFU_USBIP"); s != "" {
-		e.Host = usbip.NewHost(s)
-		return e.Host, nil
+	host, _, err := hosts.New(c)
+	var he *hosts.Error
+	if errors.As(err, &he) {
+		return nil, fail(ExUsage, "%s: %v", name, he.Err)
 	}
-	e.Host = &usbfs.Host{}
-	return e.Host, nil
+	if err != nil {
+		return nil, err
+	}
+	e.Host = host
+	return host, nil
 }
 
 // runner is one run past the banner.
