@@ -36,7 +36,7 @@ func (p *Plan) bootFirst(im *firmware.Image, survey *Survey, final map[int][]byt
 	}
 	cur := survey.Content[s.Address]
 	si := imageIn(s.Sector, im)
-	if si.n == 0 || !si.mask[0] || len(cur) < 8 || firstNotFF(cur[:8]) < 0 || !p.changesBeyond(i, pieces, o.TransferSize) {
+	if si.n == 0 || !si.has(0) || len(cur) < 8 || firstNotFF(cur[:8]) < 0 || !p.changesBeyond(i, pieces, o.TransferSize) {
 		return pieces, nil
 	}
 	if s.Flags&dfu.Erasable == 0 {

@@ -167,6 +167,8 @@ type Plan struct {
 	// Sectors has every sector of the layout, in order.
 	Sectors []SectorPlan
 	// Runs are the ranges to write, in address order, after the erases.
+	// Where the image covers whole sectors their Data is the image's own
+	// bytes, not a copy: neither may change while the plan is in use.
 	Runs []Span
 	// Verify is true when Run reads every run back and compares.
 	Verify bool
@@ -272,15 +274,26 @@ func checkImage(img *firmware.Image, survey *Survey) (*firmware.Image, error) {
 }
 
 // sectorImage is the image's part of one sector: want holds its bytes
-// where mask is set.
+// where mask is set, or everywhere when full. A full sector's want is a
+// window on the image's own bytes: nothing writes to it.
 type sectorImage struct {
 	want []byte
 	mask []bool
+	full bool // one segment covers the whole sector; mask is nil
 	n    int
 }
 
+// has reports whether the image has the sector's byte at offset i.
+func (si sectorImage) has(i int) bool { return si.full || si.mask[i] }
+
 func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
 	var si sectorImage
+	for _, seg := range im.Segments {
+		if uint64(seg.Address) <= uint64(s.Address) && seg.End() >= s.End() {
+			off := s.Address - seg.Address
+			return sectorImage{want: seg.Data[off : off+s.Size], full: true, n: int(s.Size)}
+		}
+	}
 	for _, seg := range im.Segments {
 		lo, hi := max(uint64(seg.Address), uint64(s.Address)), min(seg.End(), s.End())
 		if lo >= hi {
@@ -303,6 +316,9 @@ func imageIn(s dfu.Sector, im *firmware.Image) sectorImage {
 // covers reports whether the image has every byte of the sector from
 // offset from on.
 func (si sectorImage) covers(from int) bool {
+	if si.full {
+		return true
+	}
 	for _, m := range si.mask[from:] {
 		if !m {
 			return false
@@ -316,7 +332,7 @@ func (si sectorImage) covers(from int) bool {
 // naming the first byte that needs one.
 func (si sectorImage) mustErase(base uint32, cur []byte) string {
 	for i := range cur {
-		if si.mask[i] && cur[i]&si.want[i] != si.want[i] {
+		if si.has(i) && cur[i]&si.want[i] != si.want[i] {
 			return fmt.Sprintf("0x%08x holds 0x%02x, the image 0x%02x: programming only clears bits", base+uint32(i), cur[i], si.want[i])
 		}
 	}
@@ -375,7 +391,7 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 	same := true
 	for i := range cur {
-		if si.mask[i] && cur[i] != si.want[i] {
+		if si.has(i) && cur[i] != si.want[i] {
 			same = false
 			break
 		}
@@ -385,14 +401,20 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 		return nil
 	}
 	sp.Action = Program
-	f := bytes.Clone(cur)
+	f := si.want
+	if !si.full {
+		f = bytes.Clone(cur)
+	}
+	if sp.mask == nil {
+		sp.mask = make([]bool, len(cur))
+	}
 	for i := range f {
-		if si.mask[i] {
+		if !si.full && si.mask[i] {
 			f[i] = si.want[i]
 		}
 		// Only bytes that change are written (a resumed write skips what
 		// an interrupted one left in place).
-		sp.mask[i] = si.mask[i] && cur[i] != si.want[i]
+		sp.mask[i] = si.has(i) && cur[i] != si.want[i]
 	}
 	return f
 }
@@ -402,6 +424,12 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 // sector (a survey that stopped early) when the image covers the rest.
 func erased(sp *sectorPlan, si sectorImage, cur []byte, known, noKeep bool) ([]byte, error) {
 	sp.Action = EraseProgram
+	if si.full { // no byte outside the image to keep or lose
+		if firstNotFF(si.want) < 0 {
+			sp.Action = Erase
+		}
+		return si.want, nil
+	}
 	f := bytes.Repeat([]byte{0xff}, int(sp.Size))
 	for i := range f {
 		switch {
@@ -450,6 +478,11 @@ func (sp *sectorPlan) pieces(f []byte) []Span {
 	return out
 }
 
+// follows reports whether b starts where a ends in the same array.
+func follows(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && cap(a) >= len(a)+len(b) && &a[:len(a)+1][len(a)] == &b[0]
+}
+
 func firstNotFF(b []byte) int {
 	for i, c := range b {
 		if c != 0xff {
@@ -494,6 +527,12 @@ func mergeRuns(l dfu.Layout, final map[int][]byte, pieces []Span, xfer int) []Sp
 	var runs []Span
 	owned := false // the last run's Data is this function's own buffer
 	for _, pc := range pieces {
+		if n := len(runs); n > 0 && follows(runs[n-1].Data, pc.Data) && uint64(pc.Address) == runs[n-1].End() {
+			// The image's own bytes, on from the run's (the windows of
+			// whole sectors of one segment): the run grows over them.
+			runs[n-1].Data = runs[n-1].Data[:len(runs[n-1].Data)+len(pc.Data)]
+			continue
+		}
 		if n := len(runs); n > 0 {
 			last := &runs[n-1]
 			if gap := uint64(pc.Address) - last.End(); uint64(pc.Address) >= last.End() && gap <= gapMax {
@@ -604,7 +643,7 @@ func (si sectorImage) wordsUsed(base uint32, cur []byte, w int) string {
 		hi := min(lo+w, len(cur))
 		changes, blank := false, true
 		for i := lo; i < hi; i++ {
-			changes = changes || (si.mask[i] && cur[i] != si.want[i])
+			changes = changes || (si.has(i) && cur[i] != si.want[i])
 			blank = blank && cur[i] == 0xff
 		}
 		if changes && !blank {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -446,5 +447,51 @@ func BenchmarkNewPlan1MB(b *testing.B) {
 		if _, err := NewPlan(img, sv, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkNewPlanBlind1MB plans a 1 MB image over a board whose content
+// is unknown: the check before the survey reads anything.
+func BenchmarkNewPlanBlind1MB(b *testing.B) {
+	sv := board(b, pattern(1))
+	img := image(firmware.Segment{Address: 0x08000000, Data: fill(0x08000000, 1<<20, pattern(2))})
+	blind := &Survey{Layout: sv.Layout}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewPlan(img, blind, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlanSharesImageBytes: a plan over whole sectors writes the image's
+// own bytes (no copy of a 1 MB image per plan), and plans made at once
+// from one image, over content that is programmed over or erased, leave
+// it as it was (go test -race sees any write).
+func TestPlanSharesImageBytes(t *testing.T) {
+	data := fill(0x08000000, 1<<20, pattern(2))
+	img := image(firmware.Segment{Address: 0x08000000, Data: data})
+	want := bytes.Clone(data)
+	blank := func(uint32) byte { return 0xff }
+	var wg sync.WaitGroup
+	for _, content := range []func(uint32) byte{pattern(1), blank, nil} {
+		wg.Go(func() {
+			sv := &Survey{Layout: board(t, pattern(1)).Layout}
+			if content != nil {
+				sv = board(t, content)
+			}
+			p, err := NewPlan(img, sv, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(p.Runs) != 1 || len(p.Runs[0].Data) != 1<<20 || &p.Runs[0].Data[0] != &data[0] {
+				t.Errorf("runs %d, want one run of the image's own 1 MB", len(p.Runs))
+			}
+		})
+	}
+	wg.Wait()
+	if !bytes.Equal(data, want) {
+		t.Error("planning changed the image")
 	}
 }
