@@ -2,6 +2,7 @@ package flash
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -331,7 +332,17 @@ func (si sectorImage) covers(from int) bool {
 // without an erase ("" when it can: flash programming only clears bits),
 // naming the first byte that needs one.
 func (si sectorImage) mustErase(base uint32, cur []byte) string {
-	for i := range cur {
+	i := 0
+	if si.full {
+		// Eight bytes at a time up to the first word that needs an erase.
+		for ; i+8 <= len(cur); i += 8 {
+			c, w := binary.LittleEndian.Uint64(cur[i:]), binary.LittleEndian.Uint64(si.want[i:])
+			if c&w != w {
+				break
+			}
+		}
+	}
+	for ; i < len(cur); i++ {
 		if si.has(i) && cur[i]&si.want[i] != si.want[i] {
 			return fmt.Sprintf("0x%08x holds 0x%02x, the image 0x%02x: programming only clears bits", base+uint32(i), cur[i], si.want[i])
 		}
@@ -369,6 +380,9 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 		sp.Reason = "the content is unknown (not surveyed)"
 	case o.Rewrite:
 		sp.Reason = "rewrite asked for"
+	case si.full && bytes.Equal(cur, si.want):
+		sp.Action = Unchanged
+		return sp, nil, nil
 	default:
 		sp.Reason = si.mustErase(s.Address, cur)
 		if sp.Reason == "" && o.WriteUnit > 4 {
@@ -389,9 +403,12 @@ func planSector(s dfu.Sector, im *firmware.Image, survey *Survey, o *Options) (s
 // programmed plans a sector that needs no erase: unchanged, or written
 // over its current content.
 func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
+	if si.full {
+		return programmedWhole(sp, si, cur)
+	}
 	same := true
 	for i := range cur {
-		if si.has(i) && cur[i] != si.want[i] {
+		if si.mask[i] && cur[i] != si.want[i] {
 			same = false
 			break
 		}
@@ -401,22 +418,46 @@ func programmed(sp *sectorPlan, si sectorImage, cur []byte) []byte {
 		return nil
 	}
 	sp.Action = Program
-	f := si.want
-	if !si.full {
-		f = bytes.Clone(cur)
-	}
-	if sp.mask == nil {
-		sp.mask = make([]bool, len(cur))
-	}
+	f := bytes.Clone(cur)
 	for i := range f {
-		if !si.full && si.mask[i] {
+		if si.mask[i] {
 			f[i] = si.want[i]
 		}
 		// Only bytes that change are written (a resumed write skips what
 		// an interrupted one left in place).
-		sp.mask[i] = si.has(i) && cur[i] != si.want[i]
+		sp.mask[i] = si.mask[i] && cur[i] != si.want[i]
 	}
 	return f
+}
+
+// programmedWhole is programmed for a sector the image covers: its final
+// content is the image's bytes; the mask marks those that change,
+// comparing eight bytes at a time.
+func programmedWhole(sp *sectorPlan, si sectorImage, cur []byte) []byte {
+	if bytes.Equal(cur, si.want) {
+		sp.Action = Unchanged
+		return nil
+	}
+	sp.Action = Program
+	sp.mask = make([]bool, len(cur))
+	all := [8]bool{true, true, true, true, true, true, true, true}
+	for i := 0; i < len(cur); {
+		if i+8 <= len(cur) {
+			x := binary.LittleEndian.Uint64(cur[i:]) ^ binary.LittleEndian.Uint64(si.want[i:])
+			if x == 0 || (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+				// No byte of the word changes, or (no zero byte) every one.
+				if x != 0 {
+					copy(sp.mask[i:], all[:])
+				}
+				i += 8
+				continue
+			}
+		}
+		for end := min(i+8, len(cur)); i < end; i++ {
+			sp.mask[i] = cur[i] != si.want[i]
+		}
+	}
+	return si.want
 }
 
 // erased plans a sector that is erased: its final content is the image's

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -493,5 +494,35 @@ func TestPlanSharesImageBytes(t *testing.T) {
 	wg.Wait()
 	if !bytes.Equal(data, want) {
 		t.Error("planning changed the image")
+	}
+}
+
+// TestProgrammedWholeMask: the word-at-a-time mask of a sector the image
+// covers marks exactly the bytes that differ, in words where none, some
+// or all differ and in a tail shorter than a word.
+func TestProgrammedWholeMask(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{8, 13, 64, 1001} {
+		cur, want := make([]byte, n), make([]byte, n)
+		for i := range cur {
+			cur[i] = byte(r.IntN(4)) // often equal, often not
+			want[i] = byte(r.IntN(4))
+			if i/8%3 == 1 {
+				want[i] = cur[i] // whole words the same
+			}
+			if i/8%3 == 0 {
+				want[i] = ^cur[i] // whole words different
+			}
+		}
+		sp := &sectorPlan{}
+		f := programmedWhole(sp, sectorImage{want: want, full: true, n: n}, cur)
+		if sp.Action != Program || !bytes.Equal(f, want) {
+			t.Fatalf("n=%d: action %v", n, sp.Action)
+		}
+		for i := range cur {
+			if sp.mask[i] != (cur[i] != want[i]) {
+				t.Fatalf("n=%d: mask[%d] = %v for 0x%02x -> 0x%02x", n, i, sp.mask[i], cur[i], want[i])
+			}
+		}
 	}
 }
