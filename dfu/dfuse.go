@@ -243,8 +243,12 @@ func (c *Conn) Upload(ctx context.Context, addr uint32, n int, progress func(don
 	done := 0
 	if q, ok := c.dev.(usb.ControlQueuer); ok && !c.opts.NoQueue && n > int(c.iface.Functional.TransferSize) {
 		var err error
-		if done, err = c.readQueued(ctx, q, addr, out, progress); err == nil || ctx.Err() != nil {
-			return out, err
+		done, err = c.readQueued(ctx, q, addr, out, progress)
+		switch {
+		case err == nil:
+			return out, nil
+		case ctx.Err() != nil:
+			return nil, err
 		}
 		// The requests queued behind the failed block reached the device
 		// in the state that failure left, and its status now tells of

@@ -40,10 +40,12 @@ func (c *Conn) readQueued(ctx context.Context, q usb.ControlQueuer, addr uint32,
 	started, done, failedAt := 0, 0, 0
 	for ; done < nb; done++ {
 		for failed == nil && started < nb && started-done < QueueDepth {
+			if failed, failedAt = ctx.Err(), started; failed != nil {
+				break
+			}
 			buf := out[started*xfer : min((started+1)*xfer, len(out))]
 			w, err := c.queueUpload(dl.next(), q, first+uint16(started), buf)
-			if failed = cmp.Or(ctx.Err(), err); failed != nil {
-				failedAt = started
+			if failed = err; failed != nil {
 				break
 			}
 			waits = append(waits, w)
