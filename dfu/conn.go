@@ -36,10 +36,11 @@ type Options struct {
 	Log func(line string)
 	// Clock is the clock waits happen in; default usb.ClockOf(dev).
 	Clock usb.Clock
-	// NoQueue makes Upload wait for each block's answer before asking for
-	// the next even where the device can queue requests
-	// (usb.ControlQueuer, QueueDepth): for a host controller or hub that
-	// mishandles queued control transfers.
+	// NoQueue makes every request wait for the answer to the one before
+	// even where the device can queue requests (usb.ControlQueuer): Upload
+	// then asks for one block at a time (QueueDepth), and a DNLOAD's first
+	// GETSTATUS is sent only after the DNLOAD's answer. For a host
+	// controller or hub that mishandles queued control transfers.
 	NoQueue bool
 }
 
@@ -89,7 +90,7 @@ type Conn struct {
 	ptrKnown  bool
 	nextUp    uint16 // the block after the last full UPLOAD block (0: none)
 	status    [StatusLen]byte
-	bound     [2]boundCtx      // bounded's contexts: requests, polls
+	bound     [3]boundCtx      // bounded's contexts: requests, polls, queued polls
 	block     blockOp          // the block being moved, for messages
 	strings   map[uint8]string // string descriptors read so far, by index
 }
@@ -106,7 +107,9 @@ type boundCtx struct {
 // bounded returns ctx bounded to about d from now (between 3/4 d and d):
 // one context with a deadline serves the requests of the next d/4, so a
 // request does not allocate a context and a timer of its own. slot keeps
-// requests (0) and polls (1) apart.
+// requests (0), polls (1) and queued polls (2) apart: making a new
+// context cancels the slot's last one, so a slot may serve only requests
+// that are over by then.
 func (c *Conn) bounded(ctx context.Context, slot int, d time.Duration) context.Context {
 	b := &c.bound[slot]
 	now := time.Now()
@@ -354,9 +357,21 @@ func hexHead(b []byte) string {
 // GetStatus sends GETSTATUS and returns the device's answer. A STALLed
 // request is retried up to Options.StallRetries times.
 func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
+	return c.getStatus(ctx, nil)
+}
+
+// getStatus is GetStatus whose first answer, when queued is not nil, is
+// that of a GETSTATUS already queued into c.status (queueStatus).
+func (c *Conn) getStatus(ctx context.Context, queued func() (int, error)) (Status, error) {
 	buf := c.status[:]
 	for try := 0; ; try++ {
-		n, err := c.control(ctx, ReqGetStatus, 0, buf, true)
+		var n int
+		var err error
+		if try == 0 && queued != nil {
+			n, err = queued()
+		} else {
+			n, err = c.control(ctx, ReqGetStatus, 0, buf, true)
+		}
 		if errors.Is(err, usb.ErrStall) && try < c.opts.StallRetries {
 			if err := c.opts.Clock.Sleep(ctx, max(stallPause, c.lastPoll)); err != nil {
 				return Status{}, err
@@ -430,14 +445,19 @@ func (c *Conn) Detach(ctx context.Context, timeout time.Duration) error {
 // nothing else (no GETSTATUS). It is the raw request under Download and the
 // DfuSe commands; most callers want those.
 func (c *Conn) DownloadBlock(ctx context.Context, block uint16, data []byte) error {
-	c.known = false
-	if block == 0 || len(data) == 0 {
-		c.ptrKnown = false // a DfuSe command, or the end of the session
-	}
+	c.beforeDnload(block, data)
 	if _, err := c.control(ctx, ReqDnload, block, data, false); err != nil {
 		return fmt.Errorf("dfu: DNLOAD block %d: %w", block, err)
 	}
 	return nil
+}
+
+// beforeDnload forgets what a DNLOAD of block with data changes.
+func (c *Conn) beforeDnload(block uint16, data []byte) {
+	c.known = false
+	if block == 0 || len(data) == 0 {
+		c.ptrKnown = false // a DfuSe command, or the end of the session
+	}
 }
 
 // UploadBlock sends one UPLOAD request for len(buf) bytes with block
@@ -526,17 +546,31 @@ func (c *Conn) ready(ctx context.Context, upload bool) error {
 	return c.Recover(ctx)
 }
 
+// pollBound bounds a GETSTATUS that polls an operation of at most limit.
+// The ROM may hold its status stage for as long as the flash operation
+// takes: the request gets the operation's whole limit (and a little more
+// for the transport), never a short timeout.
+func (c *Conn) pollBound(ctx context.Context, limit time.Duration) context.Context {
+	return c.bounded(ctx, 1, limit+time.Second/2)
+}
+
+// queuedPollBound is pollBound for a GETSTATUS queued behind a DNLOAD
+// (downloadPolled), which is still waiting when poll makes its first
+// context.
+func (c *Conn) queuedPollBound(ctx context.Context, limit time.Duration) context.Context {
+	return c.bounded(ctx, 2, limit+time.Second/2)
+}
+
 // poll sends GETSTATUS until the device leaves dfuDNBUSY (sleeping the
 // poll timeout it asks for in between) or limit passes in the device's
 // clock. Anything but dfuDNLOAD-IDLE/OK is a *StatusError.
-func (c *Conn) poll(ctx context.Context, opName fmt.Stringer, limit time.Duration) (Status, error) {
+// Its first GETSTATUS is queued's, when that is not nil (queueStatus).
+func (c *Conn) poll(ctx context.Context, opName fmt.Stringer, limit time.Duration, queued func() (int, error)) (Status, error) {
 	start := c.opts.Clock.Now()
 	busy := 0
 	for {
-		// The ROM may hold this status stage for as long as the flash
-		// operation takes: give the request the operation's whole limit
-		// (and a little more for the transport), never a short timeout.
-		st, err := c.GetStatus(c.bounded(ctx, 1, limit+time.Second/2))
+		st, err := c.getStatus(c.pollBound(ctx, limit), queued)
+		queued = nil
 		op := ""
 		if err != nil || st.State != StateDnloadIdle || st.Status != OK {
 			op = opName.String()

@@ -37,10 +37,11 @@ func (c *Conn) command(ctx context.Context, op string, payload []byte, limit tim
 	if err := c.ready(ctx, false); err != nil {
 		return err
 	}
-	if err := c.DownloadBlock(ctx, 0, payload); err != nil {
+	queued, err := c.downloadPolled(ctx, 0, payload, limit)
+	if err != nil {
 		return fmt.Errorf("dfu: %s: %w", op, err)
 	}
-	_, err := c.poll(ctx, opName(op), limit)
+	_, err = c.poll(ctx, opName(op), limit, queued)
 	return err
 }
 
@@ -215,10 +216,11 @@ func (c *Conn) Download(ctx context.Context, addr uint32, data []byte, progress 
 		if err := ctx.Err(); err != nil {
 			return err // stopped between two blocks: the next is not sent
 		}
-		if err := c.DownloadBlock(ctx, block, chunk); err != nil {
+		queued, err := c.downloadPolled(ctx, block, chunk, c.opts.ProgramTimeout)
+		if err != nil {
 			return fmt.Errorf("dfu: %s: %w", c.block.String(), err)
 		}
-		if _, err := c.poll(ctx, &c.block, c.opts.ProgramTimeout); err != nil {
+		if _, err := c.poll(ctx, &c.block, c.opts.ProgramTimeout, queued); err != nil {
 			c.ptrKnown = false
 			return err
 		}

@@ -78,23 +78,72 @@ func (c *Conn) readQueued(ctx context.Context, q usb.ControlQueuer, addr uint32,
 // errShort is a block answered with fewer bytes than asked.
 var errShort = errors.New("dfu: short block")
 
-// queueUpload queues UPLOAD block into buf; its wait logs the request.
+// queueUpload queues UPLOAD block into buf.
 func (c *Conn) queueUpload(ctx context.Context, q usb.ControlQueuer, block uint16, buf []byte) (func() (int, error), error) {
 	s := usb.ClassInterfaceIn(uint8(ReqUpload), block, uint16(c.iface.Number), len(buf))
-	c.transfers++
-	w, err := q.StartControl(ctx, s, buf)
+	w, err := c.queue(ctx, q, ReqUpload, s, buf)
 	if err != nil {
-		c.logRequest(ReqUpload, s, nil, 0, err, true)
 		return nil, err
 	}
 	return func() (int, error) {
 		n, err := w()
-		c.logRequest(ReqUpload, s, buf, n, err, true)
 		if err != nil {
 			return n, fmt.Errorf("dfu: UPLOAD block %d: %w", block, err)
 		}
 		return n, nil
 	}, nil
+}
+
+// queue starts request s with data on q, as control would send it; its
+// wait logs the request and its answer.
+func (c *Conn) queue(ctx context.Context, q usb.ControlQueuer, req Request, s usb.Setup, data []byte) (func() (int, error), error) {
+	c.transfers++
+	w, err := q.StartControl(ctx, s, data)
+	if err != nil {
+		c.ptrKnown = false
+		c.logRequest(req, s, nil, 0, err, s.In())
+		return nil, err
+	}
+	return func() (int, error) {
+		n, err := w()
+		if err != nil {
+			c.ptrKnown = false
+		}
+		c.logRequest(req, s, data, n, err, s.In())
+		return n, err
+	}, nil
+}
+
+// downloadPolled sends DNLOAD block with data, as DownloadBlock does.
+// Where the device can queue requests (and Options.NoQueue is off) the
+// GETSTATUS that starts polling it (limit bounds that poll) goes out
+// right behind it, and downloadPolled returns its wait for poll: the
+// device receives the same two requests in the same order, without the
+// round trip through the host and the program in between. A DNLOAD that
+// fails returns its own error; the GETSTATUS behind it is waited for and
+// its answer dropped (in dfuERROR a GETSTATUS changes nothing).
+func (c *Conn) downloadPolled(ctx context.Context, block uint16, data []byte, limit time.Duration) (func() (int, error), error) {
+	q, ok := c.dev.(usb.ControlQueuer)
+	if !ok || c.opts.NoQueue {
+		return nil, c.DownloadBlock(ctx, block, data)
+	}
+	c.beforeDnload(block, data)
+	s := usb.ClassInterfaceOut(uint8(ReqDnload), block, uint16(c.iface.Number), len(data))
+	dnload, err := c.queue(c.bounded(ctx, 0, requestTimeout), q, ReqDnload, s, data)
+	if err != nil {
+		return nil, fmt.Errorf("dfu: DNLOAD block %d: %w", block, err)
+	}
+	status, qerr := c.queue(c.queuedPollBound(ctx, limit), q, ReqGetStatus, usb.ClassInterfaceIn(uint8(ReqGetStatus), 0, uint16(c.iface.Number), StatusLen), c.status[:])
+	if _, err := dnload(); err != nil {
+		if qerr == nil {
+			status()
+		}
+		return nil, fmt.Errorf("dfu: DNLOAD block %d: %w", block, err)
+	}
+	if qerr != nil {
+		return nil, nil // poll sends its first GETSTATUS itself
+	}
+	return status, nil
 }
 
 // blockError says why reading a block failed: the device's error, or an

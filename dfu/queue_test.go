@@ -52,6 +52,8 @@ func overUSBIP(t *testing.T, w *sim.World, opts dfu.Options) (*dfu.Conn, *[]stri
 	return c, log
 }
 
+var busyFor = regexp.MustCompile(`after [0-9.]+[mµ]?s`)
+
 var blockNumber = regexp.MustCompile(`block \d+|a1 02 [0-9a-f]{4}`)
 
 func newWorld(t *testing.T, spec string) *sim.World {
@@ -172,5 +174,147 @@ func TestQueuedUploadCancel(t *testing.T) {
 	}
 	if _, err := c.Upload(ctx, 0x08000000, 8<<10, nil); err != nil {
 		t.Fatalf("reading after the cancel: %v", err)
+	}
+}
+
+// writeSectors erases the sectors at 0x08004000 and 0x08008000 and
+// writes 20 KB and 100 bytes across them.
+func writeSectors(ctx context.Context, c *dfu.Conn, data []byte) error {
+	for _, addr := range []uint32{0x08004000, 0x08008000} {
+		if err := c.Erase(ctx, addr); err != nil {
+			return err
+		}
+	}
+	return c.Download(ctx, 0x08004000, data, nil)
+}
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i>>8)
+	}
+	return b
+}
+
+// TestQueuedDownloadSameRequests: erasing and writing with the first
+// GETSTATUS queued behind each DNLOAD sends the same requests, in the
+// same order, and writes the same bytes as without the queue.
+func TestQueuedDownloadSameRequests(t *testing.T) {
+	ctx := testContext(t)
+	data := pattern(20<<10 + 100)
+	var logs [2][]string
+	var transfers [2]int
+	for i, noQueue := range []bool{false, true} {
+		w := newWorld(t, "feather-f405:dfu")
+		c, log := overUSBIP(t, w, dfu.Options{NoQueue: noQueue})
+		if err := writeSectors(ctx, c, data); err != nil {
+			t.Fatalf("NoQueue %v: %v", noQueue, err)
+		}
+		if got := w.Boards()[0].Flash()[0x4000 : 0x4000+len(data)]; !bytes.Equal(got, data) {
+			t.Errorf("NoQueue %v: the board does not hold what was written", noQueue)
+		}
+		logs[i], transfers[i] = *log, c.Transfers()
+	}
+	if strings.Join(logs[0], "\n") != strings.Join(logs[1], "\n") {
+		t.Errorf("requests differ:\nqueued:\n%s\none by one:\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
+	}
+	if transfers[0] != transfers[1] {
+		t.Errorf("transfers %d queued, %d one by one", transfers[0], transfers[1])
+	}
+}
+
+// TestQueuedDownloadFaults: a DNLOAD refused, a device that stays busy,
+// a link that drops and an address the ROM refuses fail with the same
+// error with the queue as without it; after a refused DNLOAD the device
+// recovers and takes the write again.
+func TestQueuedDownloadFaults(t *testing.T) {
+	ctx := testContext(t)
+	data := pattern(20<<10 + 100)
+	for _, fault := range []string{"stall@write:3", "stall@erase:2", "busy-forever@write:2", "disconnect@write:4", "none"} {
+		var msgs [2]string
+		for i, noQueue := range []bool{false, true} {
+			opts := sim.Options{Seed: 3}
+			if fault != "none" {
+				faults, err := sim.ParseFaults(fault)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.Faults = faults
+			}
+			w, err := sim.New([]sim.Spec{{Board: "feather-f405", Mode: "dfu"}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := overUSBIP(t, w, dfu.Options{NoQueue: noQueue, ProgramTimeout: 200 * time.Millisecond})
+			err = writeSectors(ctx, c, data)
+			if fault == "none" {
+				// A Set Address the ROM refuses: past the end of flash.
+				err = c.Download(ctx, 0x08100000, data[:16], nil)
+			}
+			if err == nil {
+				t.Fatalf("%s, NoQueue %v: no error", fault, noQueue)
+			}
+			msgs[i] = err.Error()
+			if strings.HasPrefix(fault, "disconnect") {
+				// How the client learns of the drop varies from run to
+				// run, with or without the queue.
+				if !errors.Is(err, usb.ErrGone) {
+					t.Errorf("%s, NoQueue %v: %v, want usb.ErrGone", fault, noQueue, err)
+				}
+				msgs[i], _, _ = strings.Cut(msgs[i], ": usbip: ")
+			}
+			if strings.HasPrefix(fault, "stall") {
+				if err := c.Recover(ctx); err != nil {
+					t.Fatalf("%s, NoQueue %v: recover: %v", fault, noQueue, err)
+				}
+				if err := writeSectors(ctx, c, data); err != nil {
+					t.Fatalf("%s, NoQueue %v: writing again: %v", fault, noQueue, err)
+				}
+			}
+		}
+		for i := range msgs {
+			msgs[i] = busyFor.ReplaceAllString(msgs[i], "after D")
+		}
+		if msgs[0] != msgs[1] {
+			t.Errorf("%s: queued error %q, one by one %q", fault, msgs[0], msgs[1])
+		}
+	}
+}
+
+// slowQueue queues requests on an instant device: each runs when it is
+// started, and its wait returns the answer, after delay for a DNLOAD, or
+// the error of a context that ended meanwhile.
+type slowQueue struct {
+	instant
+	delay time.Duration
+}
+
+func (d *slowQueue) StartControl(ctx context.Context, s usb.Setup, data []byte) (func() (int, error), error) {
+	n, err := d.Control(ctx, s, data)
+	return func() (int, error) {
+		if s.Request == uint8(dfu.ReqDnload) {
+			time.Sleep(d.delay)
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return n, err
+	}, nil
+}
+
+// TestQueuedStatusKeepsItsDeadline: a DNLOAD answered later than a
+// quarter of the poll's deadline does not end the context of the
+// GETSTATUS queued behind it when the poll makes a fresh one.
+func TestQueuedStatusKeepsItsDeadline(t *testing.T) {
+	ctx := testContext(t)
+	dev := &slowQueue{delay: 150 * time.Millisecond}
+	// ProgramTimeout 10 ms: the poll's contexts last 510 ms and are
+	// renewed after a quarter of that, 127 ms.
+	c, err := dfu.Open(ctx, dev, 0, 0, &dfu.Options{ProgramTimeout: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Download(ctx, 0x08000000, make([]byte, 3*2048), nil); err != nil {
+		t.Fatal(err)
 	}
 }
