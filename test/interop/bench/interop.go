@@ -314,10 +314,13 @@ attach() {
 	done
 	sleep 0.5
 }
-# dfu_paths prints the port path of every ST ROM bootloader on the bus.
+# dfu_paths prints the port path of every ST ROM bootloader on the bus
+# that the kernel has configured (a device found before that would fail
+# its first SET_INTERFACE).
 dfu_paths() {
 	for d in /sys/bus/usb/devices/[0-9]*-[0-9]*; do
 		case $d in *:*) continue ;; esac
+		[ -n "$(cat $d/bConfigurationValue 2>/dev/null)" ] || continue
 		[ "$(cat $d/idVendor 2>/dev/null):$(cat $d/idProduct 2>/dev/null)" = 0483:df11 ] && basename $d
 	done
 }
@@ -339,7 +342,17 @@ dfu_util_all() {
 	[ $rc = 0 ] && echo "File downloaded successfully (all $n)"
 	return $rc
 }
-detach() { usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read p; do usbip detach -p $p >/dev/null 2>&1; done; }
+# detach: detach every imported port, and wait until none is left: a port
+# left over from the last run would make the next attach race the
+# kernel ("vhci_device speed not set") and leave a board unconfigured.
+detach() {
+	i=0
+	while ports=$(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p'); [ -n "$ports" ]; do
+		for p in $ports; do usbip detach -p $p >/dev/null 2>&1; done
+		i=$((i+1)); [ $i -ge 50 ] && { echo "DETACH FAILED: $ports"; return 1; }
+		sleep 0.1
+	done
+}
 # now prints the monotonic clock in ns (/proc/timer_list; /proc/uptime, in
 # 10 ms steps, where the kernel lacks it): busybox date has no %%N.
 now() {
