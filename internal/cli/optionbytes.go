@@ -159,12 +159,6 @@ func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layo
 		e.result(path, err, doc)
 		return err
 	}
-	fmt.Fprintf(e.stdout, "option bytes of %s:\n", path)
-	for i, raw := range o.Raw {
-		fmt.Fprintf(e.stdout, "  at 0x%08x: % x\n", o.Addrs[i], raw)
-	}
-	for _, line := range doc.Lines {
-		fmt.Fprintf(e.stdout, "  %s\n", line)
-	}
+	e.lines(doc.Listing(path))
 	return err
 }
