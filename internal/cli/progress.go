@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"time"
-
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/internal/progress"
@@ -86,11 +84,5 @@ func (e *env) planned(t *progress.Tracker, p *flash.Plan, dryRun bool) {
 		e.plansShown.Store(t.Board(), true)
 		return
 	}
-	e.say("%s%s", prefix, p.Headline())
-	if p.Estimate > 0 {
-		e.say("%splan: estimated time %v", prefix, p.Estimate.Round(time.Millisecond))
-	}
-	for _, n := range p.Notes {
-		e.say("%splan: %s", prefix, n)
-	}
+	e.sayLines(prefix, p.Brief())
 }
