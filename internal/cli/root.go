@@ -65,7 +65,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer e.pcapFile.Close()
 	}
 	if err == nil {
-		return ExitOK
+		return 0
 	}
 	code, name := classify(err)
 	if e.json {
@@ -130,7 +130,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	return root
 }
 
-// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage. A
+// exactArgs is cobra.ExactArgs with a board.Usage error. A
 // --sim that names no board (empty, or a file given where the board name
 // goes: --sim app.bin) is reported as that, not as a missing argument.
 func exactArgs(n int, what string) cobra.PositionalArgs {

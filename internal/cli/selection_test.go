@@ -44,10 +44,10 @@ func TestPickWait(t *testing.T) {
 		wantCode   int
 		wantWaited bool
 	}{
-		{"present", 0, time.Second, "1-1", ExitOK, false},
-		{"appears after 5 polls", 5, time.Second, "1-1", ExitOK, true},
-		{"never within the wait", 1000, time.Second, "", ExitTimeout, true},
-		{"no wait", 1, 0, "", ExitNoDevice, false},
+		{"present", 0, time.Second, "1-1", 0, false},
+		{"appears after 5 polls", 5, time.Second, "1-1", 0, true},
+		{"never within the wait", 1000, time.Second, "", board.Timeout.Exit(), true},
+		{"no wait", 1, 0, "", board.NoDevice.Exit(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
