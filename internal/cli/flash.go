@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -105,28 +104,24 @@ func parseAddress(flag, s string) (uint32, error) {
 // message says what the command does with it there (verb: "writing it at",
 // "comparing it with the board at", ...).
 func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, error) {
-	opt := fwfile.LoadOptions{Format: format}
+	var at *uint32
 	if address != "" {
 		a, err := parseAddress("address", address)
 		if err != nil {
 			return nil, err
 		}
-		opt.Address, opt.AddressSet = a, true
+		at = &a
 	}
-	isBin := format == "bin" || (format == "" && strings.EqualFold(filepath.Ext(path), ".bin"))
-	if isBin && address == "" {
-		opt.Address, opt.AddressSet = part.FlashBase, true
-	}
-	img, err := fwfile.Load(path, opt)
-	if err != nil {
+	img, atBase, err := fwfile.LoadAt(path, format, at, part.FlashBase)
+	var nr *fwfile.NotRawError
+	switch {
+	case errors.As(err, &nr):
+		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, nr.Format)
+	case err != nil:
 		return nil, inputError(err)
-	}
-	if isBin && address == "" {
+	case atBase:
 		// Said once the file is read: a missing file is placed nowhere.
 		e.say("%s: raw binary without --address: %s the flash base 0x%08x", path, verb, uint32(part.FlashBase))
-	}
-	if address != "" && img.Format != fwfile.Bin {
-		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, img.Format)
 	}
 	return img, nil
 }

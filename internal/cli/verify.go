@@ -41,22 +41,21 @@ the flash base 0x08000000.`,
 			t := e.tracker(path, "")
 			defer e.stopProgress()
 			cmp, err := s.Verify(ctx, img, e.events(t, false))
-			data := map[string]any{"file": file, "bytes": cmp.Bytes, "differing_bytes": cmp.Differing, "crc32": fmt.Sprintf("0x%08x", img.CRC32())}
+			data := cmp.Document(img, file)
 			if cmp.Differing > 0 {
-				data["first_difference"] = fmt.Sprintf("0x%08x", cmp.First)
 				err = board.Errorf(board.Verify, "the board differs from the file: first difference at 0x%08x (file 0x%02x, board 0x%02x); %d of %d bytes differ; flash the file with softdfu flash %s",
 					cmp.First, cmp.Want, cmp.Got, cmp.Differing, cmp.Bytes, file)
 			}
 			if err != nil {
 				t.Finish(err)
 				if cmp.Differing == 0 {
-					data = nil
+					data = nil // "data": null
 				}
 				e.result(path, err, data)
 				return reword(err, board.ErrReadProtected, "it cannot be verified")
 			}
 			e.result(path, nil, data)
-			e.say("%s matches %s: %d bytes in %d segment(s), CRC-32 0x%08x", path, file, cmp.Bytes, len(img.Segments), img.CRC32())
+			e.say("%s", cmp.Matched(img, path, file))
 			t.Finish(nil) // after the last line: nothing may print once every bar is complete
 			return nil
 		},
