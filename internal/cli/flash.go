@@ -174,11 +174,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		return e.flashOne(ctx, host, boards[i], img, e.withBackup(opts, f.backup, boards[i].Path))
 	})
 	e.stopProgress()
-	flashed := len(boards)
-	if be := (*update.BoardsError)(nil); errors.As(err, &be) {
-		flashed -= be.Failed
-	}
-	e.say("%d of %d boards flashed", flashed, len(boards))
+	e.say("%s", update.Flashed(len(boards), err))
 	return err
 }
 
