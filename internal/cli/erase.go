@@ -131,12 +131,5 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 		err = board.Errorf(board.Verify, "%s; remove the protection with softdfu option-bytes --write-unprotect %d --yes", nb.Found(), nb.Sector.Index)
 	}
 	done := board.EraseDone(list, req)
-	e.result(path, err, done)
-	if err != nil {
-		t.Finish(err)
-		return err
-	}
-	defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
-	e.say("%s", flagWords.Replace(done.Text(path)))
-	return nil
+	return e.finish(t, err, done, flagWords.Replace(done.Text(path)))
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,22 +51,14 @@ its next reset.`,
 			t := e.tracker(s.Board.Path, "")
 			defer e.stopProgress()
 			l, err := s.LeaveAndWait(ctx, to, appTimeout, expectApp, e.events(t, false))
-			var data any // none when leaving failed
-			if l != nil {
-				data = l.Document()
+			if l == nil { // leaving failed
+				return e.finish(t, err, nil)
 			}
-			e.result(s.Board.Path, err, data)
-			if err != nil {
-				t.Finish(err)
-				return err
-			}
-			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
+			text := fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", l.Path, l.Jump, l.Waited)
 			if app := l.App; app != nil {
-				e.say("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", l.Path, l.Jump, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
-			} else {
-				e.say("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", l.Path, l.Jump, l.Waited)
+				text = fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", l.Path, l.Jump, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
 			}
-			return nil
+			return e.finish(t, err, l.Document(), text)
 		},
 	}
 	sel.oneFlags(c.Flags())

@@ -59,18 +59,13 @@ refuses to be read (see softdfu option-bytes).`,
 			defer e.stopProgress()
 			img, err := s.ReadImage(ctx, addr, n, e.events(t, false))
 			if err != nil {
-				t.Finish(err)
-				e.result(path, err, nil)
-				return reword(err, board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
+				return reword(e.finish(t, err, nil), board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
 			}
 			if err := fwfile.Write(file, img, fwfile.WriteOptions{Format: format}); err != nil {
 				return inputError(err)
 			}
 			done := board.ReadDone(img, path, file)
-			e.result(path, nil, done)
-			e.say("%s", done.Text)
-			t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			return nil
+			return e.finish(t, nil, done, done.Text)
 		},
 	}
 	sel.oneFlags(c.Flags())

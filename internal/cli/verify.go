@@ -46,18 +46,13 @@ the flash base 0x08000000.`,
 				err = board.Errorf(board.Verify, "the board differs from the file: first difference at 0x%08x (file 0x%02x, board 0x%02x); %d of %d bytes differ; flash the file with softdfu flash %s",
 					cmp.First, cmp.Want, cmp.Got, cmp.Differing, cmp.Bytes, file)
 			}
-			if err != nil {
-				t.Finish(err)
-				if cmp.Differing == 0 {
-					data = nil // "data": null
-				}
-				e.result(path, err, data)
-				return reword(err, board.ErrReadProtected, "it cannot be verified")
+			if err != nil && cmp.Differing == 0 {
+				data = nil // "data": null
 			}
-			e.result(path, nil, data)
-			e.say("%s", cmp.Matched(img, path, file))
-			t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			return nil
+			if err != nil {
+				return reword(e.finish(t, err, data), board.ErrReadProtected, "it cannot be verified")
+			}
+			return e.finish(t, nil, data, cmp.Matched(img, path, file))
 		},
 	}
 	sel.oneFlags(c.Flags())
