@@ -108,9 +108,8 @@ func (e *env) listBoards() error {
 // and the name of its part.
 func demoImage(w *sim.World) (*firmware.Image, string) {
 	part := w.Boards()[0].Part()
-	return &firmware.Image{Format: "bin", Segments: []firmware.Segment{{
-		Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
-	}}}, part.Name
+	img, _ := firmware.FromBin(sim.SampleApp(part), part.FlashBase) // 96 KiB in flash: never past 4 GiB
+	return img, part.Name
 }
 
 // simBoards names the simulated boards of the catalog.
