@@ -3,6 +3,8 @@ package hosts
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/softdfu/softdfu/usb"
@@ -69,5 +71,41 @@ func TestCache(t *testing.T) {
 	c.Use(usbip.NewHost("127.0.0.1:3240"))
 	if c.World() != nil {
 		t.Errorf("after Use(a USB/IP host): World = %v, want nil", c.World())
+	}
+}
+
+// TestCapture: no Path captures nothing; the file is made on the first
+// Open, the same file is handed out after, and a world built with it
+// writes its pcap header there.
+func TestCapture(t *testing.T) {
+	var none Capture
+	if w, err := none.Open(); w != nil || err != nil {
+		t.Errorf("Open with no Path = %v, %v; want nil, nil", w, err)
+	}
+	if err := none.Close(); err != nil {
+		t.Errorf("Close with nothing open: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "bus.pcap")
+	c := Capture{Path: path}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the capture exists before Open: %v", err)
+	}
+	if _, err := World(Choice{Sim: "nucleo-f446re:dfu", PCAP: c.Open}); err != nil {
+		t.Fatal(err)
+	}
+	w1, _ := c.Open()
+	w2, err := c.Open()
+	if err != nil || w1 != w2 {
+		t.Errorf("second Open = %v, %v; want the first file", w2, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("capture file %v, %v; want the pcap header written", fi, err)
+	}
+	bad := Capture{Path: filepath.Join(t.TempDir(), "missing", "bus.pcap")}
+	if _, err := bad.Open(); err == nil {
+		t.Error("Open into a missing directory: no error")
 	}
 }
