@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/softdfu/softdfu/firmware"
@@ -18,9 +16,6 @@ import (
 // This file is where the command line wires the simulator in: --sim,
 // sim (its serving: package sim/serve), demo and the catalog of
 // simulated boards.
-
-// hostCache keeps the USB host the global flags select, once per run.
-type hostCache = hosts.Cache
 
 // host returns the backend: --sim, --usbip or the native one.
 func (e *env) host(context.Context) (usb.Host, error) {
@@ -35,28 +30,13 @@ func (e *env) choice(list string) hosts.Choice {
 	if e.verbose {
 		opts.Transcript = e.stderr
 	}
-	return hosts.Choice{Sim: list, Faults: e.simFault, SimOptions: opts, PCAP: e.pcap, USBIP: e.usbip, Backend: e.backend}
+	return hosts.Choice{Sim: list, Faults: e.simFault, SimOptions: opts, PCAP: e.capture.Open, USBIP: e.usbip, Backend: e.backend}
 }
 
 // newWorld builds simulated boards from a --sim list.
 func (e *env) newWorld(list string) (*sim.World, error) {
 	w, err := hosts.World(e.choice(list))
 	return w, e.hostError(err)
-}
-
-// pcap opens the --sim-pcap capture, once.
-func (e *env) pcap() (io.Writer, error) {
-	if e.simPcap == "" {
-		return nil, nil
-	}
-	if e.pcapFile == nil {
-		f, err := os.Create(e.simPcap)
-		if err != nil {
-			return nil, err
-		}
-		e.pcapFile = f
-	}
-	return e.pcapFile, nil
 }
 
 // hostError names the flag of a choice of host that cannot be used.
