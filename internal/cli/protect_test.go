@@ -18,7 +18,7 @@ func runOn(t *testing.T, w *sim.World, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	e := &env{stdout: &out, stderr: &errOut}
-	e.hosts.host, e.hosts.world = w, w
+	e.hosts.Use(w)
 	root := e.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(&out)

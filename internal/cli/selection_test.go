@@ -58,7 +58,7 @@ func TestPickWait(t *testing.T) {
 			var out bytes.Buffer
 			e := &env{stdout: &out, stderr: &out}
 			h := &lateHost{w: w, after: tt.after}
-			e.hosts.host = h
+			e.hosts.Use(h)
 			_, bs, err := e.pick(context.Background(), &selection{wait: tt.wait}, "board in DFU mode", func(b board.Board) bool { return b.Mode == board.DFU })
 			if code, _ := classify(err); code != tt.wantCode {
 				t.Fatalf("exit code %d (%v), want %d", code, err, tt.wantCode)
