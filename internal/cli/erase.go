@@ -74,7 +74,7 @@ starts or ends inside a sector), nothing is erased without --yes.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(c.Context(), &sel, "erase", nil)
+			s, err := e.openSession(c.Context(), &sel, "erase")
 			if err != nil {
 				return err
 			}

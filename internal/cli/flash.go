@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -196,10 +195,7 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *f
 	if e.sim != "" && strings.Contains(e.sim, ",") || e.usbip != "" {
 		prefix = b.Path + ": "
 	}
-	if e.verbose {
-		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
-	}
-	opts.DFU.NoQueue = e.noQueue
+	opts.DFU.Log, opts.DFU.NoQueue = e.transcript(prefix), e.noQueue
 	t := e.tracker(b.Path, prefix)
 	if opts.DryRun && b.Mode != board.DFU {
 		e.say("%sdry run: the plan needs what the board holds, read in its ROM bootloader: entering it from software, and starting the application again afterwards (nothing is erased or written)", prefix)

@@ -44,7 +44,7 @@ type boardDocument struct {
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
-	s, err := e.openSession(ctx, sel, "info", nil)
+	s, err := e.openSession(ctx, sel, "info")
 	if err != nil {
 		return err
 	}

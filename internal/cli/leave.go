@@ -37,7 +37,7 @@ its next reset.`,
 				}
 				to = &a
 			}
-			s, err := e.openSession(ctx, &sel, "leave", nil)
+			s, err := e.openSession(ctx, &sel, "leave")
 			var nd *board.NotInDFUError
 			if errors.As(err, &nd) {
 				// The bus shows the board running its application.

@@ -100,7 +100,7 @@ write; softdfu follows the board on its port and shows the new values.
 // optionBytes shows the option bytes, or changes them and shows what the
 // board took.
 func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) error {
-	s, err := e.openSession(ctx, sel, "option-bytes", nil)
+	s, err := e.openSession(ctx, sel, "option-bytes")
 	if err != nil {
 		return err
 	}

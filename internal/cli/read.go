@@ -45,7 +45,7 @@ refuses to be read (see softdfu option-bytes).`,
 			if errors.As(err, &fe) {
 				return usageError("--%s %q is %v", fe.Field, fe.Value, fe.Err)
 			}
-			s, err := e.openSession(ctx, &sel, "read", nil)
+			s, err := e.openSession(ctx, &sel, "read")
 			if err != nil {
 				return err
 			}

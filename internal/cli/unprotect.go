@@ -31,7 +31,7 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			if !yes {
 				return usageError("%s", unprotectWarning)
 			}
-			s, err := e.openSession(ctx, &sel, "unprotect", nil)
+			s, err := e.openSession(ctx, &sel, "unprotect")
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ the flash base 0x08000000.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(ctx, &sel, "verify", nil)
+			s, err := e.openSession(ctx, &sel, "verify")
 			if err != nil {
 				return err
 			}
