@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,17 +34,11 @@ predicted from the UID in the application's serial number, or the same USB
 port. Other boards' bootloaders are left alone.`,
 		Args: exactArgs(0, "no arguments (choose boards with --serial, --path or --all)"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts := enter.Options{Timeout: timeout, Direct: direct}
-			if method != "" {
-				m, err := enter.ParseMethod(method)
-				if err != nil {
-					return usageError("--method: %v", err)
-				}
-				opts.Method = m
+			m, err := enter.ParseMethod(method)
+			if err != nil {
+				return usageError("--method: %v", err)
 			}
-			if e.verbose {
-				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
-			}
+			opts := enter.Options{Method: m, Timeout: timeout, Direct: direct, Log: e.transcript("")}
 			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board.Board) bool {
 				return enter.Updatable(b, method != "")
 			})

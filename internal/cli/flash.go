@@ -135,13 +135,11 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
 		return opts, usageError("--backup %q: cannot tell the format from the name; use an extension such as .bin, .hex, .srec, .dfu or .uf2", f.backup)
 	}
-	if f.method != "" {
-		m, err := enter.ParseMethod(f.method)
-		if err != nil {
-			return opts, usageError("--method: %v", err)
-		}
-		opts.Enter.Method = m
+	m, err := enter.ParseMethod(f.method)
+	if err != nil {
+		return opts, usageError("--method: %v", err)
 	}
+	opts.Enter.Method = m
 	if f.jump != "" {
 		a, err := parseAddress("jump", f.jump)
 		if err != nil {
