@@ -89,13 +89,17 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
-// parseAddress reads a 32-bit address in hex (0x...) or decimal.
-func parseAddress(flag, s string) (uint32, error) {
+// parseAddress reads --flag, a 32-bit address in hex (0x...) or
+// decimal; nil when the flag is not given.
+func parseAddress(flag, s string) (*uint32, error) {
+	if s == "" {
+		return nil, nil
+	}
 	a, err := board.ParseAddress(s)
 	if err != nil {
-		return 0, usageError("--%s %q is %v", flag, s, err)
+		return nil, usageError("--%s %q is %v", flag, s, err)
 	}
-	return a, nil
+	return &a, nil
 }
 
 // loadImage reads and checks a firmware file.
@@ -103,13 +107,9 @@ func parseAddress(flag, s string) (uint32, error) {
 // message says what the command does with it there (verb: "writing it at",
 // "comparing it with the board at", ...).
 func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, error) {
-	var at *uint32
-	if address != "" {
-		a, err := parseAddress("address", address)
-		if err != nil {
-			return nil, err
-		}
-		at = &a
+	at, err := parseAddress("address", address)
+	if err != nil {
+		return nil, err
 	}
 	img, atBase, err := fwfile.LoadAt(path, format, at, part.FlashBase)
 	var nr *fwfile.NotRawError
@@ -140,14 +140,8 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 		return opts, usageError("--method: %v", err)
 	}
 	opts.Enter.Method = m
-	if f.jump != "" {
-		a, err := parseAddress("jump", f.jump)
-		if err != nil {
-			return opts, err
-		}
-		opts.Jump = &a
-	}
-	return opts, nil
+	opts.Jump, err = parseAddress("jump", f.jump)
+	return opts, err
 }
 
 // flashBoards flashes img to the selected boards, in parallel with --all.

@@ -29,13 +29,9 @@ its next reset.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			var to *uint32
-			if jump != "" {
-				a, err := parseAddress("jump", jump)
-				if err != nil {
-					return err
-				}
-				to = &a
+			to, err := parseAddress("jump", jump)
+			if err != nil {
+				return err
 			}
 			s, err := e.openSession(ctx, &sel, "leave")
 			var nd *board.NotInDFUError
