@@ -44,6 +44,9 @@ type Case struct {
 	Image func(p *sim.Part) []byte
 	// About says in a few words what the case stands for.
 	About string
+	// Summary says it in one short line, with the board when it is not
+	// the usual one (CaseTable).
+	Summary string
 	// VM is true for the cases the dfu-util comparison in the VM runs
 	// (go run ./test/interop/bench).
 	VM bool
@@ -97,41 +100,50 @@ func Cases() []Case {
 	return []Case{
 		{
 			Name: "rebuild-all", Board: "feather-f405", VM: true, About: "1 MB build v2 over v1, every sector changed: every sector erased and written",
-			Before: func(p *sim.Part) []byte { return build(p, oneMB, 1) },
-			Image:  func(p *sim.Part) []byte { return build(p, oneMB, 2) },
+			Summary: "1 MB build v2 over v1, every sector changed (feather-f405)",
+			Before:  func(p *sim.Part) []byte { return build(p, oneMB, 1) },
+			Image:   func(p *sim.Part) []byte { return build(p, oneMB, 2) },
 		},
 		{
 			Name: "factory-full", Board: "feather-f405", VM: true, About: "1 MB image on a board in its factory state (a 16 KB application, the rest erased)",
-			Image: func(p *sim.Part) []byte { return build(p, oneMB, 2) },
+			Summary: "1 MB image on a board in its factory state",
+			Image:   func(p *sim.Part) []byte { return build(p, oneMB, 2) },
 		},
 		{
 			Name: "one-sector", Board: "feather-f405", VM: true, About: "the 1 MB image with one 16 KB sector changed, over the image",
-			Before: func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneSector,
+			Summary: "the 1 MB image with one 16 KB sector changed",
+			Before:  func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneSector,
 		},
 		{
 			Name: "app-64K", Board: "feather-f405", VM: true, About: "64 KB application on a board in its factory state",
-			Image: app,
+			Summary: "64 KB application on a board in its factory state",
+			Image:   app,
 		},
 		{
 			Name: "eight-boards", Board: "feather-f405", Count: 8, VM: true, About: "app-64K on eight boards at once",
-			Image: app,
+			Summary: "app-64K on eight boards at once",
+			Image:   app,
 		},
 		{
 			Name: "full-2MB", Board: "discovery-f429", About: "2 MB image over an older build on the dual-bank part (peak memory)",
-			Before: func(p *sim.Part) []byte { return build(p, twoMB, 1) },
-			Image:  func(p *sim.Part) []byte { return build(p, twoMB, 2) },
+			Summary: "2 MB image on the dual-bank discovery-f429 (peak memory)",
+			Before:  func(p *sim.Part) []byte { return build(p, twoMB, 1) },
+			Image:   func(p *sim.Part) []byte { return build(p, twoMB, 2) },
 		},
 		{
 			Name: "one-page-g4", Board: "nucleo-g431rb", About: "a 128 KB image with one 2 KB page changed, over the image (page erase: the boot unit is one page)",
-			Before: func(p *sim.Part) []byte { return build(p, 128<<10, 2) }, Image: oneUnit(128<<10, 0x8000, 2<<10),
+			Summary: "128 KB image with one 2 KB page changed (nucleo-g431rb)",
+			Before:  func(p *sim.Part) []byte { return build(p, 128<<10, 2) }, Image: oneUnit(128<<10, 0x8000, 2<<10),
 		},
 		{
 			Name: "one-page-l4", Board: "nucleo-l476rg", About: "a 1 MB image with one 2 KB page changed, over the image",
-			Before: func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x8000, 2<<10),
+			Summary: "1 MB image with one 2 KB page changed (nucleo-l476rg)",
+			Before:  func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x8000, 2<<10),
 		},
 		{
 			Name: "one-sector-h7", Board: "nucleo-h743zi", About: "a 1 MB image with one 128 KB sector changed, over the image (the boot unit is a 128 KB sector)",
-			Before: func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x40000, 128<<10),
+			Summary: "1 MB image with one 128 KB sector changed (nucleo-h743zi)",
+			Before:  func(p *sim.Part) []byte { return build(p, oneMB, 2) }, Image: oneUnit(oneMB, 0x40000, 128<<10),
 		},
 	}
 }

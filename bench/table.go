@@ -83,6 +83,32 @@ func PickCases(list string) ([]Case, error) {
 	return Pick(Cases(), func(k Case) string { return k.Name }, list)
 }
 
+// QuickSpeed is the simulator's speed factor of a quick run.
+const QuickSpeed = 10
+
+// Select returns the cases to run: those of Cases named in the
+// comma-separated names (an *UnknownCaseError for a name it does not
+// know), else all of them, less the case Quick drops when quick is set.
+func Select(names string, quick bool) ([]Case, error) {
+	if names != "" {
+		return PickCases(names)
+	}
+	if quick {
+		return Quick(Cases()), nil
+	}
+	return Cases(), nil
+}
+
+// CaseTable lists the cases of Cases, one line each: its name and its
+// Summary, indented by two spaces.
+func CaseTable() string {
+	var b strings.Builder
+	for _, k := range Cases() {
+		fmt.Fprintf(&b, "  %-13s %s\n", k.Name, k.Summary)
+	}
+	return b.String()
+}
+
 // Quick drops from list the case a quick run skips: full-2MB, the
 // largest image (its peak memory is what it measures).
 func Quick(list []Case) []Case {

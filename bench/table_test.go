@@ -56,3 +56,30 @@ func TestQuickPickMode(t *testing.T) {
 		t.Errorf("Mode = %q", m)
 	}
 }
+
+// TestSelectCaseTable: named cases win over quick; quick drops what Quick
+// drops; the case table has a line per case, its name first.
+func TestSelectCaseTable(t *testing.T) {
+	if got, err := Select("one-sector", true); err != nil || len(got) != 1 || got[0].Name != "one-sector" {
+		t.Errorf("Select(one-sector, quick) = %v, %v", got, err)
+	}
+	var ue *UnknownCaseError
+	if _, err := Select("nope", false); !errors.As(err, &ue) {
+		t.Errorf("Select(nope) = %v, want an *UnknownCaseError", err)
+	}
+	if all, _ := Select("", false); len(all) != len(Cases()) {
+		t.Errorf("Select all = %d cases, want %d", len(all), len(Cases()))
+	}
+	if q, _ := Select("", true); len(q) != len(Quick(Cases())) {
+		t.Errorf("Select quick = %d cases, want %d", len(q), len(Quick(Cases())))
+	}
+	lines := strings.Split(strings.TrimSuffix(CaseTable(), "\n"), "\n")
+	if len(lines) != len(Cases()) {
+		t.Fatalf("CaseTable has %d lines, want %d:\n%s", len(lines), len(Cases()), CaseTable())
+	}
+	for i, k := range Cases() {
+		if k.Summary == "" || lines[i] != "  "+k.Name+strings.Repeat(" ", max(1, 14-len(k.Name)))+k.Summary {
+			t.Errorf("CaseTable line %q for %s (summary %q)", lines[i], k.Name, k.Summary)
+		}
+	}
+}

@@ -472,7 +472,7 @@ func (c OptionChange) Apply(cur []optionbytes.Block, layout dfu.Layout, chip *pa
 	}{{c.Protect, true}, {c.Unprotect, false}} {
 		for _, s := range l.list {
 			if s < 0 || s >= len(secs) {
-				return nil, Errorf(Usage, "sector %d: this board has sectors 0-%d", s, len(secs)-1)
+				return nil, &BadSectorError{"sector", fmt.Sprint(s), fmt.Sprintf(": this board has sectors 0-%d", len(secs)-1)}
 			}
 			bank, bit := chip.WRPBit(secs[s].Address)
 			if bank < 0 || bank >= len(out) {

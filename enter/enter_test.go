@@ -188,6 +188,12 @@ func TestAlreadyInDFUAndNoMethod(t *testing.T) {
 	if _, err := enter.ParseMethod("jtag"); err == nil {
 		t.Fatal("ParseMethod accepted jtag")
 	}
+	if m, err := enter.ParseMethod(""); m != "" || err != nil {
+		t.Fatalf("ParseMethod(\"\") = %q, %v; want no method", m, err)
+	}
+	if m, err := enter.ParseMethod("raw-repl"); m != enter.RawREPL || err != nil {
+		t.Fatalf("ParseMethod(raw-repl) = %q, %v", m, err)
+	}
 }
 
 // TestNoTouchForUnknownSerialPorts: a serial port of a maker softdfu does not

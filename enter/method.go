@@ -24,8 +24,12 @@ const (
 // AllMethods lists every method, in the order Methods prefers them.
 var AllMethods = []Method{Detach, REPL, RawREPL, Touch1200}
 
-// ParseMethod checks a --method value.
+// ParseMethod reads a method's name; "" is no method (Options.Method
+// then detects it).
 func ParseMethod(s string) (Method, error) {
+	if s == "" {
+		return "", nil
+	}
 	for _, m := range AllMethods {
 		if string(m) == s {
 			return m, nil

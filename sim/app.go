@@ -79,11 +79,16 @@ func findPersona(flash []byte, off uint32) string {
 	return string(name)
 }
 
+// SampleApp is the sample application softdfu demo flashes on p, to be
+// written at its flash base: 96 KiB of AppImage with the CircuitPython
+// persona, so that the board answers as CircuitPython once it runs it.
+func SampleApp(p *Part) []byte { return AppImage(p, "circuitpython", 96<<10) }
+
 // AppImage returns a deterministic application image for a part: a valid
 // vector table (initial stack at the end of SRAM, Thumb reset vector in
 // flash), the marker of the given persona (none for ""), and filler up to
-// size bytes. It is the factory firmware of simulated boards and the sample
-// image of softdfu demo.
+// size bytes. It is the factory firmware of simulated boards, and of
+// SampleApp.
 func AppImage(p *Part, personaName string, size int) []byte {
 	if size < 1024 {
 		size = 1024

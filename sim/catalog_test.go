@@ -218,3 +218,25 @@ func TestCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleApp: the demo's sample application is 96 KiB and, written at
+// the flash base, boots as CircuitPython.
+func TestSampleApp(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "nucleo-f446re", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := w.Boards()[0]
+	app := sim.SampleApp(b.Part())
+	if len(app) != 96<<10 {
+		t.Errorf("SampleApp is %d bytes, want 96 KiB", len(app))
+	}
+	if err := b.WriteFlash(b.Part().FlashBase, app); err != nil {
+		t.Fatal(err)
+	}
+	b.SetBoot0(false)
+	b.Reset()
+	if s := b.State(); s.Run != sim.RunApp || s.Persona != "circuitpython" {
+		t.Errorf("after the sample application is written and the board reset: %+v, want CircuitPython running", s)
+	}
+}

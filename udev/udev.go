@@ -129,15 +129,26 @@ func ExecRunner(ctx context.Context, name string, args ...string) error {
 	return nil
 }
 
+// NoReload is a Runner that runs nothing: Install with it writes the rule
+// file and leaves udev to read it later (on boot, or when told to).
+func NoReload(context.Context, string, ...string) error { return nil }
+
+// Path is where Install writes the rule file for path: path itself, or
+// DefaultPath when it is empty.
+func Path(path string) string {
+	if path == "" {
+		return DefaultPath
+	}
+	return path
+}
+
 // Install writes Rules() to path (DefaultPath if empty) atomically (a
 // temporary file in the same directory, synced, then renamed over the old
 // one) with mode 0644, then reloads udev with
 // `udevadm control --reload-rules` and `udevadm trigger` through run
 // (ExecRunner if nil). Writing /etc/udev/rules.d needs root.
 func Install(ctx context.Context, path string, run Runner) error {
-	if path == "" {
-		path = DefaultPath
-	}
+	path = Path(path)
 	if run == nil {
 		run = ExecRunner
 	}

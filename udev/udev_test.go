@@ -116,3 +116,18 @@ func TestInstallNoDir(t *testing.T) {
 		t.Error("udevadm ran although the file was not written")
 	}
 }
+
+// TestPathAndNoReload: an empty path is DefaultPath; with NoReload,
+// Install writes the file and runs nothing.
+func TestPathAndNoReload(t *testing.T) {
+	if Path("") != DefaultPath || Path("x.rules") != "x.rules" {
+		t.Errorf(`Path("") = %q, Path("x.rules") = %q`, Path(""), Path("x.rules"))
+	}
+	path := filepath.Join(t.TempDir(), "60-softdfu.rules")
+	if err := Install(context.Background(), path, NoReload); err != nil {
+		t.Fatalf("Install with NoReload: %v", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != Rules() {
+		t.Errorf("file content wrong (err %v)", err)
+	}
+}

@@ -1,6 +1,7 @@
 package update
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -51,4 +52,14 @@ func Each(boards []string, job func(i int) error) error {
 		return nil
 	}
 	return be
+}
+
+// Flashed says how many of n boards a run of Each that returned err got
+// through: "3 of 4 boards flashed".
+func Flashed(n int, err error) string {
+	ok := n
+	if be := (*BoardsError)(nil); errors.As(err, &be) {
+		ok -= be.Failed
+	}
+	return fmt.Sprintf("%d of %d boards flashed", ok, n)
 }

@@ -23,4 +23,10 @@ func TestEach(t *testing.T) {
 	if want := "2 of 3 boards failed; first: 1-2: bad"; err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err, want)
 	}
+	if got := Flashed(3, err); got != "1 of 3 boards flashed" {
+		t.Errorf("Flashed = %q", got)
+	}
+	if got := Flashed(2, nil); got != "2 of 2 boards flashed" {
+		t.Errorf("Flashed, none failed = %q", got)
+	}
 }

@@ -37,12 +37,7 @@ type Summary struct {
 }
 
 // AppSummary is the application that appeared after leaving.
-type AppSummary struct {
-	ID      string `json:"id"`
-	Path    string `json:"path"`
-	Product string `json:"product"`
-	Serial  string `json:"serial"`
-}
+type AppSummary = board.DeviceDocument
 
 // Summary sums up r (which may be nil), the report of a job on the board
 // with this serial and ID that ended with err.
@@ -69,9 +64,7 @@ func (r *Report) Summary(serial, id string, err error) Summary {
 			s.EraseMs, s.WriteMs, s.VerifyMs = ptr(res.EraseTime.Milliseconds()), ptr(res.WriteTime.Milliseconds()), ptr(res.VerifyTime.Milliseconds())
 		}
 	}
-	if a := r.App; a != nil {
-		s.App = &AppSummary{ID: a.ID(), Serial: a.Descriptors.Serial(), Product: a.Descriptors.ProductName(), Path: a.Path}
-	}
+	s.App = board.DeviceDocumentOf(r.App)
 	return s
 }
 

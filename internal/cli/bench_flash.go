@@ -27,16 +27,7 @@ wall time with the protocol limit of each plan: the datasheet erase and
 programming time of what it changes plus the USB time of the fewest DfuSe
 requests that carry its reads and writes. One row per case:
 
-  rebuild-all   1 MB build v2 over v1, every sector changed (feather-f405)
-  factory-full  1 MB image on a board in its factory state
-  one-sector    the 1 MB image with one 16 KB sector changed
-  app-64K       64 KB application on a board in its factory state
-  eight-boards  app-64K on eight boards at once
-  full-2MB      2 MB image on the dual-bank discovery-f429 (peak memory)
-  one-page-g4   128 KB image with one 2 KB page changed (nucleo-g431rb)
-  one-page-l4   1 MB image with one 2 KB page changed (nucleo-l476rg)
-  one-sector-h7 1 MB image with one 128 KB sector changed (nucleo-h743zi)
-
+` + bench.CaseTable() + `
 The first five are also the cases of the comparison with dfu-util in a VM
 (go run ./test/interop/bench), with the same names and starting states.
 
@@ -51,18 +42,12 @@ part of softdfu: from a source tree, run go run ./test/interop/bench.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts := opts // --quick changes this run's speed only
-			list := bench.Cases()
-			if quick {
-				if !c.Flags().Changed("speed") {
-					opts.Speed = 10
-				}
-				list = bench.Quick(list)
+			if quick && !c.Flags().Changed("speed") {
+				opts.Speed = bench.QuickSpeed
 			}
-			if cases != "" {
-				var err error
-				if list, err = bench.PickCases(cases); err != nil {
-					return caseError(err)
-				}
+			list, err := bench.Select(cases, quick)
+			if err != nil {
+				return caseError(err)
 			}
 			if opts.Speed < 0 {
 				return usageError("--speed %v: give a positive speed factor (1 = real time)", opts.Speed)

@@ -36,7 +36,7 @@ func (e *env) listCommand() *cobra.Command {
 			}
 			w := newTable(e.stdout, "PATH", "MODE", "ID", "SERIAL", "CHIP OR ENTRY", "PRODUCT")
 			for _, b := range bs {
-				w.row(b.Path, string(b.Mode), b.ID, dash(b.Serial), dash(enter.Summary(b)), b.Product)
+				w.row(b.Path, string(b.Mode), b.ID, b.Serial, enter.Summary(b), b.Product)
 				if b.Problem != "" {
 					w.note("cannot open: " + b.Problem)
 				}
@@ -47,11 +47,4 @@ func (e *env) listCommand() *cobra.Command {
 			return w.flush()
 		},
 	}
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -31,7 +31,7 @@ the application started. Nothing outside this process is touched.`,
 			if err != nil {
 				return err
 			}
-			e.hosts.host, e.hosts.world = w, w
+			e.hosts.Use(w)
 			img, partName := demoImage(w)
 			e.say("softdfu demo: %d simulated board(s) (%s), sample application of %d KiB for %s", len(w.Boards()), e.sim, img.Size()>>10, partName)
 			if !f.sel.All && len(w.Boards()) > 1 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,17 +34,11 @@ predicted from the UID in the application's serial number, or the same USB
 port. Other boards' bootloaders are left alone.`,
 		Args: exactArgs(0, "no arguments (choose boards with --serial, --path or --all)"),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts := enter.Options{Timeout: timeout, Direct: direct}
-			if method != "" {
-				m, err := enter.ParseMethod(method)
-				if err != nil {
-					return usageError("--method: %v", err)
-				}
-				opts.Method = m
+			m, err := enter.ParseMethod(method)
+			if err != nil {
+				return usageError("--method: %v", err)
 			}
-			if e.verbose {
-				opts.Log = func(s string) { fmt.Fprintln(e.stderr, s) }
-			}
+			opts := enter.Options{Method: m, Timeout: timeout, Direct: direct, Log: e.transcript("")}
 			host, boards, err := e.pick(c.Context(), &sel, "board running an application", func(b board.Board) bool {
 				return enter.Updatable(b, method != "")
 			})
@@ -65,21 +58,8 @@ port. Other boards' bootloaders are left alone.`,
 
 // reportEntered reports how entering the bootloader of one board went.
 func (e *env) reportEntered(b board.Board, res *enter.Result, err error) {
-	var data map[string]any
-	if res != nil {
-		data = map[string]any{"method": string(res.Method), "app_serial": b.Serial, "predicted_serial": res.PredictedSerial, "elapsed_ms": res.Elapsed.Milliseconds()}
-		if err == nil {
-			data["rom"] = map[string]any{"path": res.ROM.Path, "id": res.ROM.ID(), "serial": res.ROM.Descriptors.Serial(), "product": res.ROM.Descriptors.ProductName()}
-		}
+	e.result(b.Path, err, res.Document(err))
+	if err == nil && !e.json {
+		e.say("%s", res)
 	}
-	e.result(b.Path, err, data)
-	if err != nil || e.json {
-		return
-	}
-	if res.Method == "" {
-		e.say("%s: already in the ROM bootloader: %s serial %s", res.ROM.Path, res.ROM.ID(), res.ROM.Descriptors.Serial())
-		return
-	}
-	e.say("%s: entered the ROM bootloader with %s in %v: %s %q path %s serial %s",
-		b.Path, res.Method, res.Elapsed.Round(time.Millisecond), res.ROM.ID(), res.ROM.Descriptors.ProductName(), res.ROM.Path, res.ROM.Descriptors.Serial())
 }

@@ -11,15 +11,6 @@ import (
 	"github.com/softdfu/softdfu/board"
 )
 
-// parseIndexList reads --flag "0,2,4-6".
-func parseIndexList(flag, s string) ([]int, error) {
-	n, err := board.ParseSectors(s)
-	if err != nil {
-		return nil, usageError("--%s %q: %v", flag, s, err)
-	}
-	return n, nil
-}
-
 // eraseFlags are the flags of erase.
 type eraseFlags struct {
 	sectors, addresses, rng string
@@ -83,7 +74,7 @@ starts or ends inside a sector), nothing is erased without --yes.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(c.Context(), &sel, "erase", nil)
+			s, err := e.openSession(c.Context(), &sel, "erase")
 			if err != nil {
 				return err
 			}
@@ -139,24 +130,6 @@ func (e *env) erase(ctx context.Context, s *board.Session, list []board.Sector, 
 	if errors.As(err, &nb) {
 		err = board.Errorf(board.Verify, "%s; remove the protection with softdfu option-bytes --write-unprotect %d --yes", nb.Found(), nb.Sector.Index)
 	}
-	nums := board.Indexes(list)
-	e.result(path, err, map[string]any{"sectors": nums, "mass": req.Mass, "blank_checked": !req.NoBlankCheck})
-	if err != nil {
-		t.Finish(err)
-		return err
-	}
-	defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
-	check := "checked blank"
-	if req.NoBlankCheck {
-		check = "not checked (--no-verify)"
-	}
-	if req.Mass {
-		e.say("mass-erased the flash of %s (%d sectors), %s", path, len(list), check)
-	} else {
-		e.say("erased %d sector(s) of %s (%s), %s", len(list), path, indexText(nums), check)
-	}
-	return nil
+	done := board.EraseDone(list, req)
+	return e.finish(t, err, done, flagWords.Replace(done.Text(path)))
 }
-
-// indexText prints sector numbers as "sector 0,2,4-6".
-func indexText(n []int) string { return "sector " + board.SectorNumbers(n) }

@@ -7,21 +7,8 @@ import (
 	"github.com/softdfu/softdfu/board"
 )
 
-// Exit codes. They are stable: scripts may test them (softdfu help exit-codes).
-const (
-	ExitOK          = 0
-	ExitFailure     = 1 // anything not listed below
-	ExitUsage       = 2 // bad flags or arguments
-	ExitInput       = 3 // the firmware file or another input is invalid
-	ExitNoDevice    = 4 // no board matches, or the selection is ambiguous
-	ExitDevice      = 5 // the board answered with a DFU error
-	ExitVerify      = 6 // read-back differs from the image
-	ExitPermission  = 7 // the operating system refused access to the device
-	ExitTimeout     = 8 // the board did not answer or appear in time
-	ExitAppMissing  = 9 // the application did not come back (--expect-app)
-	ExitInterrupted = 130
-)
-
+// The exit codes are board.Kind's (Kind.Exit), 0 on success; the help
+// below lists them for scripts, which may test them.
 var exitCodeHelp = `Exit codes of softdfu:
 
   0  success
@@ -52,7 +39,7 @@ func inputError(err error) error { return board.WithKind(board.Input, err) }
 // sorts it).
 func classify(err error) (int, string) {
 	if err == nil {
-		return ExitOK, ""
+		return 0, ""
 	}
 	k := board.KindOf(err)
 	return k.Exit(), k.Code()

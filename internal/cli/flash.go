@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,13 +89,17 @@ func (f *flashFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.method, "method", "", "software entry method for a board that runs its application: repl, raw-repl, detach or 1200bps (default: detected)")
 }
 
-// parseAddress reads a 32-bit address in hex (0x...) or decimal.
-func parseAddress(flag, s string) (uint32, error) {
+// parseAddress reads --flag, a 32-bit address in hex (0x...) or
+// decimal; nil when the flag is not given.
+func parseAddress(flag, s string) (*uint32, error) {
+	if s == "" {
+		return nil, nil
+	}
 	a, err := board.ParseAddress(s)
 	if err != nil {
-		return 0, usageError("--%s %q is %v", flag, s, err)
+		return nil, usageError("--%s %q is %v", flag, s, err)
 	}
-	return a, nil
+	return &a, nil
 }
 
 // loadImage reads and checks a firmware file.
@@ -105,28 +107,20 @@ func parseAddress(flag, s string) (uint32, error) {
 // message says what the command does with it there (verb: "writing it at",
 // "comparing it with the board at", ...).
 func (e *env) loadImage(path, address, format, verb string) (*firmware.Image, error) {
-	opt := fwfile.LoadOptions{Format: format}
-	if address != "" {
-		a, err := parseAddress("address", address)
-		if err != nil {
-			return nil, err
-		}
-		opt.Address, opt.AddressSet = a, true
-	}
-	isBin := format == "bin" || (format == "" && strings.EqualFold(filepath.Ext(path), ".bin"))
-	if isBin && address == "" {
-		opt.Address, opt.AddressSet = part.FlashBase, true
-	}
-	img, err := fwfile.Load(path, opt)
+	at, err := parseAddress("address", address)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
-	if isBin && address == "" {
+	img, atBase, err := fwfile.LoadAt(path, format, at, part.FlashBase)
+	var nr *fwfile.NotRawError
+	switch {
+	case errors.As(err, &nr):
+		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, nr.Format)
+	case err != nil:
+		return nil, inputError(err)
+	case atBase:
 		// Said once the file is read: a missing file is placed nowhere.
 		e.say("%s: raw binary without --address: %s the flash base 0x%08x", path, verb, uint32(part.FlashBase))
-	}
-	if address != "" && img.Format != fwfile.Bin {
-		return nil, usageError("--address %s: %s is %s, which carries its own addresses; --address is for raw binaries only (drop it, or convert the file with softdfu convert)", address, path, img.Format)
 	}
 	return img, nil
 }
@@ -141,21 +135,13 @@ func (e *env) updateOptions(f *flashFlags) (update.Options, error) {
 	if f.backup != "" && fwfile.FromExtension(f.backup) == "" {
 		return opts, usageError("--backup %q: cannot tell the format from the name; use an extension such as .bin, .hex, .srec, .dfu or .uf2", f.backup)
 	}
-	if f.method != "" {
-		m, err := enter.ParseMethod(f.method)
-		if err != nil {
-			return opts, usageError("--method: %v", err)
-		}
-		opts.Enter.Method = m
+	m, err := enter.ParseMethod(f.method)
+	if err != nil {
+		return opts, usageError("--method: %v", err)
 	}
-	if f.jump != "" {
-		a, err := parseAddress("jump", f.jump)
-		if err != nil {
-			return opts, err
-		}
-		opts.Jump = &a
-	}
-	return opts, nil
+	opts.Enter.Method = m
+	opts.Jump, err = parseAddress("jump", f.jump)
+	return opts, err
 }
 
 // flashBoards flashes img to the selected boards, in parallel with --all.
@@ -179,11 +165,7 @@ func (e *env) flashBoards(ctx context.Context, img *firmware.Image, f *flashFlag
 		return e.flashOne(ctx, host, boards[i], img, e.withBackup(opts, f.backup, boards[i].Path))
 	})
 	e.stopProgress()
-	flashed := len(boards)
-	if be := (*update.BoardsError)(nil); errors.As(err, &be) {
-		flashed -= be.Failed
-	}
-	e.say("%d of %d boards flashed", flashed, len(boards))
+	e.say("%s", update.Flashed(len(boards), err))
 	return err
 }
 
@@ -205,10 +187,7 @@ func (e *env) flashOne(ctx context.Context, host usb.Host, b board.Board, img *f
 	if e.sim != "" && strings.Contains(e.sim, ",") || e.usbip != "" {
 		prefix = b.Path + ": "
 	}
-	if e.verbose {
-		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
-	}
-	opts.DFU.NoQueue = e.noQueue
+	opts.DFU.Log, opts.DFU.NoQueue = e.transcript(prefix), e.noQueue
 	t := e.tracker(b.Path, prefix)
 	if opts.DryRun && b.Mode != board.DFU {
 		e.say("%sdry run: the plan needs what the board holds, read in its ROM bootloader: entering it from software, and starting the application again afterwards (nothing is erased or written)", prefix)

@@ -4,45 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
 	"strings"
-	"sync"
 
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/sim/serve"
 	"github.com/softdfu/softdfu/usb"
 	"github.com/softdfu/softdfu/usb/hosts"
-	"github.com/softdfu/softdfu/usb/usbip"
 )
 
 // This file is where the command line wires the simulator in: --sim,
 // sim (its serving: package sim/serve), demo and the catalog of
 // simulated boards.
 
-// hostCache builds the USB host the global flags select, once per run.
-type hostCache struct {
-	mu    sync.Mutex
-	host  usb.Host
-	world *sim.World
-}
-
 // host returns the backend: --sim, --usbip or the native one.
-func (e *env) host(ctx context.Context) (usb.Host, error) {
-	h := &e.hosts
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.host != nil {
-		return h.host, nil
-	}
-	host, w, err := hosts.New(e.choice(e.sim))
-	if err != nil {
-		return nil, e.hostError(err)
-	}
-	h.host, h.world = host, w
-	return h.host, nil
+func (e *env) host(context.Context) (usb.Host, error) {
+	h, err := e.hosts.Host(func() hosts.Choice { return e.choice(e.sim) })
+	return h, e.hostError(err)
 }
 
 // choice is where the global flags find boards, with list the --sim
@@ -52,28 +30,13 @@ func (e *env) choice(list string) hosts.Choice {
 	if e.verbose {
 		opts.Transcript = e.stderr
 	}
-	return hosts.Choice{Sim: list, Faults: e.simFault, SimOptions: opts, PCAP: e.pcap, USBIP: e.usbip, Backend: e.backend}
+	return hosts.Choice{Sim: list, Faults: e.simFault, SimOptions: opts, PCAP: e.capture.Open, USBIP: e.usbip, Backend: e.backend}
 }
 
 // newWorld builds simulated boards from a --sim list.
 func (e *env) newWorld(list string) (*sim.World, error) {
 	w, err := hosts.World(e.choice(list))
 	return w, e.hostError(err)
-}
-
-// pcap opens the --sim-pcap capture, once.
-func (e *env) pcap() (io.Writer, error) {
-	if e.simPcap == "" {
-		return nil, nil
-	}
-	if e.pcapFile == nil {
-		f, err := os.Create(e.simPcap)
-		if err != nil {
-			return nil, err
-		}
-		e.pcapFile = f
-	}
-	return e.pcapFile, nil
 }
 
 // hostError names the flag of a choice of host that cannot be used.
@@ -98,11 +61,7 @@ func (e *env) hostError(err error) error {
 }
 
 // world returns the simulated world when --sim is in use, else nil.
-func (e *env) world() *sim.World {
-	e.hosts.mu.Lock()
-	defer e.hosts.mu.Unlock()
-	return e.hosts.world
-}
+func (e *env) world() *sim.World { return e.hosts.World() }
 
 // listBoards prints the board catalog.
 func (e *env) listBoards() error {
@@ -129,9 +88,8 @@ func (e *env) listBoards() error {
 // and the name of its part.
 func demoImage(w *sim.World) (*firmware.Image, string) {
 	part := w.Boards()[0].Part()
-	return &firmware.Image{Format: "bin", Segments: []firmware.Segment{{
-		Address: part.FlashBase, Data: sim.AppImage(part, "circuitpython", 96<<10),
-	}}}, part.Name
+	img, _ := firmware.FromBin(sim.SampleApp(part), part.FlashBase) // 96 KiB in flash: never past 4 GiB
+	return img, part.Name
 }
 
 // simBoards names the simulated boards of the catalog.
@@ -150,23 +108,20 @@ func (e *env) serveSim(ctx context.Context, list, listen, control string, consol
 	if err != nil {
 		return err
 	}
-	l, err := usbip.Listen(ctx, listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", listen, err)
-	}
-	for _, line := range serve.Boards(w) {
-		e.say("%s", line)
-	}
-	var o serve.Options
-	if control != "" {
-		if o.Control, err = net.Listen("tcp", control); err != nil {
-			return fmt.Errorf("--control %s: %w", control, err)
-		}
-		e.say("board buttons on %s (send help)", o.Control.Addr())
-	}
+	c := serve.Config{Addr: listen, Control: control, Say: func(line string) { e.say("%s", line) }}
 	if console {
-		o.In, o.Out = e.stdin, e.stdout
+		c.In, c.Out = e.stdin, e.stdout
 	}
-	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), l.Addr(), speedName(w.Speed()))
-	return serve.Serve(ctx, w, l, o)
+	s, err := serve.Start(ctx, w, c)
+	var le *serve.ListenError
+	switch {
+	case errors.As(err, &le) && le.Control:
+		return fmt.Errorf("--control %s: %w", le.Addr, le.Err)
+	case errors.As(err, &le):
+		return fmt.Errorf("listening on %s: %w (is another USB/IP server running? choose another --listen port)", le.Addr, le.Err)
+	case err != nil:
+		return err
+	}
+	e.say("serving %d board(s) over USB/IP on %s %s; stop with Ctrl-C", len(w.Boards()), s.Addr(), speedName(w.Speed()))
+	return s.Serve(ctx)
 }

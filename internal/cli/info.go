@@ -44,7 +44,7 @@ type boardDocument struct {
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
-	s, err := e.openSession(ctx, sel, "info", nil)
+	s, err := e.openSession(ctx, sel, "info")
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 		return err
 	}
 	doc := boardDocument{Document: d}
-	uid := "the serial number encodes UID word0+word2 and the upper half of word1; the ROM does not tell the full UID"
+	var uid string // board.UIDNote
 	if w := e.world(); w != nil {
 		if sb := w.Board(d.Path); sb != nil {
 			f := sb.Facts()
@@ -65,21 +65,7 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	if e.json {
 		return e.document(doc)
 	}
-	fmt.Fprintf(e.stdout, "board %s (%s) %s %q serial %s\n", d.Path, d.Host, d.ID, d.Product, d.Serial)
-	fmt.Fprintf(e.stdout, "ROM bootloader: bcdDevice %s, %s\n", doc.ROM, doc.Functional)
-	fmt.Fprintf(e.stdout, "part (inferred from the flash layout): %s\n", doc.Part)
-	fmt.Fprintln(e.stdout, uid)
-	fmt.Fprintln(e.stdout, "memory:")
-	for _, a := range doc.Alts {
-		fmt.Fprintf(e.stdout, "  alt %d  %s\n", a.Alt, a.Layout)
-	}
-	for _, o := range doc.OptionBytes {
-		fmt.Fprintf(e.stdout, "option bytes at %s: %s\n", o.Address, o.Raw)
-	}
-	for _, line := range doc.OptionLines {
-		fmt.Fprintf(e.stdout, "  %s\n", line)
-	}
-	return nil
+	return e.lines(doc.Lines(uid))
 }
 
 func (e *env) fileInfo(path, address, format string) error {
@@ -91,28 +77,5 @@ func (e *env) fileInfo(path, address, format string) error {
 	if e.json {
 		return e.document(d)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s, %d bytes in %d segment(s), CRC-32 %s\n", path, d.Format, d.Size, len(d.Segments), d.CRC32)
-	t := newTable(e.stdout, "  ALT", "START", "END", "SIZE")
-	for _, s := range d.Segments {
-		t.row(fmt.Sprintf("  %d", s.Alt), s.Address, s.End, fmt.Sprint(s.Size))
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if d.Entry != "" {
-		fmt.Fprintf(e.stdout, "entry point %s\n", d.Entry)
-	}
-	if d.DFUSuffix != "" {
-		fmt.Fprintf(e.stdout, "DFU suffix: %s\n", d.DFUSuffix)
-	}
-	if vt := d.VectorTable; vt != nil {
-		fmt.Fprintf(e.stdout, "vector table at %s: initial SP %s, reset %s\n", vt.At, vt.InitialSP, vt.Reset)
-	}
-	if d.Bootable {
-		fmt.Fprintln(e.stdout, "looks bootable on an STM32F4")
-	}
-	for _, p := range d.Problems {
-		fmt.Fprintf(e.stdout, "warning: %s\n", p)
-	}
-	return nil
+	return e.lines(d.Lines())
 }

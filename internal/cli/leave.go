@@ -29,57 +29,32 @@ its next reset.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx := c.Context()
-			var to *uint32
-			if jump != "" {
-				a, err := parseAddress("jump", jump)
-				if err != nil {
-					return err
-				}
-				to = &a
+			to, err := parseAddress("jump", jump)
+			if err != nil {
+				return err
 			}
-			s, err := e.openSession(ctx, &sel, "leave", nil)
+			s, err := e.openSession(ctx, &sel, "leave")
 			var nd *board.NotInDFUError
 			if errors.As(err, &nd) {
 				// The bus shows the board running its application.
 				e.say("%s already runs its application, not the ROM bootloader: nothing to leave", nd.Board)
-				e.result(nd.Board.Path, nil, map[string]any{"left": false, "already_app": true})
+				e.result(nd.Board.Path, nil, board.LeftDocument{AlreadyApp: true})
 				return nil
 			}
 			if err != nil {
 				return err
 			}
-			path := s.Board.Path
-			t := e.tracker(path, "")
+			t := e.tracker(s.Board.Path, "")
 			defer e.stopProgress()
-			if err := s.Leave(ctx, to, e.events(t, false)); err != nil {
-				t.Finish(err)
-				e.result(path, err, nil)
-				return err
+			l, err := s.LeaveAndWait(ctx, to, appTimeout, expectApp, e.events(t, false))
+			if l == nil { // leaving failed
+				return e.finish(t, err, nil)
 			}
-			app, err := s.Confirm(ctx, appTimeout, e.events(t, false))
-			if err == nil && app == nil && expectApp {
-				err = fmt.Errorf("%s: %w", path, board.ErrNoApp)
+			text := fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", l.Path, l.Jump, l.Waited)
+			if app := l.App; app != nil {
+				text = fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", l.Path, l.Jump, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
 			}
-			data := map[string]any{"left": true}
-			if app != nil {
-				data["app"] = map[string]any{"id": app.ID(), "serial": app.Descriptors.Serial(), "product": app.Descriptors.ProductName(), "path": app.Path}
-			}
-			e.result(path, err, data)
-			if err != nil {
-				t.Finish(err)
-				return err
-			}
-			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			target := uint32(0x08000000)
-			if to != nil {
-				target = *to
-			}
-			if app != nil {
-				e.say("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", path, target, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
-			} else {
-				e.say("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", path, target, appTimeout)
-			}
-			return nil
+			return e.finish(t, err, l.Document(), text)
 		},
 	}
 	sel.oneFlags(c.Flags())

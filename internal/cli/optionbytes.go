@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/part"
 )
 
 // optFlags are the changes option-bytes can make.
@@ -102,23 +100,22 @@ write; softdfu follows the board on its port and shows the new values.
 // optionBytes shows the option bytes, or changes them and shows what the
 // board took.
 func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) error {
-	s, err := e.openSession(ctx, sel, "option-bytes", nil)
+	s, err := e.openSession(ctx, sel, "option-bytes")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	path, flashLayout := s.Board.Path, s.Layout()
-	cur, err := s.OptionBytes(ctx)
+	st, err := s.OptionState(ctx)
 	if err != nil {
 		return err
 	}
-	chip, _ := s.Chip() // the option-byte string helps tell the chip
+	path := st.Path
 	if f.change.Empty() {
 		s.Close()
-		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
+		return e.showOptionBytes(st, st.Bytes, nil)
 	}
-	plan, err := board.PlanOptionChange(cur, f.change, flashLayout, chip, path, f.risk)
-	if err != nil && strings.Contains(err.Error(), "has sectors") {
+	plan, err := st.Plan(f.change, f.risk)
+	if errors.As(err, new(*board.BadSectorError)) {
 		return fmt.Errorf("%w (softdfu info shows them)", err)
 	}
 	if err != nil {
@@ -130,7 +127,7 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 	if plan.MassErase {
 		e.warn("%s: leaving read protection level 1: the chip mass-erases its flash", path)
 	}
-	w, err := s.WriteOptionBytes(ctx, cur, plan.Want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.text.PermanentLock, Events: func(ev board.Event) {
+	w, err := s.WriteOptionBytes(ctx, st.Bytes, plan.Want, board.WriteOptions{Timeout: f.resetTimeout, PermanentLock: f.text.PermanentLock, Events: func(ev board.Event) {
 		if _, text := noteText(ev); text != "" {
 			e.say("%s: %s", path, text)
 		}
@@ -141,30 +138,24 @@ func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) erro
 		return err
 	case w.Blocks == 0:
 		e.say("%s: nothing to change", path)
-		return e.showOptionBytes(path, cur, nil, flashLayout, chip)
+		return e.showOptionBytes(st, st.Bytes, nil)
 	case w.Now == nil:
 		e.result(path, nil, map[string]any{"written": true, "back": false})
 		e.say("%s: option bytes written; the board did not come back in the ROM bootloader within %v (it may run its application: softdfu info shows the values once it is in the bootloader again)", path, f.resetTimeout)
 		return nil
 	}
 	e.say("%s: the board reset and is back in the ROM bootloader; the option bytes now:", path)
-	return e.showOptionBytes(path, w.Now, w.Mismatch, flashLayout, chip)
+	return e.showOptionBytes(st, w.Now, w.Mismatch)
 }
 
-// showOptionBytes prints the blocks (and, with err, that the board did
-// not take the values asked for).
-func (e *env) showOptionBytes(path string, o *board.OptionBytes, err error, layout board.Layout, chip *part.Chip) error {
-	doc := o.Document(chip, layout)
+// showOptionBytes prints option bytes of st's board (and, with err, that
+// the board did not take the values asked for).
+func (e *env) showOptionBytes(st *board.OptionState, o *board.OptionBytes, err error) error {
+	doc := st.Document(o)
 	if e.json {
-		e.result(path, err, doc)
+		e.result(st.Path, err, doc)
 		return err
 	}
-	fmt.Fprintf(e.stdout, "option bytes of %s:\n", path)
-	for i, raw := range o.Raw {
-		fmt.Fprintf(e.stdout, "  at 0x%08x: % x\n", o.Addrs[i], raw)
-	}
-	for _, line := range doc.Lines {
-		fmt.Fprintf(e.stdout, "  %s\n", line)
-	}
+	e.lines(doc.Listing(st.Path))
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 )
 
@@ -57,6 +58,12 @@ func (e *env) document(v any) error {
 		return err
 	}
 	_, err = e.stdout.Write(append(b, '\n'))
+	return err
+}
+
+// lines writes lines for people on stdout (info, option-bytes).
+func (e *env) lines(lines []string) error {
+	_, err := io.WriteString(e.stdout, strings.Join(lines, "\n")+"\n")
 	return err
 }
 

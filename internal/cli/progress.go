@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"time"
-
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
 	"github.com/softdfu/softdfu/internal/progress"
@@ -49,6 +47,20 @@ func (e *env) tracker(path, prefix string) *progress.Tracker {
 	return e.progress().Track(path, prefix)
 }
 
+// finish ends a one-board command on t: the board's result event (err,
+// data) and, when it succeeded, lines for people, said before the bar
+// completes (nothing may print once every bar is complete).
+func (e *env) finish(t *progress.Tracker, err error, data any, lines ...string) error {
+	e.result(t.Board(), err, data)
+	if err == nil {
+		for _, line := range lines {
+			e.say("%s", line)
+		}
+	}
+	t.Finish(err)
+	return err
+}
+
 // stopProgress ends the bars so that what follows prints normally.
 func (e *env) stopProgress() { e.progress().Stop() }
 
@@ -86,11 +98,5 @@ func (e *env) planned(t *progress.Tracker, p *flash.Plan, dryRun bool) {
 		e.plansShown.Store(t.Board(), true)
 		return
 	}
-	e.say("%s%s", prefix, p.Headline())
-	if p.Estimate > 0 {
-		e.say("%splan: estimated time %v", prefix, p.Estimate.Round(time.Millisecond))
-	}
-	for _, n := range p.Notes {
-		e.say("%splan: %s", prefix, n)
-	}
+	e.sayLines(prefix, p.Brief())
 }

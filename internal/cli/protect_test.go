@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/sim"
 )
 
@@ -17,7 +18,7 @@ func runOn(t *testing.T, w *sim.World, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	e := &env{stdout: &out, stderr: &errOut}
-	e.hosts.host, e.hosts.world = w, w
+	e.hosts.Use(w)
 	root := e.rootCommand()
 	root.SetArgs(args)
 	root.SetOut(&out)
@@ -39,15 +40,15 @@ func TestProtectedBoards(t *testing.T) {
 		code    int
 		wantErr string
 	}{
-		{"erase a write-protected sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0-1"}, ExitVerify,
+		{"erase a write-protected sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0-1"}, board.Verify.Exit(),
 			"sector 1 at 0x08004000 is not blank after erase (0x"},
-		{"erase another sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0,2"}, ExitOK, ""},
-		{"read a read-protected board", 0xbb, 0xffff, []string{"read", "--length", "4K", "OUT"}, ExitDevice,
+		{"erase another sector", 0xaa, 0xfffd, []string{"erase", "--sector", "0,2"}, 0, ""},
+		{"read a read-protected board", 0xbb, 0xffff, []string{"read", "--length", "4K", "OUT"}, board.Device.Exit(),
 			"the board is read-protected: softdfu unprotect --yes removes it"},
-		{"verify a read-protected board", 0xbb, 0xffff, []string{"verify", "--address", "0x08000000", "FILE"}, ExitDevice, "it cannot be verified"},
-		{"erase a read-protected board", 0xbb, 0xffff, []string{"erase", "--sector", "0"}, ExitDevice, "errVENDOR"},
-		{"unprotect it", 0xbb, 0xffff, []string{"unprotect", "--yes"}, ExitOK, ""},
-		{"unprotect an unprotected board", 0xaa, 0xffff, []string{"unprotect", "--yes"}, ExitOK, ""},
+		{"verify a read-protected board", 0xbb, 0xffff, []string{"verify", "--address", "0x08000000", "FILE"}, board.Device.Exit(), "it cannot be verified"},
+		{"erase a read-protected board", 0xbb, 0xffff, []string{"erase", "--sector", "0"}, board.Device.Exit(), "errVENDOR"},
+		{"unprotect it", 0xbb, 0xffff, []string{"unprotect", "--yes"}, 0, ""},
+		{"unprotect an unprotected board", 0xaa, 0xffff, []string{"unprotect", "--yes"}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
-	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
 
@@ -46,7 +45,7 @@ refuses to be read (see softdfu option-bytes).`,
 			if errors.As(err, &fe) {
 				return usageError("--%s %q is %v", fe.Field, fe.Value, fe.Err)
 			}
-			s, err := e.openSession(ctx, &sel, "read", nil)
+			s, err := e.openSession(ctx, &sel, "read")
 			if err != nil {
 				return err
 			}
@@ -58,22 +57,15 @@ refuses to be read (see softdfu option-bytes).`,
 			path := s.Board.Path
 			t := e.tracker(path, "")
 			defer e.stopProgress()
-			data, err := s.Read(ctx, addr, n, e.events(t, false))
+			img, err := s.ReadImage(ctx, addr, n, e.events(t, false))
 			if err != nil {
-				t.Finish(err)
-				e.result(path, err, nil)
-				return reword(err, board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
+				return reword(e.finish(t, err, nil), board.ErrReadProtected, "softdfu unprotect --yes removes it and erases the flash")
 			}
-			img := &firmware.Image{Format: "bin", Segments: []firmware.Segment{{Address: addr, Data: data}}}
 			if err := fwfile.Write(file, img, fwfile.WriteOptions{Format: format}); err != nil {
 				return inputError(err)
 			}
-			e.result(path, nil, map[string]any{
-				"file": file, "address": fmt.Sprintf("0x%08x", addr), "length": n, "crc32": fmt.Sprintf("0x%08x", img.CRC32()),
-			})
-			e.say("read %d bytes at 0x%08x-0x%08x from %s into %s (CRC-32 0x%08x)", n, addr, uint64(addr)+uint64(n)-1, path, file, img.CRC32())
-			t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			return nil
+			done := board.ReadDone(img, path, file)
+			return e.finish(t, nil, done, done.Text)
 		},
 	}
 	sel.oneFlags(c.Flags())

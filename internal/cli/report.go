@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/flash"
@@ -43,43 +41,29 @@ func (e *env) dryRun(prefix, path string, rep *update.Report) {
 }
 
 // printPlan prints a whole plan: headline, sector map, totals and notes.
-func (e *env) printPlan(prefix string, p *flash.Plan) {
-	e.say("%s%s", prefix, p.Headline())
-	e.say("%s", indent(prefix, p.Map(nil)))
-	e.say("%splan: %s", prefix, p.Totals())
-	for _, n := range p.Notes {
-		e.say("%snote: %s", prefix, n)
-	}
-}
+func (e *env) printPlan(prefix string, p *flash.Plan) { e.sayLines(prefix, p.Lines()) }
+
+// flagWords adds the flags behind an update's or erase's outcome to its
+// lines.
+var flagWords = strings.NewReplacer(
+	"not verified,", "not verified (--no-verify),",
+	", not checked", ", not checked (--no-verify)",
+	"the board stays in the ROM bootloader", "the board stays in the ROM bootloader (--no-leave)",
+	"(expected for firmware without USB)", "(expected for firmware without USB; --expect-app makes this an error)")
 
 // flashed prints the sector map and totals of a done update.
 func (e *env) flashed(prefix string, b board.Board, rep *update.Report) {
-	r := rep.Result
 	if rep.Plan != nil && !e.manyBoards() {
-		e.say("%s", indent(prefix, rep.Plan.Map(r)))
+		e.say("%s", indent(prefix, rep.Plan.Map(rep.Result)))
 	}
-	e.say("%s%s", prefix, r.Times())
-	verified := "not verified (--no-verify)"
-	switch {
-	case r.Verified > 0:
-		verified = fmt.Sprintf("verified %d bytes", r.Verified)
-	case rep.Plan != nil && rep.Plan.Verify:
-		verified = "nothing written, nothing to verify"
+	for _, line := range rep.Done(b.Path) {
+		e.say("%s%s", prefix, flagWords.Replace(line))
 	}
-	attempts := ""
-	if rep.Attempts > 1 {
-		attempts = fmt.Sprintf(" in attempt %d of the job", rep.Attempts)
-	}
-	e.say("%sflashed %s%s: erased %d sector(s), wrote %d bytes, %s, %v board time, %d USB control transfers",
-		prefix, b.Path, attempts, r.Erased, r.Written, verified, rep.Elapsed.Round(time.Millisecond), rep.Transfers)
-	switch {
-	case !rep.Left:
-		e.say("%sthe board stays in the ROM bootloader (--no-leave)", prefix)
-	case rep.App != nil:
-		e.say("%sapplication started: %s %q serial %s on %s", prefix, rep.App.ID(), rep.App.Descriptors.ProductName(), rep.App.Descriptors.Serial(), rep.App.Path)
-	default:
-		e.say("%sthe board left the bootloader; no USB device appeared (expected for firmware without USB; --expect-app makes this an error)", prefix)
-	}
+}
+
+// sayLines says lines at once, each after prefix.
+func (e *env) sayLines(prefix string, lines []string) {
+	e.say("%s", indent(prefix, strings.Join(lines, "\n")))
 }
 
 // indent puts prefix before every line of s.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/internal/progress"
+	"github.com/softdfu/softdfu/usb/hosts"
 )
 
 // env is what every command shares: the streams, the global flags and the
@@ -33,10 +34,10 @@ type env struct {
 	simSpeed float64 // --sim-speed
 	seed     uint64  // --seed
 	simFault string  // --sim-fault (and sim --fault)
-	simPcap  string  // --sim-pcap
-	pcapFile *os.File
 
-	hosts    hostCache
+	capture hosts.Capture // --sim-pcap
+
+	hosts    hosts.Cache
 	prog     progress.Set
 	progOnce sync.Once
 	// plansShown holds the paths of the boards whose whole plan was shown
@@ -61,11 +62,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = usageError("%s (see softdfu --help)", strings.TrimSpace(err.Error()))
 	}
-	if e.pcapFile != nil {
-		defer e.pcapFile.Close()
-	}
+	defer e.capture.Close()
 	if err == nil {
-		return ExitOK
+		return 0
 	}
 	code, name := classify(err)
 	if e.json {
@@ -101,7 +100,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	pf.Float64Var(&e.simSpeed, "sim-speed", 0, "speed of simulated time for --sim: 0 = instant, 1 = real time")
 	pf.Uint64Var(&e.seed, "seed", 1, "seed for the simulator's random choices, so runs repeat")
 	pf.StringVar(&e.simFault, "sim-fault", "", "inject faults into the simulated boards: `FAULT[,...]` such as disconnect@write:3 (see docs/RELIABILITY.md)")
-	pf.StringVar(&e.simPcap, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
+	pf.StringVar(&e.capture.Path, "sim-pcap", "", "write every USB control transfer of --sim boards to `FILE` as a pcap capture (Linux usbmon format, for Wireshark)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v (see %s --help)", err, c.CommandPath())
 	})
@@ -130,7 +129,7 @@ Boards come from the native USB backend (Linux), from a USB/IP server
 	return root
 }
 
-// exactArgs is cobra.ExactArgs with an error that maps to ExitUsage. A
+// exactArgs is cobra.ExactArgs with a board.Usage error. A
 // --sim that names no board (empty, or a file given where the board name
 // goes: --sim app.bin) is reported as that, not as a missing argument.
 func exactArgs(n int, what string) cobra.PositionalArgs {

@@ -78,7 +78,7 @@ func (e *env) pick(ctx context.Context, s *selection, what string, want func(boa
 // application softdfu can enter from software has its bootloader entered,
 // as flash does, except for the commands that look at the bootloader
 // itself; release starts the application again.
-func (e *env) openSession(ctx context.Context, sel *selection, what string, opts *board.Options) (*board.Session, error) {
+func (e *env) openSession(ctx context.Context, sel *selection, what string) (*board.Session, error) {
 	if sel.All {
 		return nil, usageError("%s works on one board at a time: choose it with --serial, --path or --uid", what)
 	}
@@ -89,7 +89,11 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string, opts
 	if err != nil {
 		return nil, err
 	}
-	o := enter.OpenOptions{Board: func(rom usb.DeviceInfo) *board.Options { return e.options(rom, opts) }}
+	o := enter.OpenOptions{Board: func(rom usb.DeviceInfo) *board.Options {
+		opts := &board.Options{}
+		opts.DFU.Log, opts.DFU.NoQueue = e.transcript(rom.Path+": "), e.noQueue
+		return opts
+	}}
 	if what != "info" && what != "unprotect" && what != "leave" {
 		o.Enter = &enter.Options{}
 		o.Entered = func(app board.Board, res *enter.Result) {
@@ -121,16 +125,13 @@ func (e *env) release(ctx context.Context, s *board.Session) {
 	}
 }
 
-// options are a session's options with -v's transcript and --no-queue.
-func (e *env) options(info usb.DeviceInfo, opts *board.Options) *board.Options {
-	if opts == nil {
-		opts = &board.Options{}
+// transcript is -v's transcript of DFU requests on stderr, each line
+// after prefix; nil without -v.
+func (e *env) transcript(prefix string) func(string) {
+	if !e.verbose {
+		return nil
 	}
-	if e.verbose {
-		opts.DFU.Log = func(line string) { fmt.Fprintf(e.stderr, "%s: %s\n", info.Path, line) }
-	}
-	opts.DFU.NoQueue = e.noQueue
-	return opts
+	return func(line string) { fmt.Fprintf(e.stderr, "%s%s\n", prefix, line) }
 }
 
 // selectionError says what a failed selection found, in flags.

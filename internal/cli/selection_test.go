@@ -44,10 +44,10 @@ func TestPickWait(t *testing.T) {
 		wantCode   int
 		wantWaited bool
 	}{
-		{"present", 0, time.Second, "1-1", ExitOK, false},
-		{"appears after 5 polls", 5, time.Second, "1-1", ExitOK, true},
-		{"never within the wait", 1000, time.Second, "", ExitTimeout, true},
-		{"no wait", 1, 0, "", ExitNoDevice, false},
+		{"present", 0, time.Second, "1-1", 0, false},
+		{"appears after 5 polls", 5, time.Second, "1-1", 0, true},
+		{"never within the wait", 1000, time.Second, "", board.Timeout.Exit(), true},
+		{"no wait", 1, 0, "", board.NoDevice.Exit(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestPickWait(t *testing.T) {
 			var out bytes.Buffer
 			e := &env{stdout: &out, stderr: &out}
 			h := &lateHost{w: w, after: tt.after}
-			e.hosts.host = h
+			e.hosts.Use(h)
 			_, bs, err := e.pick(context.Background(), &selection{wait: tt.wait}, "board in DFU mode", func(b board.Board) bool { return b.Mode == board.DFU })
 			if code, _ := classify(err); code != tt.wantCode {
 				t.Fatalf("exit code %d (%v), want %d", code, err, tt.wantCode)
@@ -74,82 +74,6 @@ func TestPickWait(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestParseFlagValues(t *testing.T) {
-	idx := []struct {
-		in   string
-		want string
-	}{
-		{"0", "sector 0"}, {"3,1,2", "sector 1-3"}, {"0,2,4-6", "sector 0,2,4-6"}, {"5-5,5", "sector 5"},
-	}
-	for _, tt := range idx {
-		n, err := parseIndexList("sector", tt.in)
-		if err != nil || indexText(n) != tt.want {
-			t.Errorf("parseIndexList(%q) = %v, %v; want %s", tt.in, n, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "a", "-1", "3-1", "1,,2", "0-5000"} {
-		if _, err := parseIndexList("sector", bad); err == nil {
-			t.Errorf("parseIndexList(%q) accepted", bad)
-		}
-	}
-	sizes := map[string]int{"16384": 16384, "0x4000": 16384, "16K": 16384, "1M": 1 << 20, "2k": 2048}
-	for in, want := range sizes {
-		if got, err := board.ParseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "0", "K", "-4", "5G", "0x100000000"} {
-		if _, err := board.ParseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) accepted", bad)
-		}
-	}
-	ranges := []struct {
-		in    string
-		start uint32
-		n     uint64
-	}{
-		{"0x08000000-0x0801ffff", 0x08000000, 0x20000},
-		{"0x08000000+128K", 0x08000000, 0x20000},
-		{"0x08004000-0x08004000", 0x08004000, 1},
-	}
-	for _, tt := range ranges {
-		r, err := board.ParseRange(tt.in)
-		s, n := r.Start, r.Length
-		if err != nil || s != tt.start || n != tt.n {
-			t.Errorf("board.ParseRange(%q) = %#x, %#x, %v; want %#x, %#x", tt.in, s, n, err, tt.start, tt.n)
-		}
-	}
-	for _, bad := range []string{"", "8", "0x08001000-0x08000000", "x-y", "0x08000000+0"} {
-		if _, err := board.ParseRange(bad); err == nil {
-			t.Errorf("board.ParseRange(%q) accepted", bad)
-		}
-	}
-}
-
-// FuzzFlagValues checks the flag-value parsers never panic and that what
-// they accept is consistent.
-func FuzzFlagValues(f *testing.F) {
-	for _, s := range []string{"0,2,4-6", "0x08000000+128K", "0x08000000-0x0801ffff", "16K", "30002D000B51343333353132", "1-", "+", "99999999999"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if n, err := parseIndexList("sector", s); err == nil {
-			for i := 1; i < len(n); i++ {
-				if n[i] <= n[i-1] {
-					t.Fatalf("parseIndexList(%q) = %v: not sorted and distinct", s, n)
-				}
-			}
-		}
-		if n, err := board.ParseSize(s); err == nil && n <= 0 {
-			t.Fatalf("parseSize(%q) = %d", s, n)
-		}
-		if r, err := board.ParseRange(s); err == nil && (r.Length == 0 || uint64(r.Start)+r.Length > 1<<32) {
-			t.Fatalf("board.ParseRange(%q) = %#x, %d", s, r.Start, r.Length)
-		}
-		board.ParseUID(s)
-	})
 }
 
 // TestNoBusHint: with no USB bus the command line adds where else boards

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,13 +36,10 @@ afterwards if it was already connected.`,
 				_, err := fmt.Fprint(e.stdout, udev.Rules())
 				return err
 			}
-			path := file
-			if path == "" {
-				path = udev.DefaultPath
-			}
+			path := udev.Path(file)
 			var run udev.Runner
 			if noReload {
-				run = func(context.Context, string, ...string) error { return nil }
+				run = udev.NoReload
 			}
 			if err := udev.Install(c.Context(), path, run); err != nil {
 				if errors.Is(err, fs.ErrPermission) {

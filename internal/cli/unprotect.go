@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/softdfu/softdfu/board"
@@ -30,7 +31,7 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			if !yes {
 				return usageError("%s", unprotectWarning)
 			}
-			s, err := e.openSession(ctx, &sel, "unprotect", nil)
+			s, err := e.openSession(ctx, &sel, "unprotect")
 			if err != nil {
 				return err
 			}
@@ -44,34 +45,29 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 				}
 				show(ev)
 			})
-			var data any // none when the option bytes could not be read
-			if u != nil {
-				data = u.Document()
+			if u == nil { // the option bytes could not be read
+				return e.finish(t, err, nil)
 			}
-			e.result(path, err, data)
-			if err != nil {
-				t.Finish(err)
-				return err
-			}
-			back := u.Back
-			defer t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			switch {
-			case !u.Sent:
-				e.say("%s: not read-protected (RDP level 0): nothing to remove; nothing was sent or changed (softdfu erase --mass erases the flash)", path)
-			case back == nil:
-				e.say("%s: Read Unprotect sent; nothing came back on USB within %v, so the result is not confirmed (with BOOT0 low an erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader, then softdfu option-bytes shows the level)", path, resetTimeout)
-			case !u.Checked:
-				e.say("%s: Read Unprotect sent; the board came back as %s %s, so the result is not confirmed (enter the bootloader and run softdfu option-bytes to see the level)", path, back.ID, back.Product)
-			case u.Blank:
-				e.say("%s: read protection removed: the option bytes show RDP level 0 and the whole flash reads back erased; the board is in the ROM bootloader", path)
-			default:
-				e.say("%s: the option bytes show RDP level 0, but the flash does not read back erased; the board is in the ROM bootloader", path)
-			}
-			return nil
+			return e.finish(t, err, u.Document(), unprotected(path, u, resetTimeout))
 		},
 	}
 	sel.oneFlags(c.Flags())
 	c.Flags().BoolVar(&yes, "yes", false, "really remove read protection and erase the whole flash")
 	c.Flags().DurationVar(&resetTimeout, "reset-timeout", 5*time.Second, "how long to wait for the board to come back after its reset")
 	return c
+}
+
+// unprotected says what Unprotect did and found, and how to see more.
+func unprotected(path string, u *board.Unprotected, waited time.Duration) string {
+	switch back := u.Back; {
+	case !u.Sent:
+		return fmt.Sprintf("%s: not read-protected (RDP level 0): nothing to remove; nothing was sent or changed (softdfu erase --mass erases the flash)", path)
+	case back == nil:
+		return fmt.Sprintf("%s: Read Unprotect sent; nothing came back on USB within %v, so the result is not confirmed (with BOOT0 low an erased chip runs nothing: hold BOOT0 high and reset to reach the bootloader, then softdfu option-bytes shows the level)", path, waited)
+	case !u.Checked:
+		return fmt.Sprintf("%s: Read Unprotect sent; the board came back as %s %s, so the result is not confirmed (enter the bootloader and run softdfu option-bytes to see the level)", path, back.ID, back.Product)
+	case u.Blank:
+		return path + ": read protection removed: the option bytes show RDP level 0 and the whole flash reads back erased; the board is in the ROM bootloader"
+	}
+	return path + ": the option bytes show RDP level 0, but the flash does not read back erased; the board is in the ROM bootloader"
 }

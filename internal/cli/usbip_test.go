@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb/usbip"
 )
@@ -90,8 +91,8 @@ func TestBusyBoard(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code = run("--json", "flash", "--usbip", addr, "--app-timeout", "1s", app)
-	if code != ExitNoDevice || !strings.Contains(errs, "busy") || !strings.Contains(out, `"code":"busy"`) || strings.Contains(errs, "no board") {
-		t.Errorf("flash of a busy board (exit %d, want %d):\n%s%s", code, ExitNoDevice, out, errs)
+	if code != board.NoDevice.Exit() || !strings.Contains(errs, "busy") || !strings.Contains(out, `"code":"busy"`) || strings.Contains(errs, "no board") {
+		t.Errorf("flash of a busy board (exit %d, want %d):\n%s%s", code, board.NoDevice.Exit(), out, errs)
 	}
 	holder.Close()
 	out, errs, code = run("flash", "--usbip", addr, "--app-timeout", "1s", app)

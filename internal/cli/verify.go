@@ -29,7 +29,7 @@ the flash base 0x08000000.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(ctx, &sel, "verify", nil)
+			s, err := e.openSession(ctx, &sel, "verify")
 			if err != nil {
 				return err
 			}
@@ -41,24 +41,18 @@ the flash base 0x08000000.`,
 			t := e.tracker(path, "")
 			defer e.stopProgress()
 			cmp, err := s.Verify(ctx, img, e.events(t, false))
-			data := map[string]any{"file": file, "bytes": cmp.Bytes, "differing_bytes": cmp.Differing, "crc32": fmt.Sprintf("0x%08x", img.CRC32())}
+			data := cmp.Document(img, file)
 			if cmp.Differing > 0 {
-				data["first_difference"] = fmt.Sprintf("0x%08x", cmp.First)
 				err = board.Errorf(board.Verify, "the board differs from the file: first difference at 0x%08x (file 0x%02x, board 0x%02x); %d of %d bytes differ; flash the file with softdfu flash %s",
 					cmp.First, cmp.Want, cmp.Got, cmp.Differing, cmp.Bytes, file)
 			}
-			if err != nil {
-				t.Finish(err)
-				if cmp.Differing == 0 {
-					data = nil
-				}
-				e.result(path, err, data)
-				return reword(err, board.ErrReadProtected, "it cannot be verified")
+			if err != nil && cmp.Differing == 0 {
+				data = nil // "data": null
 			}
-			e.result(path, nil, data)
-			e.say("%s matches %s: %d bytes in %d segment(s), CRC-32 0x%08x", path, file, cmp.Bytes, len(img.Segments), img.CRC32())
-			t.Finish(nil) // after the last line: nothing may print once every bar is complete
-			return nil
+			if err != nil {
+				return reword(e.finish(t, err, data), board.ErrReadProtected, "it cannot be verified")
+			}
+			return e.finish(t, nil, data, cmp.Matched(img, path, file))
 		},
 	}
 	sel.oneFlags(c.Flags())

@@ -3,6 +3,7 @@ package serve
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -55,5 +56,49 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve after the context ended: %v", err)
+	}
+}
+
+// TestStart: Start listens on its addresses and says what it serves as it
+// comes up (the boards, then the buttons); an address it cannot listen on
+// is a *ListenError that names it.
+func TestStart(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "feather-f405", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var said []string
+	s, err := Start(ctx, w, Config{Addr: "127.0.0.1:0", Control: "127.0.0.1:0", Say: func(l string) { said = append(said, l) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(said) != 2 || !strings.HasPrefix(said[0], "1-1: feather-f405 (") || !strings.HasPrefix(said[1], "board buttons on 127.0.0.1:") {
+		t.Errorf("Start said %q; want the board, then the buttons", said)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	devs, err := usbip.NewHost(s.Addr().String()).Devices(ctx)
+	if err != nil || len(devs) != 1 || devs[0].Path != "1-1" {
+		t.Errorf("devices over USB/IP: %v, %v; want the board on 1-1", devs, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after the context ended: %v", err)
+	}
+
+	for _, c := range []struct {
+		cfg     Config
+		control bool
+	}{
+		{Config{Addr: "1.2.3.4.5:9"}, false},
+		{Config{Addr: "127.0.0.1:0", Control: "1.2.3.4.5:9"}, true},
+	} {
+		_, err := Start(context.Background(), w, c.cfg)
+		var le *ListenError
+		if !errors.As(err, &le) || le.Control != c.control || le.Addr != "1.2.3.4.5:9" {
+			t.Errorf("Start(%+v) = %v; want a *ListenError on 1.2.3.4.5:9 (control %v)", c.cfg, err, c.control)
+		}
 	}
 }
