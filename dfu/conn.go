@@ -361,7 +361,7 @@ func (c *Conn) GetStatus(ctx context.Context) (Status, error) {
 }
 
 // getStatus is GetStatus whose first answer, when queued is not nil, is
-// that of a GETSTATUS already queued into c.status (queueStatus).
+// that of a GETSTATUS already queued into c.status (downloadPolled).
 func (c *Conn) getStatus(ctx context.Context, queued func() (int, error)) (Status, error) {
 	buf := c.status[:]
 	for try := 0; ; try++ {
@@ -564,7 +564,7 @@ func (c *Conn) queuedPollBound(ctx context.Context, limit time.Duration) context
 // poll sends GETSTATUS until the device leaves dfuDNBUSY (sleeping the
 // poll timeout it asks for in between) or limit passes in the device's
 // clock. Anything but dfuDNLOAD-IDLE/OK is a *StatusError.
-// Its first GETSTATUS is queued's, when that is not nil (queueStatus).
+// Its first GETSTATUS is queued's, when that is not nil (downloadPolled).
 func (c *Conn) poll(ctx context.Context, opName fmt.Stringer, limit time.Duration, queued func() (int, error)) (Status, error) {
 	start := c.opts.Clock.Now()
 	busy := 0
