@@ -98,6 +98,13 @@ func TestQueuedUploadSameRequests(t *testing.T) {
 	if !bytes.Equal(got[0], got[1]) {
 		t.Error("the queued upload read other bytes than the one-by-one upload")
 	}
+	sameRequests(t, logs, transfers)
+}
+
+// sameRequests fails t unless the queued run (logs[0], transfers[0]) made
+// the same requests as the one-by-one run.
+func sameRequests(t *testing.T, logs [2][]string, transfers [2]int) {
+	t.Helper()
 	if strings.Join(logs[0], "\n") != strings.Join(logs[1], "\n") {
 		t.Errorf("requests differ:\nqueued:\n%s\none by one:\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
 	}
@@ -215,12 +222,7 @@ func TestQueuedDownloadSameRequests(t *testing.T) {
 		}
 		logs[i], transfers[i] = *log, c.Transfers()
 	}
-	if strings.Join(logs[0], "\n") != strings.Join(logs[1], "\n") {
-		t.Errorf("requests differ:\nqueued:\n%s\none by one:\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
-	}
-	if transfers[0] != transfers[1] {
-		t.Errorf("transfers %d queued, %d one by one", transfers[0], transfers[1])
-	}
+	sameRequests(t, logs, transfers)
 }
 
 // TestQueuedDownloadFaults: a DNLOAD refused, a device that stays busy,
@@ -230,11 +232,11 @@ func TestQueuedDownloadSameRequests(t *testing.T) {
 func TestQueuedDownloadFaults(t *testing.T) {
 	ctx := testContext(t)
 	data := pattern(20<<10 + 100)
-	for _, fault := range []string{"stall@write:3", "stall@erase:2", "busy-forever@write:2", "disconnect@write:4", "none"} {
+	for _, fault := range []string{"stall@write:3", "stall@erase:2", "busy-forever@write:2", "disconnect@write:4", "bad-address"} {
 		var msgs [2]string
 		for i, noQueue := range []bool{false, true} {
 			opts := sim.Options{Seed: 3}
-			if fault != "none" {
+			if fault != "bad-address" {
 				faults, err := sim.ParseFaults(fault)
 				if err != nil {
 					t.Fatal(err)
@@ -247,7 +249,7 @@ func TestQueuedDownloadFaults(t *testing.T) {
 			}
 			c, _ := overUSBIP(t, w, dfu.Options{NoQueue: noQueue, ProgramTimeout: 200 * time.Millisecond})
 			err = writeSectors(ctx, c, data)
-			if fault == "none" {
+			if fault == "bad-address" {
 				// A Set Address the ROM refuses: past the end of flash.
 				err = c.Download(ctx, 0x08100000, data[:16], nil)
 			}
