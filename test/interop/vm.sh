@@ -21,6 +21,9 @@
 #   SOFTDFU_INTEROP_KERNEL=bzimage  boot the compressed kernel (default: the
 #                          vmlinux extracted from it, through PVH: faster)
 set -euo pipefail
+# Under pipefail a reader that stops early (head, awk's exit) can kill the
+# writer with SIGPIPE and fail the script with status 141: every pipeline
+# here reads its input to the end.
 
 cache="${SOFTDFU_INTEROP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/softdfu-interop}"
 mkdir -p "$cache"
@@ -45,11 +48,11 @@ need_packages() {
 fetch_kernel() {
 	[ -f "$cache/kernel/ok" ] && return
 	local pkg
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !p {print $2; p = 1}')
 	if [ -z "$pkg" ]; then
 		if [ "$(id -u)" != 0 ]; then sudo=sudo; else sudo=; fi
 		$sudo apt-get update >&2
-		pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+		pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ && !p {print $2; p = 1}')
 	fi
 	[ -n "$pkg" ] || { log "cannot resolve linux-image-amd64 (run apt-get update)"; exit 1; }
 	log "downloading $pkg"
@@ -64,7 +67,7 @@ fetch_kernel() {
 # ko_path prints the path (under $kdir) of module $1, - and _ alike.
 ko_path() {
 	local f
-	f=$(find "$kdir/kernel" -name "$1.ko*" -o -name "${1//-/_}.ko*" -o -name "${1//_/-}.ko*" | head -1)
+	f=$(find "$kdir/kernel" \( -name "$1.ko*" -o -name "${1//-/_}.ko*" -o -name "${1//_/-}.ko*" \) -print -quit)
 	[ -n "$f" ] || { log "module $1 not found in $kdir"; return 1; }
 	echo "$f"
 }
@@ -113,7 +116,7 @@ copy_with_libs() { # copy_with_libs ROOT BINARY...
 copy_dynamic() {
 	local root=$1 bin=$2 lib l
 	ldd "$bin" >/dev/null 2>&1 || return 0 # static: nothing to bring
-	lib=$(/sbin/ldconfig -p | awk '/libusb-1\.0\.so\.0 .*x86-64/ {print $NF; exit}')
+	lib=$(/sbin/ldconfig -p | awk '/libusb-1\.0\.so\.0 .*x86-64/ && !p {print $NF; p = 1}')
 	[ -n "$lib" ] || { log "libusb-1.0.so.0 not found: install libusb-1.0-0"; exit 1; }
 	for l in $(ldd "$bin" "$lib" 2>/dev/null | grep -o '/[^ :]*' | sort -u) "$lib"; do
 		[ "$l" = "$bin" ] && continue
@@ -126,7 +129,7 @@ copy_dynamic() {
 extract_vmlinux() {
 	local magic off tool
 	for magic in '\xfd7zXZ\x00:xz -dc --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' '\x1f\x8b\x08\x00:gzip -dc'; do
-		off=$(LC_ALL=C grep -obUaP "${magic%%:*}" "$1" | head -1 | cut -d: -f1)
+		off=$(LC_ALL=C grep -obUaP "${magic%%:*}" "$1" | awk -F: 'NR == 1 {print $1}')
 		[ -n "$off" ] || continue
 		tool=${magic#*:}
 		tail -c +$((off + 1)) "$1" | $tool 2>/dev/null && return 0
@@ -145,7 +148,7 @@ build_initramfs() {
 	local base="$base_cpio"
 	[ -f "$base" ] && [ -f "$cache/vmlinux" ] && return
 	local kroot="$cache/kernel/root" kver root
-	kver=$(ls "$kroot/lib/modules" | head -1)
+	kver=$(ls "$kroot/lib/modules" | awk 'NR == 1')
 	kdir="$kroot/lib/modules/$kver" # used by ko_path
 	cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 	extract_vmlinux "$cache/vmlinuz" >"$cache/vmlinux.tmp"
