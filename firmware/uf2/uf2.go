@@ -37,7 +37,7 @@ func Is(b []byte) bool {
 
 // Parse reads the UF2 file held in b. Blocks flagged "not main flash" are
 // skipped; blocks with a family ID other than STM32F4's, duplicate block
-// numbers and missing blocks are errors.
+// numbers, missing blocks and a file with no main-flash data are errors.
 func Parse(b []byte) (*firmware.Image, error) {
 	errf := func(off int, format string, args ...any) error {
 		return fmt.Errorf("%w: uf2: byte %d (block %d): %s", firmware.ErrInvalid, off, off/BlockSize, fmt.Sprintf(format, args...))
@@ -104,6 +104,9 @@ func Parse(b []byte) (*firmware.Image, error) {
 	img := &firmware.Image{Format: "uf2"}
 	if err := img.Assemble(pieces); err != nil {
 		return nil, fmt.Errorf("%w: uf2: %v", firmware.ErrInvalid, err)
+	}
+	if len(img.Segments) == 0 {
+		return nil, fmt.Errorf("%w: uf2: none of the %d blocks holds data for main flash (each is flagged not-main-flash or has no payload): nothing to flash; check that the file was built for this board", firmware.ErrInvalid, nblocks)
 	}
 	return img, nil
 }

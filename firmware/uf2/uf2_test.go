@@ -97,6 +97,16 @@ func TestParseErrors(t *testing.T) {
 		{"past 4 GiB", mod(func(b []byte) { le.PutUint32(b[3*BlockSize+12:], 0xFFFFFFFE) }), "3 bytes at 0xfffffffe go past 4 GiB", firmware.ErrInvalid},
 		{"overlap", mod(func(b []byte) { le.PutUint32(b[BlockSize+12:], 0x08000090) }), "segments overlap", firmware.ErrInvalid},
 		{"file container", mod(func(b []byte) { le.PutUint32(b[8:], FlagFile) }), "file-container block", firmware.ErrUnsupported},
+		{"no main-flash data", mod(func(b []byte) {
+			for i := 0; i < len(b); i += BlockSize {
+				le.PutUint32(b[i+8:], FlagFamily|FlagNotMain)
+			}
+		}), "none of the 4 blocks holds data for main flash", firmware.ErrInvalid},
+		{"no payload", mod(func(b []byte) {
+			for i := 0; i < len(b); i += BlockSize {
+				le.PutUint32(b[i+16:], 0)
+			}
+		}), "none of the 4 blocks holds data for main flash", firmware.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
