@@ -30,6 +30,37 @@ const (
 	WaitingForApp Phase = "wait-app"
 )
 
+// phaseDoing says what each phase does, for people.
+var phaseDoing = map[Phase]string{
+	Entering:      "entering the ROM bootloader from software",
+	Surveying:     "surveying the board (read-only): layout, protection, current content",
+	Erasing:       "erasing",
+	MassErasing:   "mass erase: the whole flash (up to 32 s on a 1 MB part)",
+	Writing:       "writing",
+	Verifying:     "reading the board back",
+	BlankChecking: "checking the sectors are blank",
+	Unprotecting:  "read unprotect: mass erase and reset (up to 32 s)",
+	Resetting:     "waiting for the board to come back after its reset",
+	Leaving:       "leaving the ROM bootloader",
+	WaitingForApp: "waiting for the application to appear on USB",
+}
+
+// Doing says what the phase does, for people, as it starts: "erasing",
+// "leaving the ROM bootloader"; "" for plan and read, which front ends
+// show their own way.
+func (p Phase) Doing() string { return phaseDoing[p] }
+
+// Message is what the phase's event in a machine-readable stream says of
+// it: Doing, except for enter, survey, leave and wait-app, which streams
+// name by the phase alone.
+func (p Phase) Message() string {
+	switch p {
+	case Entering, Surveying, Leaving, WaitingForApp:
+		return ""
+	}
+	return p.Doing()
+}
+
 // Unit says what a phase counts: "sectors" for erasing, else "bytes".
 func (p Phase) Unit() string {
 	if p == Erasing {

@@ -19,7 +19,6 @@ func (e *env) progress() *progress.Set {
 		p.Mode = func() progress.Mode { return progress.ModeFor(e.json, e.verbose, e.stderr) }
 		p.Say = func(line string) { e.say("%s", line) }
 		p.Emit = e.progressEvent
-		p.Text, p.Message = phaseText, phaseMessage
 	})
 	return &e.prog
 }

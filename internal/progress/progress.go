@@ -1,9 +1,10 @@
 // Package progress shows how a long job goes on each board of a run: a
 // bar per board on a terminal, plain lines at each quarter of a phase, a
 // record at every tenth for a machine-readable stream, or nothing. It owns
-// the choice of that mode, the rate limit and the bars; a front end gives
-// it the words for each phase and says where lines and records go, and
-// prints its own lines above the bars with Set.Above.
+// the choice of that mode, the rate limit and the bars, and says what each
+// phase does in board.Phase's words (Doing, Message); a front end says
+// where lines and records go, and prints its own lines above the bars
+// with Set.Above.
 package progress
 
 import (
@@ -62,7 +63,7 @@ func IsTerminal(w io.Writer) bool {
 }
 
 // Record is what a tracker reports in Records mode: a phase starts
-// (Message says what it does), done of total units of it are through
+// (Message: the phase's Message), done of total units of it are through
 // (Progress), or a note for people (Note, in Message).
 type Record struct {
 	Board    string
@@ -86,10 +87,6 @@ type Set struct {
 	Say func(line string)
 	// Emit writes a record (Records mode).
 	Emit func(Record)
-	// Text says what a phase does in plain mode, before its Message.
-	Text map[board.Phase]string
-	// Message says what a phase does, in plain mode and in its record.
-	Message map[board.Phase]string
 
 	mu       sync.Mutex
 	mode     Mode

@@ -15,11 +15,10 @@ func newSet(m Mode, out *bytes.Buffer) (*Set, *[]string, *[]Record) {
 	var lines []string
 	var recs []Record
 	s := &Set{
-		Mode:    func() Mode { return m },
-		Out:     out,
-		Say:     func(line string) { lines = append(lines, line) },
-		Emit:    func(r Record) { recs = append(recs, r) },
-		Message: map[board.Phase]string{board.Writing: "writing"},
+		Mode: func() Mode { return m },
+		Out:  out,
+		Say:  func(line string) { lines = append(lines, line) },
+		Emit: func(r Record) { recs = append(recs, r) },
 	}
 	return s, &lines, &recs
 }

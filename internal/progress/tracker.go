@@ -48,12 +48,12 @@ func (t *Tracker) Begin(name board.Phase) {
 	t.mu.Unlock()
 	switch t.mode {
 	case Records:
-		t.set.Emit(Record{Board: t.board, Phase: name, Message: t.set.Message[name]})
+		t.set.Emit(Record{Board: t.board, Phase: name, Message: name.Message()})
 	case Bars:
 		t.bar.SetTotal(0, false)
 		t.bar.SetCurrent(0)
 	case Plain:
-		if s := t.set.Text[name] + t.set.Message[name]; s != "" {
+		if s := name.Doing(); s != "" {
 			t.say("%s%s", t.prefix, s)
 		}
 	}
@@ -100,7 +100,7 @@ func (t *Tracker) Update(phase board.Phase, done, total int) {
 		if started {
 			// A phase the job reports only by its progress (erase,
 			// write, verify inside the flash engine) starts here.
-			t.set.Emit(Record{Board: t.board, Phase: phase, Message: t.set.Message[phase]})
+			t.set.Emit(Record{Board: t.board, Phase: phase, Message: phase.Message()})
 		}
 		if show {
 			t.set.Emit(Record{Board: t.board, Phase: phase, Progress: true, Done: done, Total: total, Unit: unit})
