@@ -10,11 +10,34 @@ import (
 	"github.com/softdfu/softdfu/usb"
 )
 
+// Purpose is what Open opens a board for. It says whether a board that
+// runs its application is entered from software first, and whether
+// Session.Release starts that application again.
+type Purpose int
+
+const (
+	// ForBootloader: the operation concerns the bootloader itself
+	// (describe it, remove its read protection, leave it): a board that
+	// runs its application is not entered.
+	ForBootloader Purpose = iota
+	// ForReading: the operation changes nothing (read, verify): a board
+	// that runs its application is entered, and Release leaves the
+	// bootloader again so that the board runs as it did.
+	ForReading
+	// ForChanging: the operation changes the board (erase, option
+	// bytes): a board that runs its application is entered and stays in
+	// the bootloader.
+	ForChanging
+)
+
 // OpenOptions say how Open opens a board.
 type OpenOptions struct {
+	// For is what the session is for (ForBootloader unless Enter is set).
+	For Purpose
 	// Enter, when set, lets Open bring a board that runs an application
-	// this package can enter from software into its ROM bootloader; nil
-	// opens boards in DFU mode only.
+	// this package can enter from software into its ROM bootloader, with
+	// these options; For ForReading and ForChanging enter with the
+	// defaults when Enter is nil.
 	Enter *Options
 	// Board returns the session's options for the bootloader device it
 	// opens (nil: the defaults).
@@ -24,33 +47,66 @@ type OpenOptions struct {
 	Entered func(app board.Board, res *Result)
 }
 
+// Session is a board Open opened in its ROM bootloader.
+type Session struct {
+	*board.Session
+	// Entered says how a board that ran its application was entered
+	// from software; nil when it was in the bootloader already.
+	Entered *Result
+	purpose Purpose
+}
+
 // Open selects the one board q names in the ROM bootloader and opens it
 // (dfuIDLE, alternate setting 0 unless the options say otherwise). When
 // the selection names only boards that run their application, the error
-// wraps board.ErrNotInDFU; with o.Enter, such a board that can be entered
-// from software is entered first, and res says how: Leave then starts the
-// application again once the operation is done.
-func Open(ctx context.Context, host usb.Host, q board.Query, o OpenOptions) (s *board.Session, res *Result, err error) {
+// wraps board.ErrNotInDFU; for reading or changing (o.For) or with
+// o.Enter, such a board that can be entered from software is entered
+// first, and the session's Entered says how.
+func Open(ctx context.Context, host usb.Host, q board.Query, o OpenOptions) (*Session, error) {
 	b, err := board.SelectDFU(ctx, host, q)
-	if errors.Is(err, board.ErrNotInDFU) && o.Enter != nil {
+	if errors.Is(err, board.ErrNotInDFU) && (o.Enter != nil || o.For != ForBootloader) {
 		app := q
 		app.Want = func(b board.Board) bool { return Updatable(b, false) }
 		if apps, aerr := board.Select(ctx, host, app); aerr == nil {
-			if res, err = Enter(ctx, host, apps[0].Info, *o.Enter); err != nil {
-				return nil, nil, err
+			opts := Options{}
+			if o.Enter != nil {
+				opts = *o.Enter
+			}
+			res, err := Enter(ctx, host, apps[0].Info, opts)
+			if err != nil {
+				return nil, err
 			}
 			if o.Entered != nil {
 				o.Entered(apps[0], res)
 			}
-			s, err = board.Open(ctx, host, res.ROM, o.options(res.ROM))
-			return s, res, err
+			return o.open(ctx, host, res.ROM, res)
 		}
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s, err = board.Open(ctx, host, b.Info, o.options(b.Info))
-	return s, nil, err
+	return o.open(ctx, host, b.Info, nil)
+}
+
+// open opens the bootloader rom, entered as res says.
+func (o *OpenOptions) open(ctx context.Context, host usb.Host, rom usb.DeviceInfo, res *Result) (*Session, error) {
+	s, err := board.Open(ctx, host, rom, o.options(rom))
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Session: s, Entered: res, purpose: o.For}, nil
+}
+
+// Release ends the session. A board entered from software for reading
+// leaves the bootloader and starts its application again (Leave): app is
+// the application's device, nil when none appeared, and err says leaving
+// failed. Other sessions are closed, and their boards stay as they are.
+func (s *Session) Release(ctx context.Context) (app *usb.DeviceInfo, err error) {
+	if s.Entered == nil || s.purpose != ForReading {
+		s.Close()
+		return nil, nil
+	}
+	return Leave(ctx, s.Session)
 }
 
 func (o *OpenOptions) options(rom usb.DeviceInfo) *board.Options {

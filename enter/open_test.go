@@ -17,18 +17,18 @@ import (
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	w := world(t, "feather-f405", 1)
-	if _, _, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{}); !errors.As(err, new(*board.NotInDFUError)) || !errors.Is(err, board.ErrNotInDFU) {
+	if _, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{}); !errors.As(err, new(*board.NotInDFUError)) || !errors.Is(err, board.ErrNotInDFU) {
 		t.Fatalf("without Enter: %v", err)
 	}
 	var told string
-	s, res, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{Enter: &enter.Options{}, Entered: func(app board.Board, _ *enter.Result) { told = app.Path }})
-	if err != nil || res == nil || res.Method == "" || told != "1-1" {
-		t.Fatalf("with Enter: %v, %+v, told %q", err, res, told)
+	s, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{Enter: &enter.Options{}, Entered: func(app board.Board, _ *enter.Result) { told = app.Path }})
+	if err != nil || s.Entered == nil || s.Entered.Method == "" || told != "1-1" {
+		t.Fatalf("with Enter: %v, %+v, told %q", err, s, told)
 	}
 	if w.Boards()[0].State().Run != sim.RunROM {
 		t.Fatalf("board runs %v, want the ROM", w.Boards()[0].State().Run)
 	}
-	app, err := enter.Leave(ctx, s)
+	app, err := enter.Leave(ctx, s.Session)
 	if err != nil || app == nil || board.InDFU(*app) {
 		t.Fatalf("Leave: %v, %v", app, err)
 	}
@@ -37,11 +37,47 @@ func TestOpen(t *testing.T) {
 // TestOpenDFU: a board already in the bootloader is opened as it is.
 func TestOpenDFU(t *testing.T) {
 	w := world(t, "feather-f405:dfu", 1)
-	s, res, err := enter.Open(context.Background(), w, board.Query{}, enter.OpenOptions{Enter: &enter.Options{}})
-	if err != nil || res != nil {
-		t.Fatalf("Open: %v, %+v", err, res)
+	s, err := enter.Open(context.Background(), w, board.Query{}, enter.OpenOptions{Enter: &enter.Options{}})
+	if err != nil || s.Entered != nil {
+		t.Fatalf("Open: %v, %+v", err, s)
 	}
 	s.Close()
+}
+
+// TestOpenFor: a board that runs its application is entered for reading
+// and for changing, not for the bootloader itself; Release starts it
+// again after reading only, and leaves a board found in the bootloader
+// there.
+func TestOpenFor(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		spec     string
+		purpose  enter.Purpose
+		entered  bool
+		wantRuns sim.Run
+	}{
+		{"feather-f405", enter.ForReading, true, sim.RunApp},
+		{"feather-f405", enter.ForChanging, true, sim.RunROM},
+		{"feather-f405:dfu", enter.ForReading, false, sim.RunROM},
+	}
+	for _, tt := range tests {
+		w := world(t, tt.spec, 1)
+		s, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{For: tt.purpose})
+		if err != nil || (s.Entered != nil) != tt.entered {
+			t.Fatalf("%s, %v: Open: %v, %+v", tt.spec, tt.purpose, err, s)
+		}
+		app, err := s.Release(ctx)
+		if err != nil || (app != nil) != (tt.wantRuns == sim.RunApp) {
+			t.Fatalf("%s, %v: Release: %v, %v", tt.spec, tt.purpose, app, err)
+		}
+		if got := w.Boards()[0].State().Run; got != tt.wantRuns {
+			t.Errorf("%s, %v: board runs %v, want %v", tt.spec, tt.purpose, got, tt.wantRuns)
+		}
+	}
+	w := world(t, "feather-f405", 1)
+	if _, err := enter.Open(ctx, w, board.Query{}, enter.OpenOptions{For: enter.ForBootloader}); !errors.Is(err, board.ErrNotInDFU) {
+		t.Errorf("for the bootloader: %v, want ErrNotInDFU", err)
+	}
 }
 
 // TestAll: every board is reported; several failing are counted.

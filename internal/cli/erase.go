@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 )
 
 // eraseFlags are the flags of erase.
@@ -74,7 +75,7 @@ starts or ends inside a sector), nothing is erased without --yes.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(c.Context(), &sel, "erase")
+			s, err := e.openSession(c.Context(), &sel, "erase", enter.ForChanging)
 			if err != nil {
 				return err
 			}
@@ -86,7 +87,7 @@ starts or ends inside a sector), nothing is erased without --yes.`,
 			if err := e.checkRange(&f, req, list); err != nil {
 				return err
 			}
-			return e.erase(c.Context(), s, list, req)
+			return e.erase(c.Context(), s.Session, list, req)
 		},
 	}
 	sel.oneFlags(c.Flags())

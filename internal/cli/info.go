@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 )
 
 func (e *env) infoCommand() *cobra.Command {
@@ -44,7 +45,7 @@ type boardDocument struct {
 }
 
 func (e *env) boardInfo(ctx context.Context, sel *selection) error {
-	s, err := e.openSession(ctx, sel, "info")
+	s, err := e.openSession(ctx, sel, "info", enter.ForBootloader)
 	if err != nil {
 		return err
 	}

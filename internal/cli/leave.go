@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 )
 
 func (e *env) leaveCommand() *cobra.Command {
@@ -33,7 +34,7 @@ its next reset.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(ctx, &sel, "leave")
+			s, err := e.openSession(ctx, &sel, "leave", enter.ForBootloader)
 			var nd *board.NotInDFUError
 			if errors.As(err, &nd) {
 				// The bus shows the board running its application.

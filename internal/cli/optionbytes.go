@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 )
 
 // optFlags are the changes option-bytes can make.
@@ -100,7 +101,7 @@ write; softdfu follows the board on its port and shows the new values.
 // optionBytes shows the option bytes, or changes them and shows what the
 // board took.
 func (e *env) optionBytes(ctx context.Context, sel *selection, f *optFlags) error {
-	s, err := e.openSession(ctx, sel, "option-bytes")
+	s, err := e.openSession(ctx, sel, "option-bytes", enter.ForChanging)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
 
@@ -45,7 +46,7 @@ refuses to be read (see softdfu option-bytes).`,
 			if errors.As(err, &fe) {
 				return usageError("--%s %q is %v", fe.Field, fe.Value, fe.Err)
 			}
-			s, err := e.openSession(ctx, &sel, "read")
+			s, err := e.openSession(ctx, &sel, "read", enter.ForReading)
 			if err != nil {
 				return err
 			}

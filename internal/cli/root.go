@@ -14,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/softdfu/softdfu/board"
 	"github.com/softdfu/softdfu/internal/progress"
 	"github.com/softdfu/softdfu/usb/hosts"
 )
@@ -43,9 +42,6 @@ type env struct {
 	// plansShown holds the paths of the boards whose whole plan was shown
 	// when it was made (a dry run).
 	plansShown sync.Map
-	// entered are the sessions on boards this run entered from software
-	// (release starts their application again).
-	entered []*board.Session
 }
 
 // Main runs softdfu with args and returns the exit code.

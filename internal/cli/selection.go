@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -73,12 +72,12 @@ func (e *env) pick(ctx context.Context, s *selection, what string, want func(boa
 	return host, bs, selectionError(err)
 }
 
-// openSession selects one board in DFU mode, opens it and brings it to
-// dfuIDLE on alternate setting 0 (internal flash). A board running its
-// application softdfu can enter from software has its bootloader entered,
-// as flash does, except for the commands that look at the bootloader
-// itself; release starts the application again.
-func (e *env) openSession(ctx context.Context, sel *selection, what string) (*board.Session, error) {
+// openSession selects one board in DFU mode for what, opens it and brings
+// it to dfuIDLE on alternate setting 0 (internal flash). A board running
+// its application softdfu can enter from software has its bootloader
+// entered as the purpose says (package enter); release starts the
+// application again after reading.
+func (e *env) openSession(ctx context.Context, sel *selection, what string, purpose enter.Purpose) (*enter.Session, error) {
 	if sel.All {
 		return nil, usageError("%s works on one board at a time: choose it with --serial, --path or --uid", what)
 	}
@@ -89,35 +88,24 @@ func (e *env) openSession(ctx context.Context, sel *selection, what string) (*bo
 	if err != nil {
 		return nil, err
 	}
-	o := enter.OpenOptions{Board: func(rom usb.DeviceInfo) *board.Options {
+	o := enter.OpenOptions{For: purpose, Board: func(rom usb.DeviceInfo) *board.Options {
 		opts := &board.Options{}
 		opts.DFU.Log, opts.DFU.NoQueue = e.transcript(rom.Path+": "), e.noQueue
 		return opts
+	}, Entered: func(app board.Board, res *enter.Result) {
+		e.say("%s: entered the ROM bootloader from software with %s", app.Path, res.Method)
 	}}
-	if what != "info" && what != "unprotect" && what != "leave" {
-		o.Enter = &enter.Options{}
-		o.Entered = func(app board.Board, res *enter.Result) {
-			e.say("%s: entered the ROM bootloader from software with %s", app.Path, res.Method)
-		}
-	}
-	s, res, err := enter.Open(ctx, host, e.query(sel, "", nil), o)
+	s, err := enter.Open(ctx, host, e.query(sel, "", nil), o)
 	if errors.Is(err, board.ErrNotInDFU) {
 		return nil, fmt.Errorf("%w (or run softdfu enter)", err)
-	}
-	if res != nil && err == nil {
-		e.entered = append(e.entered, s)
 	}
 	return s, selectionError(err)
 }
 
-// release closes a session; a board entered from software for a
-// read-only command leaves the bootloader and starts its application again.
-func (e *env) release(ctx context.Context, s *board.Session) {
-	if !slices.Contains(e.entered, s) {
-		s.Close()
-		return
-	}
-	app, err := enter.Leave(ctx, s)
+// release ends a session and says how a board entered for reading left
+// the bootloader again.
+func (e *env) release(ctx context.Context, s *enter.Session) {
+	app, err := s.Release(ctx)
 	if err != nil {
 		e.warn("%s: leaving the bootloader again failed: %v", s.Board.Path, err)
 	} else if app != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 
 	"github.com/spf13/cobra"
 )
@@ -31,7 +32,7 @@ reports what came back. Level 2 (permanent) cannot be removed by anything.`,
 			if !yes {
 				return usageError("%s", unprotectWarning)
 			}
-			s, err := e.openSession(ctx, &sel, "unprotect")
+			s, err := e.openSession(ctx, &sel, "unprotect", enter.ForBootloader)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/softdfu/softdfu/board"
+	"github.com/softdfu/softdfu/enter"
 	"github.com/softdfu/softdfu/firmware/fwfile"
 )
 
@@ -29,7 +30,7 @@ the flash base 0x08000000.`,
 			if err != nil {
 				return err
 			}
-			s, err := e.openSession(ctx, &sel, "verify")
+			s, err := e.openSession(ctx, &sel, "verify", enter.ForReading)
 			if err != nil {
 				return err
 			}
