@@ -260,7 +260,7 @@ func Run(ctx context.Context, c Case, opts Options) (*Result, error) {
 func setUp(c Case, count int, opts Options) (*sim.World, []byte, error) {
 	model := sim.Boards[c.Board]
 	if model == nil {
-		return nil, nil, fmt.Errorf("bench: case %s: unknown board %q", c.Name, c.Board)
+		return nil, nil, fmt.Errorf("bench: case %s: %w %q", c.Name, sim.ErrUnknownBoard, c.Board)
 	}
 	specs := make([]sim.Spec, count)
 	for i := range specs {

@@ -15,8 +15,8 @@ const MaxBinSpan = 256 << 20
 // keeps data (it is not copied).
 func FromBin(data []byte, addr uint32) (*Image, error) {
 	if end := uint64(addr) + uint64(len(data)); end > 1<<32 {
-		return nil, fmt.Errorf("%w: bin: %d bytes at 0x%08x end at 0x%x, past 4 GiB; give a lower load address",
-			ErrInvalid, len(data), addr, end)
+		return nil, Needing(fmt.Errorf("%w: bin: %d bytes at 0x%08x end at 0x%x, past 4 GiB; give a lower load address",
+			ErrInvalid, len(data), addr, end), ErrAddressNeeded)
 	}
 	img := &Image{Format: "bin"}
 	if len(data) > 0 {

@@ -3,6 +3,7 @@ package firmware
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -168,5 +169,17 @@ func TestDescribe(t *testing.T) {
 	d = img.Describe("x.dfu")
 	if d.Bootable || len(d.Problems) == 0 || d.VectorTable != nil || d.DFUSuffix != "0483:df11 bcdDevice 2200" {
 		t.Errorf("description %+v", d)
+	}
+}
+
+// TestNeeding: an error that needs the format or the load address keeps
+// its text and its own chain, and is matched as what it needs.
+func TestNeeding(t *testing.T) {
+	err := Needing(fmt.Errorf("%w: say more", ErrUnsupported), ErrAddressNeeded)
+	if err.Error() != "unsupported firmware file: say more" || !errors.Is(err, ErrUnsupported) || !errors.Is(err, ErrAddressNeeded) || errors.Is(err, ErrFormatNeeded) {
+		t.Errorf("Needing: %v", err)
+	}
+	if _, err := FromBin(make([]byte, 16), 0xfffffff8); !errors.Is(err, ErrInvalid) || !errors.Is(err, ErrAddressNeeded) {
+		t.Errorf("FromBin past 4 GiB: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -340,13 +341,17 @@ func (m *BoardModel) HSE() mcu.HSE {
 	return mcu.HSE{Hz: uint32(m.HSEMHz) * 1_000_000, DetectTimeout: r.HSEDetectTimeout, MissProbability: r.HSEMissProbability}
 }
 
+// ErrUnknownBoard is wrapped by the errors for a board name the catalog
+// does not have.
+var ErrUnknownBoard = errors.New("unknown board")
+
 // LookupBoard returns the catalog board with that name, or an error that
 // lists the catalog's names.
 func LookupBoard(name string) (*BoardModel, error) {
 	if m := Boards[name]; m != nil {
 		return m, nil
 	}
-	return nil, fmt.Errorf("unknown board %q: known boards are %s", name, strings.Join(BoardNames(), ", "))
+	return nil, fmt.Errorf("%w %q: known boards are %s", ErrUnknownBoard, name, strings.Join(BoardNames(), ", "))
 }
 
 // BoardNames returns the catalog's board names, sorted.

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	chipdb "github.com/softdfu/softdfu/part"
@@ -238,5 +239,19 @@ func TestSampleApp(t *testing.T) {
 	b.Reset()
 	if s := b.State(); s.Run != sim.RunApp || s.Persona != "circuitpython" {
 		t.Errorf("after the sample application is written and the board reset: %+v, want CircuitPython running", s)
+	}
+}
+
+// TestUnknownBoard: a board name the catalog does not have is
+// ErrUnknownBoard, in a lookup and in a board list.
+func TestUnknownBoard(t *testing.T) {
+	if _, err := sim.LookupBoard("nosuch"); !errors.Is(err, sim.ErrUnknownBoard) {
+		t.Errorf("LookupBoard: %v", err)
+	}
+	if _, err := sim.ParseSpecs("feather-f405,nosuch:dfu"); !errors.Is(err, sim.ErrUnknownBoard) {
+		t.Errorf("ParseSpecs: %v", err)
+	}
+	if _, err := sim.New([]sim.Spec{{Board: "nosuch"}}, sim.Options{}); !errors.Is(err, sim.ErrUnknownBoard) {
+		t.Errorf("New: %v", err)
 	}
 }

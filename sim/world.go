@@ -119,7 +119,7 @@ func New(specs []Spec, opts Options) (*World, error) {
 	for i, s := range specs {
 		model := Boards[s.Board]
 		if model == nil {
-			return nil, fmt.Errorf("unknown board %q: known boards are %s", s.Board, strings.Join(BoardNames(), ", "))
+			return nil, fmt.Errorf("%w %q: known boards are %s", ErrUnknownBoard, s.Board, strings.Join(BoardNames(), ", "))
 		}
 		n := seen[s.Board]
 		seen[s.Board]++

@@ -45,6 +45,12 @@ func (e *GuardError) Kind() board.Kind { return board.Guard }
 // Unwrap returns the sentinel.
 func (e *GuardError) Unwrap() error { return e.Err }
 
+// Is matches an unbootable image as firmware.ErrAddressNeeded too: a raw
+// binary placed at the wrong load address looks like one.
+func (e *GuardError) Is(target error) bool {
+	return target == firmware.ErrAddressNeeded && e.Err == ErrUnbootable
+}
+
 // Overriding says what an update does when Options.Override overrides
 // guard (a board.Overridden note): "writing it anyway: ...", or for an
 // unknown part, that its flash layout is not a known one.

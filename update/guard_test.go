@@ -161,3 +161,16 @@ func TestOverriding(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardNeedsAddress: an unbootable image may be a raw binary at the
+// wrong load address, and says so as firmware.ErrAddressNeeded; the other
+// guards do not.
+func TestGuardNeedsAddress(t *testing.T) {
+	unbootable := fmt.Errorf("flashing: %w", &update.GuardError{Err: update.ErrUnbootable, Detail: "at 0x08000000: ..."})
+	if !errors.Is(unbootable, firmware.ErrAddressNeeded) || !errors.Is(unbootable, update.ErrUnbootable) {
+		t.Errorf("unbootable: %v", unbootable)
+	}
+	if err := (&update.GuardError{Err: update.ErrWriteProtected}); errors.Is(err, firmware.ErrAddressNeeded) {
+		t.Errorf("write-protected: %v matches ErrAddressNeeded", err)
+	}
+}

@@ -298,14 +298,14 @@ func choose(name string, head []byte, opt LoadOptions, hasSuffix bool, sfx suffi
 	base := filepath.Base(name)
 	switch {
 	case ext == "" && sniffed == "":
-		return "", fmt.Errorf("%w: cannot tell the format of %q from its name or content: name the format (%s), and the load address of a raw binary",
-			firmware.ErrUnsupported, base, strings.Join(Formats, ", "))
+		return "", firmware.Needing(fmt.Errorf("%w: cannot tell the format of %q from its name or content: name the format (%s), and the load address of a raw binary",
+			firmware.ErrUnsupported, base, strings.Join(Formats, ", ")), firmware.ErrFormatNeeded, firmware.ErrAddressNeeded)
 	case ext == "":
 		return sniffed, nil
 	case ext == Bin:
 		if sniffed != "" {
-			return "", fmt.Errorf("%w: %q is named .bin but its content is %s: rename it, or name the format bin to flash its bytes as they are",
-				firmware.ErrUnsupported, base, describe(sniffed))
+			return "", firmware.Needing(fmt.Errorf("%w: %q is named .bin but its content is %s: rename it, or name the format bin to flash its bytes as they are",
+				firmware.ErrUnsupported, base, describe(sniffed)), firmware.ErrFormatNeeded)
 		}
 		if !opt.AddressSet {
 			return "", noAddress()
@@ -314,17 +314,17 @@ func choose(name string, head []byte, opt LoadOptions, hasSuffix bool, sfx suffi
 	case ext == DfuSe && sniffed == "" && hasSuffix && sfx.DFU != suffix.DfuSe:
 		// A plain DFU file (dfu-util style): raw binary plus suffix.
 		if !opt.AddressSet {
-			return "", fmt.Errorf("%w: %q is a raw binary with a DFU suffix, not a DfuSe file, so it names no address: give its load address (0x08000000 is the start of STM32F4 flash)",
-				firmware.ErrUnsupported, base)
+			return "", firmware.Needing(fmt.Errorf("%w: %q is a raw binary with a DFU suffix, not a DfuSe file, so it names no address: give its load address (0x08000000 is the start of STM32F4 flash)",
+				firmware.ErrUnsupported, base), firmware.ErrAddressNeeded)
 		}
 		return Bin, nil
 	case sniffed != ext:
-		return "", fmt.Errorf("%w: %q is named as %s but its content is %s: rename it, or name its format",
-			firmware.ErrInvalid, base, describe(ext), describe(sniffed))
+		return "", firmware.Needing(fmt.Errorf("%w: %q is named as %s but its content is %s: rename it, or name its format",
+			firmware.ErrInvalid, base, describe(ext), describe(sniffed)), firmware.ErrFormatNeeded)
 	}
 	return ext, nil
 }
 
 func noAddress() error {
-	return fmt.Errorf("%w: a raw binary does not say where it goes: give its load address (0x08000000 is the start of STM32F4 flash)", firmware.ErrUnsupported)
+	return firmware.Needing(fmt.Errorf("%w: a raw binary does not say where it goes: give its load address (0x08000000 is the start of STM32F4 flash)", firmware.ErrUnsupported), firmware.ErrAddressNeeded)
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/softdfu/softdfu/firmware"
 )
 
 // TestLoadAt: a raw binary by name without an address goes to the base;
@@ -47,5 +49,33 @@ func TestLoadAt(t *testing.T) {
 	}
 	if _, _, err = LoadAt(filepath.Join(dir, "missing.bin"), "", nil, 0x08000000); err == nil {
 		t.Error("a missing file loaded")
+	}
+}
+
+// TestNeeds: the errors that ask for the format or a raw binary's load
+// address are matched as firmware.ErrFormatNeeded and ErrAddressNeeded.
+func TestNeeds(t *testing.T) {
+	hex := []byte(":00000001FF\n")
+	tests := []struct {
+		name            string
+		data            []byte
+		opt             LoadOptions
+		format, address bool
+	}{
+		{"app", []byte{1, 2, 3, 4}, LoadOptions{}, true, true},
+		{"app.bin", []byte{1, 2, 3, 4}, LoadOptions{}, false, true},
+		{"app.bin", []byte{1, 2, 3, 4}, LoadOptions{Format: "bin"}, false, true},
+		{"app.bin", hex, LoadOptions{}, true, false},
+		{"app.srec", hex, LoadOptions{}, true, false},
+		{"app.hex", hex, LoadOptions{}, false, false},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.name, tt.data, tt.opt)
+		if errors.Is(err, firmware.ErrFormatNeeded) != tt.format || errors.Is(err, firmware.ErrAddressNeeded) != tt.address {
+			t.Errorf("%s %+v: %v", tt.name, tt.opt, err)
+		}
+	}
+	if err := Write(filepath.Join(t.TempDir(), "out"), &firmware.Image{}, WriteOptions{}); !errors.Is(err, firmware.ErrFormatNeeded) {
+		t.Errorf("Write without a format: %v", err)
 	}
 }

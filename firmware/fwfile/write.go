@@ -36,8 +36,8 @@ func Write(path string, img *firmware.Image, opt WriteOptions) (err error) {
 	if format == "" {
 		format = FromExtension(path)
 		if format == "" {
-			return fmt.Errorf("%w: cannot tell which format to write from the name %q: use an extension (.bin .hex .srec .dfu .uf2) or name the format",
-				firmware.ErrUnsupported, filepath.Base(path))
+			return firmware.Needing(fmt.Errorf("%w: cannot tell which format to write from the name %q: use an extension (.bin .hex .srec .dfu .uf2) or name the format",
+				firmware.ErrUnsupported, filepath.Base(path)), firmware.ErrFormatNeeded)
 		}
 	}
 	format, err = FormatName(format)

@@ -32,7 +32,7 @@ simulated time. --miss overrides the board's crystal miss probability
 			}
 			res, err := bench.RunEntry(c.Context(), o)
 			if err != nil {
-				return usageError("%v", err)
+				return usageError("%w", err)
 			}
 			if e.json {
 				return e.document(res)

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"errors"
-	"strings"
 
+	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/usb"
 	"github.com/softdfu/softdfu/usb/usbfs"
 )
@@ -20,19 +20,13 @@ func is(target error) func(error) bool {
 	return func(err error) bool { return errors.Is(err, target) }
 }
 
-func says(s string) func(error) bool {
-	return func(err error) bool { return strings.Contains(err.Error(), s) }
-}
-
 // hints are added under an error's message (message) unless the message
 // already says them.
 var hints = []hint{
 	{is(usb.ErrPermission), "install the udev rule with: sudo softdfu udev-rules --install"},
 	{is(usbfs.ErrNotLinux), "--sim BOARD uses simulated boards, --usbip HOST:PORT boards exported by a USB/IP server"},
 	{is(usbfs.ErrNoBus), "use --usbip HOST:PORT for boards on another machine, or --sim BOARD for simulated ones"},
-	{says("name the format"), "--format FORMAT names the format (softdfu convert --help lists them)"},
-	{says("name its format"), "--format FORMAT names the format (softdfu convert --help lists them)"},
-	{says("load address"), "--address ADDR gives a raw binary's load address"},
-	{says("(run it as root)"), "sudo softdfu udev-rules --install"},
-	{says("unknown board"), "softdfu sim --list-boards lists the simulated boards"},
+	{is(firmware.ErrFormatNeeded), "--format FORMAT names the format (softdfu convert --help lists them)"},
+	{is(firmware.ErrAddressNeeded), "--address ADDR gives a raw binary's load address"},
+	simHint,
 }

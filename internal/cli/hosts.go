@@ -57,7 +57,7 @@ func (e *env) hostError(err error) error {
 	case hosts.Backend:
 		return usageError("--backend: %v", he.Err)
 	}
-	return usageError("%v", he.Err)
+	return usageError("%w", he.Err)
 }
 
 // world returns the simulated world when --sim is in use, else nil.
@@ -91,6 +91,9 @@ func demoImage(w *sim.World) (*firmware.Image, string) {
 	img, _ := firmware.FromBin(sim.SampleApp(part), part.FlashBase) // 96 KiB in flash: never past 4 GiB
 	return img, part.Name
 }
+
+// simHint names the catalog for a board name it does not have.
+var simHint = hint{is(sim.ErrUnknownBoard), "softdfu sim --list-boards lists the simulated boards"}
 
 // simBoards names the simulated boards of the catalog.
 func simBoards() string { return strings.Join(sim.BoardNames(), ", ") }

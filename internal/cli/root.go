@@ -153,9 +153,9 @@ func checkSim(c *cobra.Command) error {
 	}
 	if err := checkSimSpecs(f.Value.String()); err != nil {
 		if v := f.Value.String(); strings.ContainsAny(v, "./\\") {
-			return usageError("--sim %q: --sim wants board names, not files: %v", v, err)
+			return usageError("--sim %q: --sim wants board names, not files: %w", v, err)
 		}
-		return usageError("--sim: %v", err)
+		return usageError("--sim: %w", err)
 	}
 	return nil
 }
