@@ -62,9 +62,13 @@ func (c Cover) Partial() string {
 }
 
 // EndHint explains, for a range written START-END whose END is the first
-// byte of its last sector (EndStartsSector), how to write the sectors
-// before it.
+// byte of its last sector (EndStartsSector: the usual off-by-one, END
+// taken as exclusive), how to write the sectors before it; "" for other
+// ranges.
 func (c Cover) EndHint() string {
+	if !c.Range.Inclusive || !c.EndStartsSector {
+		return ""
+	}
 	last, r := c.Sectors[len(c.Sectors)-1], c.Range
 	return fmt.Sprintf("(END is inclusive: 0x%08x is the first byte of sector %d; for the sectors before it write 0x%08x-0x%08x or 0x%08x+%s)", last.Address, last.Index, r.Start, last.Address-1, r.Start, flash.Size(last.Address-r.Start))
 }

@@ -36,13 +36,14 @@ func TestCoverOf(t *testing.T) {
 }
 
 // TestCoverText: the cover's span, what a partial cover erases beyond
-// the range, and the hint for an END one byte into a sector.
+// the range, and the hint for an END one byte into a sector (written
+// START-END only).
 func TestCoverText(t *testing.T) {
 	l, err := dfu.ParseLayout("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := CoverOf(Range{Start: 0x08000000, Length: 64<<10 + 1}, l.All()[:5])
+	c := CoverOf(Range{Start: 0x08000000, Length: 64<<10 + 1, Inclusive: true}, l.All()[:5])
 	if got, want := c.String(), "sector 0-4, 0x08000000-0x0801ffff (131072 bytes)"; got != want {
 		t.Errorf("String = %q; want %q", got, want)
 	}
@@ -51,5 +52,10 @@ func TestCoverText(t *testing.T) {
 	}
 	if got := c.EndHint(); !strings.Contains(got, "0x08010000 is the first byte of sector 4") || !strings.Contains(got, "0x08000000-0x0800ffff or 0x08000000+64K") {
 		t.Errorf("EndHint = %q", got)
+	}
+	// The same range written START+LENGTH: no END to be off by one.
+	c.Range.Inclusive = false
+	if got := c.EndHint(); got != "" {
+		t.Errorf("EndHint of 0x08000000+0x10001 = %q, want none", got)
 	}
 }

@@ -13,6 +13,9 @@ import (
 type Range struct {
 	Start  uint32
 	Length uint64
+	// Inclusive is set for a range written START-END, its end inclusive
+	// (ParseRange), rather than START+LENGTH.
+	Inclusive bool
 }
 
 // EraseRequest says what to erase: sectors by number, the sectors holding

@@ -24,7 +24,7 @@ func TestNegativeSectorRefused(t *testing.T) {
 // addresses and a range; a field that cannot be read is named.
 func TestEraseInput(t *testing.T) {
 	r, err := EraseInput{Sectors: "0,2-3", Addresses: "0x08004000, 0x08020000", Range: "0x08000000+32K", NoBlankCheck: true}.Request()
-	if err != nil || len(r.Sectors) != 3 || len(r.Addresses) != 2 || r.Addresses[1] != 0x08020000 || r.Ranges[0] != (Range{0x08000000, 32 << 10}) || !r.NoBlankCheck {
+	if err != nil || len(r.Sectors) != 3 || len(r.Addresses) != 2 || r.Addresses[1] != 0x08020000 || r.Ranges[0] != (Range{Start: 0x08000000, Length: 32 << 10}) || !r.NoBlankCheck {
 		t.Fatalf("Request = %+v, %v", r, err)
 	}
 	if _, err := (EraseInput{}).Request(); !errors.Is(err, ErrNothingToErase) {

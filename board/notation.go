@@ -89,7 +89,8 @@ func SectorNumbers(n []int) string {
 	return strings.Join(parts, ",")
 }
 
-// ParseRange reads START-END (inclusive) or START+LENGTH.
+// ParseRange reads START-END (inclusive; the range records that form) or
+// START+LENGTH.
 func ParseRange(s string) (Range, error) {
 	if a, b, ok := strings.Cut(s, "+"); ok {
 		start, err1 := ParseAddress(a)
@@ -97,7 +98,7 @@ func ParseRange(s string) (Range, error) {
 		if err1 != nil || err2 != nil {
 			return Range{}, errRange
 		}
-		return Range{start, uint64(n)}, nil
+		return Range{Start: start, Length: uint64(n)}, nil
 	}
 	a, b, ok := strings.Cut(s, "-")
 	if !ok {
@@ -108,5 +109,5 @@ func ParseRange(s string) (Range, error) {
 	if err1 != nil || err2 != nil || end < start {
 		return Range{}, errRange
 	}
-	return Range{start, uint64(end-start) + 1}, nil
+	return Range{Start: start, Length: uint64(end-start) + 1, Inclusive: true}, nil
 }

@@ -34,19 +34,23 @@ func TestParseNotation(t *testing.T) {
 		}
 	}
 	ranges := []struct {
-		in    string
-		start uint32
-		n     uint64
+		in        string
+		start     uint32
+		n         uint64
+		inclusive bool
 	}{
-		{"0x08000000-0x0801ffff", 0x08000000, 0x20000},
-		{"0x08000000+128K", 0x08000000, 0x20000},
-		{"0x08004000-0x08004000", 0x08004000, 1},
+		{"0x08000000-0x0801ffff", 0x08000000, 0x20000, true},
+		{"0x08000000+128K", 0x08000000, 0x20000, false},
+		{"0x08004000-0x08004000", 0x08004000, 1, true},
 	}
 	for _, tt := range ranges {
 		r, err := ParseRange(tt.in)
 		s, n := r.Start, r.Length
 		if err != nil || s != tt.start || n != tt.n {
 			t.Errorf("ParseRange(%q) = %#x, %#x, %v; want %#x, %#x", tt.in, s, n, err, tt.start, tt.n)
+		}
+		if r.Inclusive != tt.inclusive {
+			t.Errorf("ParseRange(%q): Inclusive %v, want %v", tt.in, r.Inclusive, tt.inclusive)
 		}
 	}
 	for _, bad := range []string{"", "8", "0x08001000-0x08000000", "x-y", "0x08000000+0"} {

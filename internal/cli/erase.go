@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -112,10 +111,8 @@ func (e *env) checkRange(f *eraseFlags, req board.EraseRequest, list []board.Sec
 		return nil
 	}
 	msg := fmt.Sprintf("--range %s %s: add --yes to erase them anyway, or give whole sectors", f.rng, c.Partial())
-	if strings.Contains(f.rng, "-") && c.EndStartsSector {
-		// START-END whose END is the first byte of a sector: the usual
-		// off-by-one, END taken as exclusive.
-		msg += " " + c.EndHint()
+	if h := c.EndHint(); h != "" {
+		msg += " " + h
 	}
 	return usageError("%s", msg)
 }
