@@ -43,6 +43,15 @@ func (s *Session) LeaveAndWait(ctx context.Context, jump *uint32, timeout time.D
 	return l, err
 }
 
+// Text says for people what leaving did: where the started vector table
+// is and the application that appeared, or that none did.
+func (l *Left) Text() string {
+	if app := l.App; app != nil {
+		return fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", l.Path, l.Jump, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
+	}
+	return fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB)", l.Path, l.Jump, l.Waited)
+}
+
 // LeftDocument is what leaving the bootloader did as front ends show it
 // (softdfu leave --json). The JSON field names are stable and in sorted
 // order.

@@ -10,7 +10,8 @@ import (
 
 // TestLeaveAndWait: leaving starts the flash base's vector table unless
 // told otherwise and finds the application on the board's port; with
-// none, expectApp makes it ErrNoApp, and the document says what left.
+// none, expectApp makes it ErrNoApp, and the document and text say what
+// left.
 func TestLeaveAndWait(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openSim(t, "feather-f405:dfu")
@@ -21,6 +22,9 @@ func TestLeaveAndWait(t *testing.T) {
 	b, _ := json.Marshal(l.Document())
 	if want := `{"app":{"id":"239a:8031","path":"1-1","product":"CircuitPython board","serial":"30002D000B51343333353132"},"left":true}`; string(b) != want {
 		t.Errorf("document %s, want %s", b, want)
+	}
+	if got, want := l.Text(), `1-1 left the bootloader (vector table at 0x08000000); application started: 239a:8031 "CircuitPython board" serial 30002D000B51343333353132`; got != want {
+		t.Errorf("text %q, want %q", got, want)
 	}
 
 	s, _ = openSim(t, "nucleo-f446re:dfu")
@@ -36,6 +40,9 @@ func TestLeaveAndWait(t *testing.T) {
 	b, _ = json.Marshal(l.Document())
 	if string(b) != `{"left":true}` {
 		t.Errorf("document %s", b)
+	}
+	if got, want := l.Text(), "1-1 left the bootloader (vector table at 0x08004000); no USB device appeared within 1s (expected for firmware without USB)"; got != want {
+		t.Errorf("text %q, want %q", got, want)
 	}
 	b, _ = json.Marshal(LeftDocument{AlreadyApp: true})
 	if string(b) != `{"already_app":true,"left":false}` {

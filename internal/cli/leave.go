@@ -2,7 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,11 +50,7 @@ its next reset.`,
 			if l == nil { // leaving failed
 				return e.finish(t, err, nil)
 			}
-			text := fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); no USB device appeared within %v (expected for firmware without USB; --expect-app makes this an error)", l.Path, l.Jump, l.Waited)
-			if app := l.App; app != nil {
-				text = fmt.Sprintf("%s left the bootloader (vector table at 0x%08x); application started: %s %q serial %s", l.Path, l.Jump, app.ID(), app.Descriptors.ProductName(), app.Descriptors.Serial())
-			}
-			return e.finish(t, err, l.Document(), text)
+			return e.finish(t, err, l.Document(), flagWords.Replace(l.Text()))
 		},
 	}
 	sel.oneFlags(c.Flags())
