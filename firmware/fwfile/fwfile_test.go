@@ -306,3 +306,22 @@ func FuzzParse(f *testing.F) {
 		img.CheckSTM32F4()
 	})
 }
+
+// TestWriteInput: the suffix IDs are read as hex; one that is not 4 hex
+// digits is an *IDError naming it.
+func TestWriteInput(t *testing.T) {
+	opt, err := WriteInput{Format: "dfu", Vendor: "1234", Product: "abcd"}.Options()
+	if err != nil || opt != (WriteOptions{Format: "dfu", Vendor: 0x1234, Product: 0xabcd}) {
+		t.Errorf("Options = %+v, %v", opt, err)
+	}
+	if opt, err := (WriteInput{}).Options(); err != nil || opt != (WriteOptions{}) {
+		t.Errorf("empty: %+v, %v", opt, err)
+	}
+	for _, in := range []WriteInput{{Vendor: "12345"}, {Product: "zz"}, {Vendor: "0x12"}} {
+		var ie *IDError
+		_, err := in.Options()
+		if !errors.As(err, &ie) || ie.Value == "" || !strings.Contains(err.Error(), "give 4 hex digits") {
+			t.Errorf("%+v: %v", in, err)
+		}
+	}
+}

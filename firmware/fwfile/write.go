@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/softdfu/softdfu/firmware"
 	"github.com/softdfu/softdfu/firmware/dfuse"
@@ -25,6 +26,43 @@ type WriteOptions struct {
 	// from), else ST's 0483:df11; a zero Device means the image's own, else
 	// 0 (what dfuse-pack.py writes).
 	Vendor, Product, Device uint16
+}
+
+// WriteInput is write options as a front end takes them, written out:
+// the output format's name, and the USB vendor and product IDs of a .dfu
+// file's suffix as 4 hex digits ("0483"); empty fields are the defaults.
+type WriteInput struct {
+	Format, Vendor, Product string
+}
+
+// IDError says a USB ID of a WriteInput is not 4 hex digits.
+type IDError struct {
+	// Field is "vid" (Vendor) or "pid" (Product); Value the ID as given.
+	Field, Value string
+}
+
+// Error says what is wrong.
+func (e *IDError) Error() string {
+	return fmt.Sprintf("%s %q: give 4 hex digits, for example 0483", e.Field, e.Value)
+}
+
+// Options reads the input into WriteOptions; the error is an *IDError.
+func (in WriteInput) Options() (WriteOptions, error) {
+	opt := WriteOptions{Format: in.Format}
+	for _, id := range []struct {
+		field, value string
+		to           *uint16
+	}{{"vid", in.Vendor, &opt.Vendor}, {"pid", in.Product, &opt.Product}} {
+		if id.value == "" {
+			continue
+		}
+		v, err := strconv.ParseUint(id.value, 16, 16)
+		if err != nil {
+			return opt, &IDError{id.field, id.value}
+		}
+		*id.to = uint16(v)
+	}
+	return opt, nil
 }
 
 // Write writes img to path in the format its extension (or opt.Format)

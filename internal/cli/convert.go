@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,19 +23,9 @@ failed conversion leaves no partial file.`,
 			if err != nil {
 				return err
 			}
-			opt := fwfile.WriteOptions{Format: outFormat}
-			for _, x := range []struct {
-				flag, val string
-				dst       *uint16
-			}{{"vid", vid, &opt.Vendor}, {"pid", pid, &opt.Product}} {
-				if x.val == "" {
-					continue
-				}
-				v, err := strconv.ParseUint(x.val, 16, 16)
-				if err != nil {
-					return usageError("--%s %q: give 4 hex digits, for example 0483", x.flag, x.val)
-				}
-				*x.dst = uint16(v)
+			opt, err := fwfile.WriteInput{Format: outFormat, Vendor: vid, Product: pid}.Options()
+			if err != nil {
+				return usageError("--%v", err) // --vid or --pid: an *fwfile.IDError
 			}
 			if err := fwfile.Write(args[1], img, opt); err != nil {
 				return inputError(err)
