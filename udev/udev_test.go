@@ -11,7 +11,10 @@ import (
 )
 
 func TestRulesCoverIDs(t *testing.T) {
-	r := Rules()
+	r := Rules("sudo softdfu udev-rules --install")
+	if !strings.Contains(r, "# `sudo softdfu udev-rules --install`, then unplug and replug the board.\n") {
+		t.Errorf("rules do not say how to install them:\n%s", r)
+	}
 	for _, want := range []string{
 		`ATTR{idVendor}=="0483", ATTR{idProduct}=="df11", TAG+="uaccess"`,
 		`ATTR{idVendor}=="0483", ATTR{idProduct}=="df11", MODE="0660", GROUP="plugdev"`,
@@ -79,7 +82,7 @@ func TestInstall(t *testing.T) {
 				}
 				return nil
 			}
-			err := Install(context.Background(), path, run)
+			err := Install(context.Background(), path, Rules("install"), run)
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("Install: %v", err)
 			}
@@ -90,7 +93,7 @@ func TestInstall(t *testing.T) {
 				t.Errorf("commands %q, want %q", cmds, tt.wantCmd)
 			}
 			b, err := os.ReadFile(path)
-			if err != nil || string(b) != Rules() {
+			if err != nil || string(b) != Rules("install") {
 				t.Errorf("file content wrong (err %v)", err)
 			}
 			fi, _ := os.Stat(path)
@@ -108,7 +111,7 @@ func TestInstall(t *testing.T) {
 func TestInstallNoDir(t *testing.T) {
 	called := false
 	run := func(context.Context, string, ...string) error { called = true; return nil }
-	err := Install(context.Background(), filepath.Join(t.TempDir(), "missing", "x.rules"), run)
+	err := Install(context.Background(), filepath.Join(t.TempDir(), "missing", "x.rules"), Rules("install"), run)
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("Install into missing dir: %v, want ErrNotExist", err)
 	}
@@ -124,10 +127,10 @@ func TestPathAndNoReload(t *testing.T) {
 		t.Errorf(`Path("") = %q, Path("x.rules") = %q`, Path(""), Path("x.rules"))
 	}
 	path := filepath.Join(t.TempDir(), "60-softdfu.rules")
-	if err := Install(context.Background(), path, NoReload); err != nil {
+	if err := Install(context.Background(), path, Rules("install"), NoReload); err != nil {
 		t.Fatalf("Install with NoReload: %v", err)
 	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != Rules() {
+	if b, err := os.ReadFile(path); err != nil || string(b) != Rules("install") {
 		t.Errorf("file content wrong (err %v)", err)
 	}
 }

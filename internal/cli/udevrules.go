@@ -26,14 +26,15 @@ needs root: sudo softdfu udev-rules --install. Unplug and replug the board
 afterwards if it was already connected.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
+			rules := udev.Rules("sudo softdfu udev-rules --install")
 			if !install {
 				if file != "" || noReload {
 					return usageError("--file and --no-reload go with --install")
 				}
 				if e.json {
-					return e.document(map[string]string{"path": udev.DefaultPath, "rules": udev.Rules()})
+					return e.document(map[string]string{"path": udev.DefaultPath, "rules": rules})
 				}
-				_, err := fmt.Fprint(e.stdout, udev.Rules())
+				_, err := fmt.Fprint(e.stdout, rules)
 				return err
 			}
 			path := udev.Path(file)
@@ -41,7 +42,7 @@ afterwards if it was already connected.`,
 			if noReload {
 				run = udev.NoReload
 			}
-			if err := udev.Install(c.Context(), path, run); err != nil {
+			if err := udev.Install(c.Context(), path, rules, run); err != nil {
 				if errors.Is(err, fs.ErrPermission) {
 					return fmt.Errorf("installing the udev rule: %w (writing %s needs root: sudo softdfu udev-rules --install)", err, path)
 				}
