@@ -103,6 +103,11 @@ func (b *Board) Facts() Facts {
 		Note: "known only because the board is simulated: a real ROM does not tell the exact part or the full UID"}
 }
 
+// String says the facts in a line for people.
+func (f Facts) String() string {
+	return fmt.Sprintf("simulated: %s on %s, UID %s (known only because the board is simulated)", f.Part, f.Board, f.UID)
+}
+
 // Clock returns the board's simulated clock.
 func (b *Board) Clock() *Clock { return b.clock }
 

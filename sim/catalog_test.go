@@ -255,3 +255,22 @@ func TestUnknownBoard(t *testing.T) {
 		t.Errorf("New: %v", err)
 	}
 }
+
+// TestWorldFacts: the facts of a board by port, in a line for people;
+// none for another port or without a world.
+func TestWorldFacts(t *testing.T) {
+	w, err := sim.New([]sim.Spec{{Board: "feather-f405", Mode: "dfu"}}, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := w.Facts("1-1")
+	if !ok || f != w.Boards()[0].Facts() || f.String() != "simulated: STM32F405RG on feather-f405, UID "+f.UID+" (known only because the board is simulated)" {
+		t.Errorf("Facts(1-1) = %+v, %v: %s", f, ok, f)
+	}
+	if _, ok := w.Facts("1-2"); ok {
+		t.Error("Facts(1-2): a board")
+	}
+	if _, ok := (*sim.World)(nil).Facts("1-1"); ok {
+		t.Error("no world: a board")
+	}
+}

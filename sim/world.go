@@ -175,6 +175,15 @@ func (w *World) Board(port string) *Board {
 	return nil
 }
 
+// Facts returns the facts of the board on port (Board.Facts); false when
+// there is none, or no world (w is nil).
+func (w *World) Facts(port string) (Facts, bool) {
+	if w == nil || w.Board(port) == nil {
+		return Facts{}, false
+	}
+	return w.Board(port).Facts(), true
+}
+
 // Ports implements usb.Bus.
 func (w *World) Ports() []string {
 	var p []string

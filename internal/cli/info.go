@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -56,12 +55,8 @@ func (e *env) boardInfo(ctx context.Context, sel *selection) error {
 	}
 	doc := boardDocument{Document: d}
 	var uid string // board.UIDNote
-	if w := e.world(); w != nil {
-		if sb := w.Board(d.Path); sb != nil {
-			f := sb.Facts()
-			doc.Simulated = f
-			uid = fmt.Sprintf("simulated: %s on %s, UID %s (known only because the board is simulated)", f.Part, f.Board, f.UID)
-		}
+	if f, ok := e.world().Facts(d.Path); ok {
+		doc.Simulated, uid = f, f.String()
 	}
 	if e.json {
 		return e.document(doc)
