@@ -96,8 +96,7 @@ func Rule(vendor, product string) string {
 }
 
 // Rules returns the whole rule file. Its header says to install it with
-// the command install (a front end's, such as "sudo softdfu udev-rules
-// --install").
+// the command install, in the words of the front end that installs it.
 func Rules(install string) string {
 	var b strings.Builder
 	b.WriteString("# softdfu: let the logged-in user (uaccess) and members of plugdev open\n")
