@@ -10,6 +10,7 @@ package board
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/softdfu/softdfu/dfu"
@@ -96,7 +97,8 @@ func InDFU(info usb.DeviceInfo) bool { return ModeOf(info.Descriptors) == DFU }
 
 // Describe turns a DeviceInfo into a Board, reading the alternate-setting
 // names of DFU-mode devices (opening them when the backend did not already
-// read the strings).
+// read the strings). The names it read are added to the strings of the
+// Board's Info, so that a session opened from it does not read them again.
 func Describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) Board {
 	d := info.Descriptors
 	b := Board{
@@ -106,12 +108,17 @@ func Describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) Board {
 	if b.Mode != DFU || len(d.Configs) == 0 {
 		return b
 	}
+	strs := maps.Clone(d.Strings)
+	if strs == nil {
+		strs = map[uint8]string{}
+	}
+	b.Info.Descriptors.Strings = strs
 	var dev usb.Device
 	for _, itf := range d.Configs[0].Interfaces {
 		if itf.Class != dfu.InterfaceClass || itf.Protocol != dfu.ProtocolDFUMode {
 			continue
 		}
-		name, ok := d.Strings[itf.StringIndex]
+		name, ok := strs[itf.StringIndex]
 		if !ok && dev == nil {
 			var err error
 			if dev, err = host.Open(ctx, info); err != nil {
@@ -119,8 +126,11 @@ func Describe(ctx context.Context, host usb.Host, info usb.DeviceInfo) Board {
 			}
 			defer dev.Close()
 		}
-		if !ok && dev != nil {
-			name, _ = usb.ReadString(ctx, dev, itf.StringIndex)
+		if !ok {
+			var err error
+			if name, err = usb.ReadString(ctx, dev, itf.StringIndex); err == nil {
+				strs[itf.StringIndex] = name
+			}
 		}
 		b.Alts = append(b.Alts, name)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -189,7 +190,18 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 	if q.What == "" {
 		q.What = "board"
 	}
-	match := func(d usb.DeviceInfo) bool { return q.accepts(Describe(ctx, host, d)) }
+	// Each enumeration is described once, however often the wait looks.
+	described := map[enumeration]Board{}
+	describe := func(d usb.DeviceInfo) Board {
+		key := enumeration{d.Host, d.Path, d.Address}
+		b, ok := described[key]
+		if !ok {
+			b = Describe(ctx, host, d)
+			described[key] = b
+		}
+		return b
+	}
+	match := func(d usb.DeviceInfo) bool { return q.accepts(describe(d)) }
 	seen, err := Wait(ctx, host, nil, 0, match)
 	if seen == nil && err == nil && q.Wait > 0 {
 		emit(q.Events, Waiting{What: q.What, For: q.Wait})
@@ -210,15 +222,23 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 		return nil, &SelectError{K: k, What: q.What, Present: present, Waited: waited}
 	}
 	var out []Board
-	for _, b := range describeAll(ctx, host, seen.All) {
-		if q.accepts(b) {
+	for _, d := range seen.All {
+		if b := describe(d); q.accepts(b) {
 			out = append(out, b)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	if len(out) > 1 && !q.All {
 		return nil, &SelectError{K: Ambiguous, What: q.What, Matches: out}
 	}
 	return out, nil
+}
+
+// enumeration names one enumeration of a device: a device that comes
+// back at another address is described anew.
+type enumeration struct {
+	host, path string
+	address    int
 }
 
 // NotInDFUError says the board a selection names runs an application

@@ -65,7 +65,11 @@ func Open(ctx context.Context, host usb.Host, info usb.DeviceInfo, opts *Options
 }
 
 func (s *Session) start(ctx context.Context) error {
-	conn, err := dfu.Open(ctx, s.dev, s.itf.Number, s.opts.Alt, &s.opts.DFU)
+	o := s.opts.DFU
+	if o.Strings == nil {
+		o.Strings = s.Board.Descriptors.Strings // the names a listing read
+	}
+	conn, err := dfu.Open(ctx, s.dev, s.itf.Number, s.opts.Alt, &o)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -42,6 +43,10 @@ type Options struct {
 	// GETSTATUS is sent only after the DNLOAD's answer. For a host
 	// controller or hub that mishandles queued control transfers.
 	NoQueue bool
+	// Strings are string descriptors already read from this enumeration
+	// of the device, by index (the alternate-setting names a listing
+	// read): String answers from them without a request.
+	Strings map[uint8]string
 }
 
 func (o *Options) withDefaults(dev usb.Device) Options {
@@ -148,6 +153,7 @@ func (b *blockOp) String() string {
 // to dfuIDLE (see Recover). Open never closes dev.
 func Open(ctx context.Context, dev usb.Device, iface, alt uint8, opts *Options) (*Conn, error) {
 	c := &Conn{dev: dev, opts: opts.withDefaults(dev)}
+	c.strings = maps.Clone(c.opts.Strings)
 	cfg, err := c.config(ctx)
 	if err != nil {
 		return nil, err
@@ -262,8 +268,9 @@ func (c *Conn) Functional() Functional { return c.iface.Functional }
 func (c *Conn) Alt() uint8 { return c.alt }
 
 // String returns string descriptor i (US English), read from the device
-// once per Conn: a ROM's strings do not change while it runs, and every
-// repeated read is a control request the ROM does not need.
+// once per Conn unless Options.Strings has it: a ROM's strings do not
+// change while it runs, and every repeated read is a control request the
+// ROM does not need.
 func (c *Conn) String(ctx context.Context, i uint8) (string, error) {
 	if s, ok := c.strings[i]; ok {
 		return s, nil

@@ -18,11 +18,12 @@ type Description struct {
 	Entry  string `json:"entry,omitempty"`
 	File   string `json:"file"`
 	Format string `json:"format"`
-	// Problems are CheckSTM32F4's; nil (JSON null) when there are none.
+	// Problems are CheckSTM32F4's; empty (JSON []) when there are none.
 	Problems []string             `json:"problems"`
 	Segments []SegmentDescription `json:"segments"`
 	Size     int                  `json:"size"`
-	// Span is the first to the last address the image covers.
+	// Span is the first to the last address the image covers; empty for
+	// an image without data.
 	Span string `json:"span"`
 	// VectorTable is the Cortex-M vector table at the image's lowest
 	// address; nil when the image does not cover its first 8 bytes.
@@ -50,7 +51,13 @@ type VectorTableDescription struct {
 func (img *Image) Describe(file string) Description {
 	lo, hi := img.Span()
 	d := Description{File: file, Format: img.Format, Size: img.Size(), Problems: img.CheckSTM32F4(),
-		CRC32: hex32(img.CRC32()), Span: fmt.Sprintf("0x%08x-0x%08x", lo, hi-1)}
+		CRC32: hex32(img.CRC32()), Segments: []SegmentDescription{}}
+	if hi > 0 {
+		d.Span = fmt.Sprintf("0x%08x-0x%08x", lo, hi-1)
+	}
+	if d.Problems == nil {
+		d.Problems = []string{}
+	}
 	d.Bootable = len(d.Problems) == 0
 	for _, s := range img.Segments {
 		d.Segments = append(d.Segments, SegmentDescription{s.Alt, hex32(s.Address), fmt.Sprintf("0x%08x", s.End()-1), len(s.Data)})

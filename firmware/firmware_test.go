@@ -2,6 +2,7 @@ package firmware
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -156,7 +157,7 @@ func TestDescribe(t *testing.T) {
 	vt := []byte{0x00, 0x00, 0x02, 0x20, 0x01, 0x02, 0x00, 0x08}
 	img := &Image{Segments: []Segment{{Address: 0x08000000, Data: append(vt, make([]byte, 8)...)}}, Format: "bin", Entry: 0x08000201}
 	d := img.Describe("app.bin")
-	if !d.Bootable || d.Problems != nil || d.Span != "0x08000000-0x0800000f" || d.Entry != "0x08000201" || d.DFUSuffix != "" {
+	if !d.Bootable || d.Problems == nil || len(d.Problems) != 0 || d.Span != "0x08000000-0x0800000f" || d.Entry != "0x08000201" || d.DFUSuffix != "" {
 		t.Errorf("description %+v", d)
 	}
 	if d.VectorTable == nil || d.VectorTable.At != "0x08000000" || d.VectorTable.InitialSP != "0x20020000" || d.VectorTable.Reset != "0x08000201" {
@@ -169,6 +170,11 @@ func TestDescribe(t *testing.T) {
 	d = img.Describe("x.dfu")
 	if d.Bootable || len(d.Problems) == 0 || d.VectorTable != nil || d.DFUSuffix != "0483:df11 bcdDevice 2200" {
 		t.Errorf("description %+v", d)
+	}
+	// JSON readers get lists, never null, for an empty image too.
+	b, _ := json.Marshal((&Image{}).Describe("empty.hex"))
+	if !strings.Contains(string(b), `"segments":[]`) || strings.Contains(string(b), "null") || !strings.Contains(string(b), `"span":""`) {
+		t.Errorf("empty image: %s", b)
 	}
 }
 

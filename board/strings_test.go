@@ -1,0 +1,75 @@
+package board
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"testing"
+
+	"github.com/softdfu/softdfu/sim"
+	"github.com/softdfu/softdfu/usb"
+)
+
+// sysfsHost lists the simulated boards as Linux's sysfs does: with the
+// device's own strings (manufacturer, product, serial) but not the
+// alternate-setting names, which a listing has to read from the device.
+type sysfsHost struct{ *sim.World }
+
+func (h sysfsHost) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
+	infos, err := h.World.Devices(ctx)
+	for i, info := range infos {
+		d := info.Descriptors.Device
+		strs := map[uint8]string{}
+		for _, idx := range []uint8{d.ManufacturerIndex, d.ProductIndex, d.SerialIndex} {
+			if s, ok := info.Descriptors.Strings[idx]; ok {
+				strs[idx] = s
+			}
+		}
+		infos[i].Descriptors.Strings = strs
+	}
+	return infos, err
+}
+
+// TestAltNamesReadOnce: selecting a board and opening a session reads each
+// alternate-setting name from the device once (the listing reads them; the
+// session uses what it read), where it read them twice or three times.
+func TestAltNamesReadOnce(t *testing.T) {
+	ctx := context.Background()
+	specs, err := sim.ParseSpecs("feather-f405:dfu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr bytes.Buffer
+	w, err := sim.New(specs, sim.Options{Transcript: &tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := sysfsHost{w}
+	bs, err := Select(ctx, host, Query{Want: func(b Board) bool { return b.Mode == DFU }})
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("select: %v, %v", bs, err)
+	}
+	if len(bs[0].Alts) != 4 || bs[0].Alts[0] == "" {
+		t.Fatalf("alternate settings %q", bs[0].Alts)
+	}
+	s, err := Open(ctx, host, bs[0].Info, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.SelectAlt(ctx, "Option Bytes"); err != nil {
+		t.Fatal(err)
+	}
+	reads := map[string]int{}
+	for _, m := range regexp.MustCompile(`80 06 03([0-9a-f]{2}) 0409`).FindAllStringSubmatch(tr.String(), -1) {
+		reads[m[1]]++
+	}
+	if len(reads) != 4 {
+		t.Errorf("string descriptors read: %v, want the four alternate-setting names", reads)
+	}
+	for idx, n := range reads {
+		if n != 1 {
+			t.Errorf("string descriptor 0x%s read %d times, want once", idx, n)
+		}
+	}
+}
