@@ -12,13 +12,14 @@
 //     digits (S-record). Raw binary is never recognised.
 //   - A known extension (.hex .ihex .ihx; .srec .s19 .s28 .s37 .mot .mhx;
 //     .elf .axf .out; .dfu; .uf2; .bin) must agree with the content;
-//     otherwise it is an error that suggests --format.
+//     otherwise it is an error (firmware.ErrFormatNeeded) asking for the
+//     format to be named.
 //   - .bin is raw binary unless the content is recognisably something
 //     else (an error), and needs LoadOptions.Address.
 //   - .dfu without the DfuSe prefix but with a plain DFU suffix (bcdDFU
 //     0x0100, as dfu-util makes) is raw binary plus suffix.
 //   - An unknown extension with unrecognisable content is an error asking
-//     for --format.
+//     for the format (firmware.ErrFormatNeeded).
 package fwfile
 
 import (
