@@ -17,7 +17,7 @@ import (
 // so nothing waits for an answer before asking the next block. What the
 // queue saves is the time between two requests that the host spends
 // getting an answer to the program and the next request back to the bus.
-const QueueDepth = 3
+const QueueDepth = 8
 
 // readQueued fills out from addr through q, QueueDepth UPLOADs at a
 // time. It returns how many bytes it read before a failure; the requests

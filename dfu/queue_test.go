@@ -124,6 +124,7 @@ func TestQueuedUploadErrors(t *testing.T) {
 		addr       uint32
 	}{
 		{"past the end", "feather-f405:dfu", false, 0x08100000 - 4096},
+		{"past the end, deep in the queue", "feather-f405:dfu", false, 0x08100000 - 10240},
 		{"read-protected", "feather-f405:dfu", true, 0x08000000},
 	} {
 		var msgs [2]string
