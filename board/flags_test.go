@@ -20,7 +20,7 @@ var flagName = regexp.MustCompile(`(^|[^-\w])--[a-z][a-z0-9-]+`)
 var frontEnds = []string{"internal", "cmd", "web", "test"}
 
 // otherTools are literals that name another program's flags, not ours.
-var otherTools = []string{"udevadm", "--reload-rules", "udev-rules --install`, then unplug"}
+var otherTools = []string{"udevadm", "--reload-rules"}
 
 // TestNoFlagsInLibraryText: library errors and notes say what is wrong and
 // what to do in library terms; only front ends name flags. It reads every
