@@ -123,10 +123,17 @@ type InteropRun struct {
 	// FlashWork is the datasheet time of the erases and programming the
 	// board was asked to do (one board; the sum for several).
 	FlashWork time.Duration
+	// BusTime is the time of the Transfers on the simulated bus (the USB
+	// model's frame per request and time per byte).
+	BusTime time.Duration
 	// PerRequest is (Elapsed - FlashWork) / Transfers: what one request
 	// costs the tool through the guest's kernel and USB/IP, bus time
 	// included (single-board cases only).
 	PerRequest time.Duration
+	// Overhead is (Elapsed - FlashWork - BusTime) / Transfers: the tool's
+	// cost per request beyond what the board and its bus take, through the
+	// guest's kernel, USB/IP and the tool itself (single-board cases only).
+	Overhead time.Duration
 }
 
 // InteropResult is one case: each tool's time and softdfu's speed-up.
@@ -276,9 +283,10 @@ func results(cases []InteropCase, tools []InteropTool, runs map[string]InteropRu
 			}
 			run.Case, run.Tool, run.Command = c.Name, t.Name, c.command(t)
 			chk := checks[c.Name+" "+t.Name]
-			run.Check, run.Transfers, run.FlashWork = chk.answer, chk.transfers, chk.flash
+			run.Check, run.Transfers, run.FlashWork, run.BusTime = chk.answer, chk.requests, chk.flash, chk.bus
 			if c.Count <= 1 && run.Transfers > 0 && run.Elapsed > run.FlashWork {
 				run.PerRequest = (run.Elapsed - run.FlashWork) / time.Duration(run.Transfers)
+				run.Overhead = (run.Elapsed - run.FlashWork - run.BusTime) / time.Duration(run.Transfers)
 			}
 			run.OK = run.OK && strings.HasPrefix(run.Check, "ok")
 			r.Runs = append(r.Runs, run)
@@ -465,36 +473,46 @@ type InteropServer struct {
 	mu     sync.Mutex
 	checks map[string]interopCheck
 	// requests counts the boards' USB requests (transcript lines); mark
-	// and markFlash are its values when the last prepare finished.
-	requests  lineCounter
-	mark      int
-	markFlash time.Duration
+	// is what it had counted when the last prepare finished.
+	requests lineCounter
+	mark     work
 }
 
-// interopCheck is the host's check after a run.
+// interopCheck is the host's check after a run and the work of the run.
 type interopCheck struct {
-	answer    string
-	transfers int
-	flash     time.Duration
+	answer string
+	work
+}
+
+// work is what the boards were asked to do: requests, the datasheet time
+// of the erases and programming among them, and their time on the
+// simulated bus (the USB model's frame and bytes).
+type work struct {
+	requests   int
+	flash, bus time.Duration
+}
+
+func (w work) minus(v work) work {
+	return work{w.requests - v.requests, w.flash - v.flash, w.bus - v.bus}
 }
 
 // lineCounter counts the lines written to it (the simulator writes one
 // transcript line per USB request) and adds up the datasheet time of the
-// erases and programming they ask for.
+// erases and programming they ask for and their bus time.
 type lineCounter struct {
-	mu    sync.Mutex
-	n     int
-	flash time.Duration
-	part  *sim.Part
-	copy  io.Writer // also gets the lines, when set
+	mu   sync.Mutex
+	done work
+	part *sim.Part
+	copy io.Writer // also gets the lines, when set
 }
 
 func (c *lineCounter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
-		c.n++
-		c.flash += flashWork(c.part, line)
+		c.done.requests++
+		c.done.flash += flashWork(c.part, line)
+		c.done.bus += busTime(line)
 	}
 	if c.copy != nil {
 		c.copy.Write(p)
@@ -533,11 +551,23 @@ func flashWork(p *sim.Part, line string) time.Duration {
 	return 0
 }
 
-// count returns the requests and the flash work so far.
-func (c *lineCounter) count() (int, time.Duration) {
+// busTime is the time the simulator's USB model (sim.DefaultUSBTiming,
+// the server's) gives the request of a transcript line on the bus: a
+// frame and its data bytes (field 9).
+func busTime(line string) time.Duration {
+	f := strings.Fields(line)
+	if len(f) < 9 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[8])
+	return sim.DefaultUSBTiming.Cost(n)
+}
+
+// count returns the work so far.
+func (c *lineCounter) count() work {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n, c.flash
+	return c.done
 }
 
 // StartInteropServer starts the board server on loopback for cases, with
@@ -669,9 +699,9 @@ func (s *InteropServer) Command(ctx context.Context, f []string) string {
 			return fmt.Sprintf("error: unknown case %q", f[1])
 		}
 		ans := s.check(ctx, c)
-		n, fw := s.requests.count()
+		done := s.requests.count()
 		s.mu.Lock()
-		s.checks[f[1]+" "+f[2]] = interopCheck{answer: ans, transfers: n - s.mark, flash: fw - s.markFlash}
+		s.checks[f[1]+" "+f[2]] = interopCheck{answer: ans, work: done.minus(s.mark)}
 		s.mu.Unlock()
 		return ans
 	}
@@ -700,9 +730,9 @@ func (s *InteropServer) prepare(ctx context.Context, c InteropCase) string {
 			return "error: " + err.Error()
 		}
 	}
-	n, fw := s.requests.count()
+	done := s.requests.count()
 	s.mu.Lock()
-	s.mark, s.markFlash = n, fw
+	s.mark = done
 	s.mu.Unlock()
 	if c.Count > 1 {
 		what = fmt.Sprintf("%d boards, %s", c.Count, what)

@@ -160,8 +160,12 @@ func TestInteropServer(t *testing.T) {
 	if got := control(t, s, "check one-sector softdfu"); got != "ok: the board holds the image and runs the application (circuitpython)" {
 		t.Errorf("check after flashing: %q", got)
 	}
-	if n := s.checkResults()["one-sector softdfu"].transfers; n < rep.Transfers {
-		t.Errorf("the host counted %d requests, fewer than the %d of the DFU session", n, rep.Transfers)
+	done := s.checkResults()["one-sector softdfu"]
+	if done.requests < rep.Transfers {
+		t.Errorf("the host counted %d requests, fewer than the %d of the DFU session", done.requests, rep.Transfers)
+	}
+	if least := time.Duration(done.requests) * sim.DefaultUSBTiming.Frame; done.bus < least {
+		t.Errorf("bus time %v for %d requests, less than a frame each (%v)", done.bus, done.requests, least)
 	}
 
 	if got := control(t, s, "prepare factory-full"); got != "ready: factory state, ROM bootloader running" {
@@ -199,18 +203,33 @@ func TestFlags(t *testing.T) {
 
 func TestReport(t *testing.T) {
 	res := []InteropResult{{Case: "app-64K", Ratio: 1.5, RatioNoVerify: 1.75, Runs: []InteropRun{
-		{Tool: "softdfu", Elapsed: 2 * time.Second, OK: true, Transfers: 100, PerRequest: 3 * time.Millisecond},
+		{Tool: "softdfu", Elapsed: 2 * time.Second, OK: true, Transfers: 100, PerRequest: 3 * time.Millisecond, Overhead: time.Millisecond},
 		{Tool: "softdfu-no-verify", Elapsed: 1500 * time.Millisecond, OK: true, Transfers: 80},
-		{Tool: "dfu-util", Elapsed: 3 * time.Second, ExitCode: 1, Check: "FAILED: x", Transfers: 200, PerRequest: 2500 * time.Microsecond},
+		{Tool: "dfu-util", Elapsed: 3 * time.Second, ExitCode: 1, Check: "FAILED: x", Transfers: 200, PerRequest: 2500 * time.Microsecond, Overhead: 1500 * time.Microsecond},
 	}}}
 	var w strings.Builder
 	failed := report(&w, res, false)
-	if !strings.Contains(w.String(), "1.50x   app-64K          2.000s     3.000s     1.500s   1.75x         100/80/200      3.00/2.50") || len(failed) != 1 {
+	if !strings.Contains(w.String(), "1.50x   app-64K          2.000s     3.000s     1.500s   1.75x         100/80/200      3.00/2.50      1.00/1.50") || len(failed) != 1 {
 		t.Errorf("table:\n%s\nfailed %q", w.String(), failed)
 	}
 	w.Reset()
 	report(&w, res, true)
-	if !strings.Contains(w.String(), `"dfu_util_s":3`) {
+	if !strings.Contains(w.String(), `"dfu_util_s":3`) || !strings.Contains(w.String(), `"softdfu_overhead_ms":1`) {
 		t.Errorf("json: %s", w.String())
+	}
+}
+
+// TestBusTime: a transcript line's bus time is the USB model's frame and
+// its data bytes; lines that are not requests cost nothing.
+func TestBusTime(t *testing.T) {
+	for line, want := range map[string]time.Duration{
+		"1-1   0.027485 a1 02 0002 0000 0800 < 2048 00000220... ok":                    sim.DefaultUSBTiming.Cost(2048),
+		"1-1   0.007263 a1 03 0000 0000 0006 < 6 0a0000000a00 ok":                      sim.DefaultUSBTiming.Cost(6),
+		"1-1   5.186334 80 06 0600 0000 000a < 0 - usb: request stalled by the device": sim.DefaultUSBTiming.Frame,
+		"": 0,
+	} {
+		if got := busTime(line); got != want {
+			t.Errorf("busTime(%q) = %v, want %v", line, got, want)
+		}
 	}
 }
