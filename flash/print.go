@@ -8,8 +8,7 @@ import (
 )
 
 // Size formats a byte count the way layout strings do: 16K, 1M, 512 (0 is
-// 0K). It is
-// the one size formatter of plans and sector maps.
+// 0K). It is the one size formatter of plans and sector maps.
 func Size(n uint32) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
