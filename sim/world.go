@@ -117,9 +117,9 @@ func New(specs []Spec, opts Options) (*World, error) {
 	}
 	seen := map[string]int{}
 	for i, s := range specs {
-		model := Boards[s.Board]
-		if model == nil {
-			return nil, fmt.Errorf("%w %q: known boards are %s", ErrUnknownBoard, s.Board, strings.Join(BoardNames(), ", "))
+		model, err := LookupBoard(s.Board)
+		if err != nil {
+			return nil, err
 		}
 		n := seen[s.Board]
 		seen[s.Board]++
