@@ -412,6 +412,7 @@ func (s *Session) Leave(ctx context.Context, jump *uint32, events func(Event)) e
 	emit(events, PhaseStarted{Phase: Leaving})
 	s.clock = s.Clock()
 	err := s.conn.Leave(ctx, jump)
+	s.gone = s.conn.LeftBus()
 	s.Close()
 	return err
 }

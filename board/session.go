@@ -40,6 +40,7 @@ type Session struct {
 	clock  usb.Clock  // the board's, kept when the session closes
 	flash  dfu.Layout // internal flash, once alternate setting 0 was selected
 	other  []string   // the other alternate settings' strings seen so far
+	gone   bool       // the host saw the ROM drop off the bus in Leave
 }
 
 // Open opens the board described by info on host, claims its DFU

@@ -133,18 +133,23 @@ func WaitDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, t
 	return &seen.Device, nil
 }
 
-// StillDFU reports whether a device in DFU mode is still enumerated on
-// port path after grace of clock time (nil: the host's clock): the same
+// StillDFU reports whether, after Leave, a device in DFU mode is still
+// enumerated on the board's port after grace of the host's clock: the same
 // one, or the ROM enumerated again. A bootloader that has just left may
 // take a moment to disappear from the bus (over USB/IP, until the client
 // notices the link went down), so a DFU device that goes away within
-// grace is not still there.
-func StillDFU(ctx context.Context, host usb.Host, path string, clock usb.Clock, grace time.Duration) bool {
+// grace is not still there. When the host saw the ROM drop off the bus,
+// the ROM's old enumeration is not counted at all: the host may list it
+// until its hub driver has removed it, which with several boards leaving
+// at once happens one board after another (0.8 s for eight over USB/IP in
+// the interop VM). A ROM enumerated again, at another address, is counted.
+func (s *Session) StillDFU(ctx context.Context, grace time.Duration) bool {
+	departed, old := s.gone, s.Board.Address
 	var still bool
-	_, _ = Watch(ctx, host, clock, grace, func(devs []usb.DeviceInfo, _ time.Time) (*usb.DeviceInfo, bool) {
+	_, _ = Watch(ctx, s.Host, nil, grace, func(devs []usb.DeviceInfo, _ time.Time) (*usb.DeviceInfo, bool) {
 		still = false
 		for _, d := range devs {
-			if d.Path == path && InDFU(d) {
+			if d.Path == s.Board.Path && InDFU(d) && !(departed && d.Address == old) {
 				still = true
 			}
 		}

@@ -88,6 +88,7 @@ type Conn struct {
 	opts      Options
 	state     State
 	known     bool          // state is the device's state
+	leftBus   bool          // the device dropped off the bus during Leave
 	lastPoll  time.Duration // the last bwPollTimeout the device reported
 	erasing   bool          // poll is waiting for an erase
 	transfers int

@@ -321,6 +321,7 @@ func (c *Conn) readBlocks(ctx context.Context, addr uint32, out []byte, progress
 // answering dfuMANIFEST, is success: confirm by seeing the application
 // appear. Open the device again for anything else.
 func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
+	c.leftBus = false
 	if addr != nil {
 		if err := c.SetAddress(ctx, *addr); err != nil {
 			return err
@@ -333,6 +334,7 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 	// dfu-util sends block number 2 here; the ROM ignores it.
 	if err := c.DownloadBlock(ctx, firstDataBlock, nil); err != nil {
 		if gone(err) {
+			c.leftBus = errors.Is(err, usb.ErrGone)
 			return nil
 		}
 		return c.explain(ctx, "leave", err)
@@ -340,6 +342,7 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 	st, err := c.GetStatus(ctx)
 	if err != nil {
 		if gone(err) {
+			c.leftBus = errors.Is(err, usb.ErrGone)
 			return nil
 		}
 		return fmt.Errorf("dfu: leave: %w", err)
@@ -352,6 +355,11 @@ func (c *Conn) Leave(ctx context.Context, addr *uint32) error {
 	}
 	return &StatusError{Op: "leave", State: st.State, Status: st.Status}
 }
+
+// LeftBus reports whether the device dropped off the bus during the last
+// Leave, as the ROM does when it starts the application: the host saw it
+// go (a timeout is not counted).
+func (c *Conn) LeftBus() bool { return c.leftBus }
 
 // WriteOptionBytes writes data at addr on the selected alternate setting
 // (DfuSe: alt 1, "Option Bytes"). The ROM resets the chip after an

@@ -403,7 +403,7 @@ func (j *job) execute(ctx context.Context, s *board.Session, plan *flash.Plan) e
 	if err != nil {
 		return err
 	}
-	if app == nil && board.StillDFU(ctx, j.host, s.Board.Path, nil, time.Second) {
+	if app == nil && s.StillDFU(ctx, time.Second) {
 		rep.Left = false
 		return fmt.Errorf("%s: %w", s.Board.Path, ErrStillInROM)
 	}
