@@ -29,15 +29,17 @@ func (h *lingerHost) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 
 // TestStillDFUAfterLeave: a ROM the host saw drop off the bus in Leave is
 // not still there however long the host lists it; a ROM that answered the
-// leave and is listed on is.
+// leave and is listed on is, and so is one enumerated again.
 func TestStillDFUAfterLeave(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		answers bool // the ROM answers the leave's GETSTATUS before it goes
+		again   bool // a ROM is listed at another address: enumerated again
 		still   bool
 	}{
-		{"dropped off the bus", false, false},
-		{"answered, then listed on", true, true},
+		{"dropped off the bus", false, false, false},
+		{"answered, then listed on", true, false, true},
+		{"dropped off, enumerated again", false, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -63,6 +65,11 @@ func TestStillDFUAfterLeave(t *testing.T) {
 			}
 			h.mu.Lock()
 			h.linger, h.lists = []usb.DeviceInfo{s.Board}, 0
+			if tc.again {
+				back := s.Board
+				back.Address++
+				h.linger = append(h.linger, back)
+			}
 			h.mu.Unlock()
 			if got := s.StillDFU(ctx, 200*time.Millisecond); got != tc.still {
 				t.Errorf("StillDFU = %v, want %v (LeftBus %v)", got, tc.still, s.gone)
