@@ -200,10 +200,34 @@ func ServerCommand() string {
 	return "{softdfu} sim --listen {addr} --control {control} --sim discovery-f407:dfu"
 }
 
+// DetachScript is guest shell code that defines detach: detach every
+// imported port, then wait until the kernel has removed their devices.
+// Importing a device into a port whose earlier device Linux has not yet
+// removed makes the hub driver take the new one for the old (it reads the
+// device and configuration descriptors and the serial, finds them
+// unchanged and keeps the old device), so the new one is never sent
+// SET_CONFIGURATION and its first SET_INTERFACE stalls; seen with eight
+// boards re-imported right after they left the bootloader.
+const DetachScript = `
+detach() {
+	i=0
+	while ports=$(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p'); [ -n "$ports" ]; do
+		for p in $ports; do usbip detach -p $p >/dev/null 2>&1; done
+		i=$((i+1)); [ $i -ge 50 ] && { echo "DETACH FAILED: ports $ports"; return 1; }
+		sleep 0.1
+	done
+	i=0
+	while left=$(ls -d /sys/bus/usb/devices/[0-9]*-[0-9]* 2>/dev/null | grep -v :); [ -n "$left" ]; do
+		i=$((i+1)); [ $i -ge 100 ] && { echo "DETACH FAILED: the kernel still lists" $left; return 1; }
+		sleep 0.05
+	done
+}
+`
+
 // AttachScript is guest shell code that defines attach and detach: attach
 // imports bus ID 1-1 from the USB/IP server on port and waits for the
 // kernel to enumerate it (retrying, since a re-enumerating board takes a
-// moment to come back); detach releases every imported device.
+// moment to come back); detach is DetachScript's.
 func AttachScript(port int) string {
 	return fmt.Sprintf(`
 attach() {
@@ -219,6 +243,5 @@ attach() {
 	done
 	sleep 0.5
 }
-detach() { usbip port | sed -n 's/^Port \([0-9]*\):.*/\1/p' | while read p; do usbip detach -p $p; done; }
-`, port, GuestHost)
+`, port, GuestHost) + DetachScript
 }

@@ -350,17 +350,6 @@ dfu_util_all() {
 	[ $rc = 0 ] && echo "File downloaded successfully (all $n)"
 	return $rc
 }
-# detach: detach every imported port, and wait until none is left: a port
-# left over from the last run would make the next attach race the
-# kernel ("vhci_device speed not set") and leave a board unconfigured.
-detach() {
-	i=0
-	while ports=$(usbip port 2>/dev/null | sed -n 's/^Port \([0-9]*\):.*/\1/p'); [ -n "$ports" ]; do
-		for p in $ports; do usbip detach -p $p >/dev/null 2>&1; done
-		i=$((i+1)); [ $i -ge 50 ] && { echo "DETACH FAILED: $ports"; return 1; }
-		sleep 0.1
-	done
-}
 # now prints the monotonic clock in ns (/proc/timer_list; /proc/uptime, in
 # 10 ms steps, where the kernel lacks it): busybox date has no %%N.
 now() {
@@ -396,6 +385,7 @@ echo "clock: $(grep -m1 -o 'now at .*' /proc/timer_list 2>/dev/null || echo /pro
 func interopGuest(usbipPort, ctrlPort int, cases []InteropCase, tools []InteropTool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, guestPrelude, interop.GuestHost, ctrlPort, usbipPort)
+	b.WriteString(interop.DetachScript)
 	for _, c := range cases {
 		for _, t := range tools {
 			fmt.Fprintf(&b, "bench %s %d %s %s\n", c.Name, max(c.Count, 1), t.Name, c.command(t))
