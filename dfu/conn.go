@@ -99,6 +99,7 @@ type Conn struct {
 	bound     [3]boundCtx      // bounded's contexts: requests, polls, queued polls
 	block     blockOp          // the block being moved, for messages
 	strings   map[uint8]string // string descriptors read so far, by index
+	cfgValue  uint8            // bConfigurationValue of the DFU interface's configuration
 }
 
 // boundCtx is a context with a deadline, shared by consecutive requests.
@@ -159,6 +160,7 @@ func Open(ctx context.Context, dev usb.Device, iface, alt uint8, opts *Options) 
 	if err != nil {
 		return nil, err
 	}
+	c.cfgValue = cfg.Value
 	var found []string
 	for _, it := range FindInterfaces(cfg) {
 		found = append(found, fmt.Sprint(it.Number))
@@ -234,7 +236,7 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 	if a == nil {
 		return fmt.Errorf("dfu: DFU interface %d has no alternate setting %d; it has %s", c.iface.Number, alt, strings.Join(alts, ", "))
 	}
-	if err := c.dev.SetAlternate(ctx, c.iface.Number, alt); err != nil {
+	if err := c.setAlternate(ctx, alt); err != nil {
 		op := fmt.Sprintf("selecting alternate setting %d of interface %d", alt, c.iface.Number)
 		return c.explainStuck(ctx, op, fmt.Errorf("dfu: %s: %w", op, err))
 	}
@@ -252,6 +254,29 @@ func (c *Conn) SelectAlt(ctx context.Context, alt uint8) error {
 			return err
 		}
 		c.layout = l
+	}
+	return nil
+}
+
+// setAlternate sends SET_INTERFACE. A device that stalls it and answers
+// GET_CONFIGURATION with 0 lost its configuration while the host still
+// lists it as configured: Linux does that when a USB/IP import lands on a
+// port whose earlier device it has not removed yet and whose descriptors
+// are the same, keeping the old device. It is configured again
+// (SET_CONFIGURATION with the value the host lists) and asked once more.
+func (c *Conn) setAlternate(ctx context.Context, alt uint8) error {
+	err := c.dev.SetAlternate(ctx, c.iface.Number, alt)
+	if !errors.Is(err, usb.ErrStall) || c.cfgValue == 0 {
+		return err
+	}
+	if v, gerr := usb.Configuration(ctx, c.dev); gerr != nil || v != 0 {
+		return err
+	}
+	if serr := usb.SetConfiguration(ctx, c.dev, c.cfgValue); serr != nil {
+		return fmt.Errorf("%w; the device answers as unconfigured and refused to be configured again (%v): replug it", err, serr)
+	}
+	if err := c.dev.SetAlternate(ctx, c.iface.Number, alt); err != nil {
+		return fmt.Errorf("%w (after configuring the device again: it had lost its configuration)", err)
 	}
 	return nil
 }

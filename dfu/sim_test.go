@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -438,5 +439,76 @@ func TestPollTimeouts(t *testing.T) {
 	st.n = 5
 	if err := x.c.Erase(x.ctx, 0x08000000); err != nil || st.n != 0 {
 		t.Fatalf("Erase with %d timed-out polls left: %v", st.n, err)
+	}
+}
+
+// standardLog records the standard requests sent through it, in front of
+// the simulated device, and can refuse some of them with a STALL.
+type standardLog struct {
+	usb.Device
+	sent        []string
+	stallAlt    bool // stall every SET_INTERFACE
+	stallConfig bool // stall every SET_CONFIGURATION
+}
+
+func (s *standardLog) Control(ctx context.Context, setup usb.Setup, data []byte) (int, error) {
+	if setup.Type() == usb.TypeStandard {
+		s.sent = append(s.sent, fmt.Sprintf("%d/%d", setup.Request, setup.Value))
+		if s.stallAlt && setup.Request == usb.ReqSetInterface || s.stallConfig && setup.Request == usb.ReqSetConfiguration {
+			return 0, usb.ErrStall
+		}
+	}
+	return s.Device.Control(ctx, setup, data)
+}
+
+func (s *standardLog) SetAlternate(ctx context.Context, iface, alt uint8) error {
+	_, err := s.Control(ctx, usb.Setup{RequestType: usb.RecipientInterface, Request: usb.ReqSetInterface, Value: uint16(alt), Index: uint16(iface)}, nil)
+	return err
+}
+
+func (s *standardLog) Clock() usb.Clock { return usb.ClockOf(s.Device) }
+
+// TestLostConfiguration: a ROM back in the Address state while the host
+// lists it as configured (Linux keeping an earlier enumeration for a USB/IP
+// import) is configured again when it stalls SET_INTERFACE; a configured
+// device that stalls SET_INTERFACE is not touched.
+func TestLostConfiguration(t *testing.T) {
+	const (
+		setIface, getConfig, setConfig = "11/1", "8/0", "9/1" // request/wValue
+	)
+	cases := []struct {
+		name               string
+		unconfigure        bool
+		stallAlt, stallCfg bool
+		want               []string
+		wantErr            string
+	}{
+		{name: "lost", unconfigure: true, want: []string{setIface, getConfig, setConfig, setIface, "6/773"}},
+		{name: "configured device stalls", stallAlt: true, want: []string{setIface, getConfig}, wantErr: "stalled"},
+		{name: "refuses its configuration", unconfigure: true, stallCfg: true, want: []string{setIface, getConfig, setConfig}, wantErr: "refused to be configured again"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := newBench(t, "discovery-f407:dfu", sim.Options{})
+			dev := &standardLog{Device: x.dev}
+			x.wrap = func(d usb.Device) usb.Device { dev.Device = d; return dev }
+			x.reopen(0)
+			if tc.unconfigure {
+				if err := usb.SetConfiguration(x.ctx, x.dev, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dev.sent, dev.stallAlt, dev.stallConfig = nil, tc.stallAlt, tc.stallCfg
+			err := x.c.SelectAlt(x.ctx, 1)
+			if !reflect.DeepEqual(dev.sent, tc.want) {
+				t.Errorf("standard requests %v, want %v", dev.sent, tc.want)
+			}
+			switch {
+			case tc.wantErr == "" && (err != nil || x.c.Layout().Name != "Option Bytes"):
+				t.Errorf("SelectAlt(1): %v, layout %q", err, x.c.Layout().Name)
+			case tc.wantErr != "" && (!errors.Is(err, usb.ErrStall) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("SelectAlt(1) error %v, want a stall saying %q", err, tc.wantErr)
+			}
+		})
 	}
 }

@@ -129,6 +129,23 @@ func ReadString(ctx context.Context, d Device, i uint8) (string, error) {
 	return ParseString(buf[:n])
 }
 
+// Configuration asks the device for its bConfigurationValue with
+// GET_CONFIGURATION: 0 means it is in the Address state, whatever the host
+// lists (USB 2.0 section 9.4.2).
+func Configuration(ctx context.Context, d Device) (uint8, error) {
+	ctx, cancel := context.WithTimeout(ctx, StandardRequestLimit)
+	defer cancel()
+	var b [1]byte
+	n, err := d.Control(ctx, Setup{RequestType: DirIn | TypeStandard | RecipientDevice, Request: ReqGetConfiguration, Length: 1}, b[:])
+	if err != nil {
+		return 0, fmt.Errorf("GET_CONFIGURATION: %w", err)
+	}
+	if n != 1 {
+		return 0, fmt.Errorf("GET_CONFIGURATION: %d bytes, want 1", n)
+	}
+	return b[0], nil
+}
+
 // SetConfiguration sends SET_CONFIGURATION with value cfg (0 returns the
 // device to the Address state). Hosts that own the whole device (the
 // USB/IP client, the in-process simulator) send it when they open a
