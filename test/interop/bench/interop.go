@@ -134,6 +134,10 @@ type InteropRun struct {
 	// cost per request beyond what the board and its bus take, through the
 	// guest's kernel, USB/IP and the tool itself (single-board cases only).
 	Overhead time.Duration
+	// GuestBusy is the share of the guest's CPU time (both processors)
+	// that was not idle during the command, from /proc/stat: near 1 means
+	// the VM, not the tool's waits, set the pace. Negative when unknown.
+	GuestBusy float64
 }
 
 // InteropResult is one case: each tool's time and softdfu's speed-up.
@@ -357,6 +361,9 @@ now() {
 	[ -n "$t" ] && { echo $t; return; }
 	awk '{printf "%%.0f\n", $1 * 1e9}' /proc/uptime
 }
+# cpu prints the guest's busy and total CPU time so far, in ticks
+# (/proc/stat: every column but idle and iowait is busy).
+cpu() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
 # bench CASE N TOOL COMMAND...: time one flash command on N boards from
 # the case's starting state.
 bench() {
@@ -364,15 +371,17 @@ bench() {
 	detach
 	echo "--- $c with $tool: $(ctl "prepare $c")"
 	attach $n || { echo "BENCH $c $tool rc=-1 ns=0 downloaded=0"; return; }
+	c0=$(cpu)
 	t0=$(now)
 	STRACE=
 	[ -n "$STRACE" ] && [ $n = 1 ] && command -v strace >/dev/null || STRACE=
 	$STRACE "$@" >out.txt 2>&1
 	rc=$?
 	t1=$(now)
+	busy=$(echo $c0 $(cpu) | awk '{ d = $4 - $2; print d > 0 ? int(1000 * ($3 - $1) / d) : -1 }')
 	d=0; grep -q "File downloaded successfully" out.txt && d=1
 	tr '\r' '\n' <out.txt | grep -v '^ *$' | grep -v '^Download\|^Erase  *\[' | tail -n 6
-	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d"
+	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d cpu=$busy"
 	echo "CHECK $c $tool: $(ctl "check $c $tool")"
 	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
@@ -415,8 +424,8 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 			continue
 		}
 		f := strings.Fields(rest)
-		if len(f) != 5 {
-			return nil, fmt.Errorf("interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1", n+1, line)
+		if len(f) != 5 && len(f) != 6 {
+			return nil, fmt.Errorf("interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1 [cpu=PERMILLE]", n+1, line)
 		}
 		vals := map[string]int64{}
 		for _, kv := range f[2:] {
@@ -431,7 +440,10 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 		if ns < 0 {
 			return nil, fmt.Errorf("interop: guest output line %d: negative time %d ns", n+1, ns)
 		}
-		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns)}
+		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns), GuestBusy: -1}
+		if busy, ok := vals["cpu"]; ok && busy >= 0 {
+			r.GuestBusy = float64(busy) / 1000
+		}
 		// dfu-util exits 74 when the board leaves before answering the
 		// GETSTATUS of :leave (docs/PROTOCOL.md section 8): the download itself
 		// succeeded.

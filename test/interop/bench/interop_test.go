@@ -23,26 +23,27 @@ func TestParseGuest(t *testing.T) {
 	}{
 		{
 			name: "softdfu and dfu-util",
-			out: "--- x\nBENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0\r\nnoise\n" +
+			out: "--- x\nBENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0 cpu=975\r\nnoise\n" +
 				"BENCH full-1MB dfu-util rc=74 ns=2000000000 downloaded=1\n",
 			want: map[string]InteropRun{
-				"full-1MB softdfu":  {Case: "full-1MB", Tool: "softdfu", Elapsed: 1500 * time.Millisecond, OK: true},
-				"full-1MB dfu-util": {Case: "full-1MB", Tool: "dfu-util", Elapsed: 2 * time.Second, ExitCode: 74, OK: true},
+				"full-1MB softdfu":  {Case: "full-1MB", Tool: "softdfu", Elapsed: 1500 * time.Millisecond, OK: true, GuestBusy: 0.975},
+				"full-1MB dfu-util": {Case: "full-1MB", Tool: "dfu-util", Elapsed: 2 * time.Second, ExitCode: 74, OK: true, GuestBusy: -1},
 			},
 		},
 		{
 			name: "dfu-util 74 without the download",
 			out:  "BENCH app-64K dfu-util rc=74 ns=5 downloaded=0\n",
-			want: map[string]InteropRun{"app-64K dfu-util": {Case: "app-64K", Tool: "dfu-util", Elapsed: 5, ExitCode: 74}},
+			want: map[string]InteropRun{"app-64K dfu-util": {Case: "app-64K", Tool: "dfu-util", Elapsed: 5, ExitCode: 74, GuestBusy: -1}},
 		},
 		{
 			name: "softdfu 74 is a failure",
-			out:  "BENCH app-64K softdfu rc=74 ns=5 downloaded=1\n",
-			want: map[string]InteropRun{"app-64K softdfu": {Case: "app-64K", Tool: "softdfu", Elapsed: 5, ExitCode: 74}},
+			out:  "BENCH app-64K softdfu rc=74 ns=5 downloaded=1 cpu=-1\n",
+			want: map[string]InteropRun{"app-64K softdfu": {Case: "app-64K", Tool: "softdfu", Elapsed: 5, ExitCode: 74, GuestBusy: -1}},
 		},
 		{name: "nothing", out: "hello\n", err: "no BENCH line"},
 		{name: "short line", out: "BENCH a b rc=0\n", err: "line 1"},
 		{name: "bad number", out: "x\nBENCH a b rc=0 ns=1.5 downloaded=0\n", err: `line 2: "BENCH a b rc=0 ns=1.5 downloaded=0": "ns=1.5" is not NAME=INTEGER`},
+		{name: "too long", out: "BENCH a b rc=0 ns=1 downloaded=0 cpu=1 x=2\n", err: "line 1"},
 		{name: "negative time", out: "BENCH a b rc=0 ns=-3 downloaded=0\n", err: "negative time"},
 	}
 	for _, tc := range tests {
