@@ -378,7 +378,8 @@ bench() {
 	$STRACE "$@" >out.txt 2>&1
 	rc=$?
 	t1=$(now)
-	busy=$(echo $c0 $(cpu) | awk '{ d = $4 - $2; print d > 0 ? int(1000 * ($3 - $1) / d) : -1 }')
+	busy=$(echo $c0 $(cpu) | awk '{ d = $4 - $2; print (d > 0 ? int(1000 * ($3 - $1) / d) : -1) }')
+	[ -n "$busy" ] || busy=-1
 	d=0; grep -q "File downloaded successfully" out.txt && d=1
 	tr '\r' '\n' <out.txt | grep -v '^ *$' | grep -v '^Download\|^Erase  *\[' | tail -n 6
 	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d cpu=$busy"
