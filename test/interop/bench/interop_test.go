@@ -83,8 +83,9 @@ func FuzzParseGuest(f *testing.F) {
 }
 
 func TestInteropGuestScript(t *testing.T) {
-	s := interopGuest(3240, 4000, InteropCases(), InteropTools())
+	s := interopGuest(3240, 4000, append([]InteropCase{WarmUpCase()}, InteropCases()...), InteropTools())
 	for _, want := range []string{
+		"bench warm-up 1 dfu-util dfu-util -a 0 -s 0x08000000:leave -D warm-up.bin\n",
 		"usbip --tcp-port 3240 attach -r 10.0.2.2 -b 1-$b",
 		`nc -w 60 10.0.2.2 4000`,
 		"bench rebuild-all 1 softdfu softdfu flash --app-timeout 1ms rebuild-all.bin\n",
@@ -232,5 +233,25 @@ func TestBusTime(t *testing.T) {
 		if got := busTime(line); got != want {
 			t.Errorf("busTime(%q) = %v, want %v", line, got, want)
 		}
+	}
+}
+
+func TestWarmedUp(t *testing.T) {
+	tools := InteropTools()
+	runs, checks := map[string]InteropRun{}, map[string]interopCheck{}
+	for _, tool := range tools {
+		runs["warm-up "+tool.Name] = InteropRun{OK: true}
+		checks["warm-up "+tool.Name] = interopCheck{answer: "ok: the board holds the image"}
+	}
+	if err := warmedUp(tools, runs, checks); err != nil {
+		t.Fatalf("every warm-up succeeded: %v", err)
+	}
+	checks["warm-up dfu-util"] = interopCheck{answer: "FAILED: board 1 does not hold the image"}
+	if err := warmedUp(tools, runs, checks); err == nil || !strings.Contains(err.Error(), "warm-up with dfu-util failed") {
+		t.Errorf("a failed host check: %v", err)
+	}
+	delete(runs, "warm-up softdfu")
+	if err := warmedUp(tools, runs, checks); err == nil || !strings.Contains(err.Error(), "warm-up with softdfu failed") {
+		t.Errorf("a missing run: %v", err)
 	}
 }
