@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/softdfu/softdfu/part"
@@ -190,22 +191,19 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 	if q.What == "" {
 		q.What = "board"
 	}
-	// Each enumeration is described once, however often the wait looks.
-	described := map[enumeration]Board{}
-	describe := func(d usb.DeviceInfo) Board {
-		key := enumeration{d.Host, d.Path, d.Address}
-		b, ok := described[key]
-		if !ok {
-			b = Describe(ctx, host, d)
-			described[key] = b
+	desc := &describer{ctx: ctx, host: host, seen: map[enumeration]Board{}}
+	match := func(devs []usb.DeviceInfo, _ time.Time) (*usb.DeviceInfo, bool) {
+		for i, b := range desc.all(devs) {
+			if q.accepts(b) {
+				return &devs[i], true
+			}
 		}
-		return b
+		return nil, false
 	}
-	match := func(d usb.DeviceInfo) bool { return q.accepts(describe(d)) }
-	seen, err := Wait(ctx, host, nil, 0, match)
+	seen, err := Watch(ctx, host, nil, 0, match)
 	if seen == nil && err == nil && q.Wait > 0 {
 		emit(q.Events, Waiting{What: q.What, For: q.Wait})
-		seen, err = Wait(ctx, host, nil, q.Wait, match)
+		seen, err = Watch(ctx, host, nil, q.Wait, match)
 	}
 	if err != nil {
 		return nil, err
@@ -222,8 +220,8 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 		return nil, &SelectError{K: k, What: q.What, Present: present, Waited: waited}
 	}
 	var out []Board
-	for _, d := range seen.All {
-		if b := describe(d); q.accepts(b) {
+	for _, b := range desc.all(seen.All) {
+		if q.accepts(b) {
 			out = append(out, b)
 		}
 	}
@@ -233,6 +231,36 @@ func Select(ctx context.Context, host usb.Host, q Query) ([]Board, error) {
 	}
 	return out, nil
 }
+
+// describer describes each enumeration once, however often a wait looks
+// at the bus. The enumerations new in a listing are described at the same
+// time: each reads its own device's alternate-setting names, and eight
+// boards in their ROMs no longer wait for one another's reads.
+type describer struct {
+	ctx  context.Context
+	host usb.Host
+	seen map[enumeration]Board
+}
+
+// all returns the boards of a listing, in its order.
+func (d *describer) all(devs []usb.DeviceInfo) []Board {
+	out := make([]Board, len(devs))
+	var wg sync.WaitGroup
+	for i, info := range devs {
+		if b, ok := d.seen[enumerationOf(info)]; ok {
+			out[i] = b
+			continue
+		}
+		wg.Go(func() { out[i] = Describe(d.ctx, d.host, info) })
+	}
+	wg.Wait()
+	for i, info := range devs {
+		d.seen[enumerationOf(info)] = out[i]
+	}
+	return out
+}
+
+func enumerationOf(d usb.DeviceInfo) enumeration { return enumeration{d.Host, d.Path, d.Address} }
 
 // enumeration names one enumeration of a device: a device that comes
 // back at another address is described anew.

@@ -3,8 +3,10 @@ package board
 import (
 	"bytes"
 	"context"
+	"errors"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/softdfu/softdfu/sim"
 	"github.com/softdfu/softdfu/usb"
@@ -70,6 +72,57 @@ func TestAltNamesReadOnce(t *testing.T) {
 	for idx, n := range reads {
 		if n != 1 {
 			t.Errorf("string descriptor 0x%s read %d times, want once", idx, n)
+		}
+	}
+}
+
+// barrierHost lets an Open through only once n Opens are waiting: opened
+// one after another, the first gives up after a while.
+type barrierHost struct {
+	sysfsHost
+	arrived chan struct{}
+	all     chan struct{}
+}
+
+func newBarrierHost(w *sim.World, n int) *barrierHost {
+	h := &barrierHost{sysfsHost: sysfsHost{w}, arrived: make(chan struct{}, n), all: make(chan struct{})}
+	go func() {
+		for range n {
+			<-h.arrived
+		}
+		close(h.all)
+	}()
+	return h
+}
+
+func (h *barrierHost) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error) {
+	h.arrived <- struct{}{}
+	select {
+	case <-h.all:
+		return h.sysfsHost.Open(ctx, info)
+	case <-time.After(2 * time.Second):
+		return nil, errors.New("the other boards were not opened meanwhile")
+	}
+}
+
+// TestSelectDescribesAtOnce: selecting several boards reads their
+// alternate-setting names at the same time, not one board after another.
+func TestSelectDescribesAtOnce(t *testing.T) {
+	specs, err := sim.ParseSpecs("feather-f405:dfu,feather-f405:dfu,nucleo-f446re:dfu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := sim.New(specs, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := Select(context.Background(), newBarrierHost(w, 3), Query{Selector: Selector{All: true}})
+	if err != nil || len(bs) != 3 {
+		t.Fatalf("select: %v, %v", bs, err)
+	}
+	for _, b := range bs {
+		if len(b.Alts) != 4 || b.Alts[0] == "" {
+			t.Errorf("%s: alternate settings %q, want the four names read", b.Path, b.Alts)
 		}
 	}
 }
