@@ -134,10 +134,51 @@ type InteropRun struct {
 	// cost per request beyond what the board and its bus take, through the
 	// guest's kernel, USB/IP and the tool itself (single-board cases only).
 	Overhead time.Duration
-	// GuestBusy is the share of the guest's CPU time (both processors)
-	// that was not idle during the command, from /proc/stat: near 1 means
-	// the VM, not the tool's waits, set the pace. Negative when unknown.
-	GuestBusy float64
+	// Guest is the guest's CPU time during the command, both processors
+	// summed (/proc/stat, in 10 ms ticks).
+	Guest GuestCPU
+}
+
+// GuestCPU is CPU time the guest spent while one command ran.
+type GuestCPU struct {
+	// Known says the guest reported it.
+	Known bool
+	// User is time in user space (the tool itself); Kernel in the guest's
+	// kernel (system calls, interrupts: usbfs, vhci-hcd, USB/IP's TCP,
+	// virtio-net); Idle with nothing to run.
+	User, Kernel, Idle time.Duration
+}
+
+// Busy is the share of the CPU time that was not idle: near 1 means the
+// VM, not the tool's waits, set the pace; -1 when unknown.
+func (g GuestCPU) Busy() float64 {
+	total := g.User + g.Kernel + g.Idle
+	if !g.Known || total <= 0 {
+		return -1
+	}
+	return float64(g.User+g.Kernel) / float64(total)
+}
+
+// PerRequest is the busy CPU time per request (0 when unknown).
+func (g GuestCPU) PerRequest(requests int) time.Duration {
+	if !g.Known || requests <= 0 {
+		return 0
+	}
+	return (g.User + g.Kernel) / time.Duration(requests)
+}
+
+// guestTick is /proc/stat's unit (USER_HZ, 100 on every Linux port).
+const guestTick = 10 * time.Millisecond
+
+// guestCPU reads the user=, kernel= and idle= tick counts of a BENCH line.
+func guestCPU(vals map[string]int64) GuestCPU {
+	u, okU := vals["user"]
+	k, okK := vals["kernel"]
+	i, okI := vals["idle"]
+	if !okU || !okK || !okI || u < 0 || k < 0 || i < 0 {
+		return GuestCPU{}
+	}
+	return GuestCPU{Known: true, User: time.Duration(u) * guestTick, Kernel: time.Duration(k) * guestTick, Idle: time.Duration(i) * guestTick}
 }
 
 // InteropResult is one case: each tool's time and softdfu's speed-up.
@@ -392,9 +433,10 @@ now() {
 	[ -n "$t" ] && { echo $t; return; }
 	awk '{printf "%%.0f\n", $1 * 1e9}' /proc/uptime
 }
-# cpu prints the guest's busy and total CPU time so far, in ticks
-# (/proc/stat: every column but idle and iowait is busy).
-cpu() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+# cpu prints the guest's CPU time so far in user space, in the kernel and
+# idle, in ticks (/proc/stat: user+nice, system+irq+softirq+steal,
+# idle+iowait).
+cpu() { awk '/^cpu / { print $2 + $3, $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat; }
 # bench CASE N TOOL COMMAND...: time one flash command on N boards from
 # the case's starting state.
 bench() {
@@ -409,11 +451,11 @@ bench() {
 	$STRACE "$@" >out.txt 2>&1
 	rc=$?
 	t1=$(now)
-	busy=$(echo $c0 $(cpu) | awk '{ d = $4 - $2; print (d > 0 ? int(1000 * ($3 - $1) / d) : -1) }')
-	[ -n "$busy" ] || busy=-1
+	ticks=$(echo $c0 $(cpu) | awk 'NF == 6 { print "user=" $4 - $1, "kernel=" $5 - $2, "idle=" $6 - $3 }')
+	[ -n "$ticks" ] || ticks="user=-1 kernel=-1 idle=-1"
 	d=0; grep -q "File downloaded successfully" out.txt && d=1
 	tr '\r' '\n' <out.txt | grep -v '^ *$' | grep -v '^Download\|^Erase  *\[' | tail -n 6
-	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d cpu=$busy"
+	echo "BENCH $c $tool rc=$rc ns=$((t1-t0)) downloaded=$d $ticks"
 	echo "CHECK $c $tool: $(ctl "check $c $tool")"
 	[ -n "$STRACE" ] && { echo "STRACE $c $tool"; grep -v '^ *$' st.txt | tail -n 40; }
 }
@@ -456,8 +498,8 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 			continue
 		}
 		f := strings.Fields(rest)
-		if len(f) != 5 && len(f) != 6 {
-			return nil, fmt.Errorf("interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1 [cpu=PERMILLE]", n+1, line)
+		if len(f) != 5 && len(f) != 8 {
+			return nil, fmt.Errorf("interop: guest output line %d: %q: want BENCH CASE TOOL rc=N ns=N downloaded=0|1 [user=TICKS kernel=TICKS idle=TICKS]", n+1, line)
 		}
 		vals := map[string]int64{}
 		for _, kv := range f[2:] {
@@ -472,10 +514,7 @@ func parseGuest(out string) (map[string]InteropRun, error) {
 		if ns < 0 {
 			return nil, fmt.Errorf("interop: guest output line %d: negative time %d ns", n+1, ns)
 		}
-		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns), GuestBusy: -1}
-		if busy, ok := vals["cpu"]; ok && busy >= 0 {
-			r.GuestBusy = float64(busy) / 1000
-		}
+		r := InteropRun{Case: f[0], Tool: f[1], ExitCode: int(rc), Elapsed: time.Duration(ns), Guest: guestCPU(vals)}
 		// dfu-util exits 74 when the board leaves before answering the
 		// GETSTATUS of :leave (docs/PROTOCOL.md section 8): the download itself
 		// succeeded.

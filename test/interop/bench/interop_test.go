@@ -23,27 +23,27 @@ func TestParseGuest(t *testing.T) {
 	}{
 		{
 			name: "softdfu and dfu-util",
-			out: "--- x\nBENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0 cpu=975\r\nnoise\n" +
+			out: "--- x\nBENCH full-1MB softdfu rc=0 ns=1500000000 downloaded=0 user=12 kernel=67 idle=189\r\nnoise\n" +
 				"BENCH full-1MB dfu-util rc=74 ns=2000000000 downloaded=1\n",
 			want: map[string]InteropRun{
-				"full-1MB softdfu":  {Case: "full-1MB", Tool: "softdfu", Elapsed: 1500 * time.Millisecond, OK: true, GuestBusy: 0.975},
-				"full-1MB dfu-util": {Case: "full-1MB", Tool: "dfu-util", Elapsed: 2 * time.Second, ExitCode: 74, OK: true, GuestBusy: -1},
+				"full-1MB softdfu":  {Case: "full-1MB", Tool: "softdfu", Elapsed: 1500 * time.Millisecond, OK: true, Guest: GuestCPU{Known: true, User: 120 * time.Millisecond, Kernel: 670 * time.Millisecond, Idle: 1890 * time.Millisecond}},
+				"full-1MB dfu-util": {Case: "full-1MB", Tool: "dfu-util", Elapsed: 2 * time.Second, ExitCode: 74, OK: true},
 			},
 		},
 		{
 			name: "dfu-util 74 without the download",
 			out:  "BENCH app-64K dfu-util rc=74 ns=5 downloaded=0\n",
-			want: map[string]InteropRun{"app-64K dfu-util": {Case: "app-64K", Tool: "dfu-util", Elapsed: 5, ExitCode: 74, GuestBusy: -1}},
+			want: map[string]InteropRun{"app-64K dfu-util": {Case: "app-64K", Tool: "dfu-util", Elapsed: 5, ExitCode: 74}},
 		},
 		{
 			name: "softdfu 74 is a failure",
-			out:  "BENCH app-64K softdfu rc=74 ns=5 downloaded=1 cpu=-1\n",
-			want: map[string]InteropRun{"app-64K softdfu": {Case: "app-64K", Tool: "softdfu", Elapsed: 5, ExitCode: 74, GuestBusy: -1}},
+			out:  "BENCH app-64K softdfu rc=74 ns=5 downloaded=1 user=-1 kernel=-1 idle=-1\n",
+			want: map[string]InteropRun{"app-64K softdfu": {Case: "app-64K", Tool: "softdfu", Elapsed: 5, ExitCode: 74}},
 		},
 		{name: "nothing", out: "hello\n", err: "no BENCH line"},
 		{name: "short line", out: "BENCH a b rc=0\n", err: "line 1"},
 		{name: "bad number", out: "x\nBENCH a b rc=0 ns=1.5 downloaded=0\n", err: `line 2: "BENCH a b rc=0 ns=1.5 downloaded=0": "ns=1.5" is not NAME=INTEGER`},
-		{name: "too long", out: "BENCH a b rc=0 ns=1 downloaded=0 cpu=1 x=2\n", err: "line 1"},
+		{name: "too long", out: "BENCH a b rc=0 ns=1 downloaded=0 user=1 kernel=2\n", err: "line 1"},
 		{name: "negative time", out: "BENCH a b rc=0 ns=-3 downloaded=0\n", err: "negative time"},
 	}
 	for _, tc := range tests {
@@ -253,5 +253,18 @@ func TestWarmedUp(t *testing.T) {
 	delete(runs, "warm-up softdfu")
 	if err := warmedUp(tools, runs, checks); err == nil || !strings.Contains(err.Error(), "warm-up with softdfu failed") {
 		t.Errorf("a missing run: %v", err)
+	}
+}
+
+func TestGuestCPU(t *testing.T) {
+	g := GuestCPU{Known: true, User: 630 * time.Millisecond, Kernel: 2040 * time.Millisecond, Idle: 1330 * time.Millisecond}
+	if b := g.Busy(); b < 0.667 || b > 0.668 {
+		t.Errorf("busy %v, want 2.67/4.00", b)
+	}
+	if got := g.PerRequest(1592); got != 1677135 {
+		t.Errorf("per request %v, want 2.67 s / 1592", got)
+	}
+	if (GuestCPU{}).Busy() != -1 || (GuestCPU{}).PerRequest(10) != 0 || g.PerRequest(0) != 0 {
+		t.Error("an unknown figure is not reported as one")
 	}
 }

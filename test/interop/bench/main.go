@@ -116,7 +116,7 @@ func pick(all []InteropCase, list string, quick bool) ([]InteropCase, error) {
 // report prints the table (or JSON Lines) and returns what failed.
 func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 	if !asJSON {
-		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s  %13s  %13s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO", "TRANSFERS S/N/D", "MS/REQ S/D", "OVERHEAD S/D", "GUEST CPU S/D")
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s  %13s  %13s  %14s\n", "RATIO", "CASE", "SOFTDFU", "DFU-UTIL", "NO-VERIFY", "RATIO", "TRANSFERS S/N/D", "MS/REQ S/D", "OVERHEAD S/D", "GUEST CPU S/D", "CPU MS/REQ S/D")
 	}
 	var failed []string
 	enc := json.NewEncoder(w)
@@ -133,7 +133,11 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 			data[key+"_bus_s"] = run.BusTime.Seconds()
 			data[key+"_per_request_ms"] = bench.Round3(float64(run.PerRequest) / float64(time.Millisecond))
 			data[key+"_overhead_ms"] = bench.Round3(float64(run.Overhead) / float64(time.Millisecond))
-			data[key+"_guest_busy"] = run.GuestBusy
+			if run.Guest.Known {
+				data[key+"_guest_user_s"] = bench.Round3(run.Guest.User.Seconds())
+				data[key+"_guest_kernel_s"] = bench.Round3(run.Guest.Kernel.Seconds())
+				data[key+"_guest_idle_s"] = bench.Round3(run.Guest.Idle.Seconds())
+			}
 			if !run.OK {
 				failed = append(failed, fmt.Sprintf("%s with %s: exit %d, %s", r.Case, run.Tool, run.ExitCode, run.Check))
 			}
@@ -146,8 +150,8 @@ func report(w io.Writer, res []InteropResult, asJSON bool) []string {
 		if e := r.Run("softdfu-env"); e != nil && e.Elapsed > 0 {
 			extra = fmt.Sprintf("  env %s %.2fx %.2fms/req", bench.Duration(e.Elapsed), float64(d.Elapsed)/float64(e.Elapsed), float64(e.PerRequest)/float64(time.Millisecond))
 		}
-		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s  %13s  %13s%s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, bench.Duration(s.Elapsed), bench.Duration(d.Elapsed), bench.Duration(nv.Elapsed),
-			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), msPair(s.PerRequest, d.PerRequest), msPair(s.Overhead, d.Overhead), busyPair(s.GuestBusy, d.GuestBusy), extra)
+		fmt.Fprintf(w, "%-6s  %-12s  %9s  %9s  %9s  %6s  %17s  %13s  %13s  %13s  %14s%s\n", fmt.Sprintf("%.2fx", r.Ratio), r.Case, bench.Duration(s.Elapsed), bench.Duration(d.Elapsed), bench.Duration(nv.Elapsed),
+			fmt.Sprintf("%.2fx", r.RatioNoVerify), fmt.Sprintf("%d/%d/%d", s.Transfers, nv.Transfers, d.Transfers), msPair(s.PerRequest, d.PerRequest), msPair(s.Overhead, d.Overhead), busyPair(s.Guest.Busy(), d.Guest.Busy()), msPair(s.Guest.PerRequest(s.Transfers), d.Guest.PerRequest(d.Transfers)), extra)
 	}
 	return failed
 }
