@@ -15,8 +15,9 @@ import (
 // flashed through the guest's Linux kernel (vhci-hcd importing a simulated
 // Feather F405 in real time) by softdfu over usbfs and by dfu-util 0.11,
 // each from the same board state. It logs the table and asserts only that
-// every tool succeeded and the board ended with the image and its
-// application running; the times are measured, never asserted.
+// every tool succeeded, the board ended with the image and its application
+// running, and the guest reported its CPU time; the times are measured,
+// never asserted.
 //
 // SOFTDFU_BENCH_CASES=app-64K,one-sector runs only those cases;
 // SOFTDFU_BENCH_TRANSCRIPT=FILE writes the board's request transcript.
@@ -62,6 +63,9 @@ func TestBenchFlash(t *testing.T) {
 		for _, run := range r.Runs {
 			if !run.OK {
 				t.Errorf("%s with %s (%s): exit %d, host check: %s", r.Case, run.Tool, run.Command, run.ExitCode, run.Check)
+			}
+			if !run.Guest.Known {
+				t.Errorf("%s with %s: the guest did not report its CPU time (the script's cpu function)", r.Case, run.Tool)
 			}
 		}
 	}
