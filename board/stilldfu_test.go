@@ -43,23 +43,8 @@ func TestStillDFUAfterLeave(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			specs, err := sim.ParseSpecs("feather-f405:dfu")
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, err := sim.New(specs, sim.Options{LeaveAnswersStatus: tc.answers})
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := &lingerHost{World: w}
-			devs, err := h.Devices(ctx)
-			if err != nil || len(devs) != 1 {
-				t.Fatalf("devices %v, %v", devs, err)
-			}
-			s, err := Open(ctx, h, devs[0], nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			h := &lingerHost{World: newWorld(t, "feather-f405:dfu", sim.Options{LeaveAnswersStatus: tc.answers})}
+			s := openOnly(t, h)
 			if err := s.Leave(ctx, nil, nil); err != nil {
 				t.Fatal(err)
 			}

@@ -37,16 +37,8 @@ func (h sysfsHost) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 // session uses what it read), where it read them twice or three times.
 func TestAltNamesReadOnce(t *testing.T) {
 	ctx := context.Background()
-	specs, err := sim.ParseSpecs("feather-f405:dfu")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tr bytes.Buffer
-	w, err := sim.New(specs, sim.Options{Transcript: &tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := sysfsHost{w}
+	host := sysfsHost{newWorld(t, "feather-f405:dfu", sim.Options{Transcript: &tr})}
 	bs, err := Select(ctx, host, Query{Want: func(b Board) bool { return b.Mode == DFU }})
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("select: %v, %v", bs, err)
@@ -108,14 +100,7 @@ func (h *barrierHost) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device
 // TestSelectDescribesAtOnce: selecting several boards reads their
 // alternate-setting names at the same time, not one board after another.
 func TestSelectDescribesAtOnce(t *testing.T) {
-	specs, err := sim.ParseSpecs("feather-f405:dfu,feather-f405:dfu,nucleo-f446re:dfu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := sim.New(specs, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWorld(t, "feather-f405:dfu,feather-f405:dfu,nucleo-f446re:dfu", sim.Options{})
 	bs, err := Select(context.Background(), newBarrierHost(w, 3), Query{Selector: Selector{All: true}})
 	if err != nil || len(bs) != 3 {
 		t.Fatalf("select: %v, %v", bs, err)
