@@ -3,8 +3,6 @@ package usb
 import (
 	"context"
 	"time"
-
-	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 // Clock is the time a host waits in. Real backends use RealClock; the
@@ -28,15 +26,9 @@ type RealClock struct{}
 // Now returns time.Now().
 func (RealClock) Now() time.Time { return time.Now() }
 
-// Sleep sleeps for d or until ctx ends. A short wait (a DFU poll of a few
-// milliseconds, at most rawcall.MaxSleep) is one the scheduler does not
-// see where that leaves a P free (usb/rawcall), and notices ctx
-// ending only when it is over.
+// Sleep sleeps for d or until ctx ends.
 func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 || ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if rawcall.Sleep(d) {
 		return ctx.Err()
 	}
 	t := time.NewTimer(d)

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -27,7 +29,6 @@ type Device struct {
 	info     usb.DeviceInfo
 	dir      string // sysfs device directory
 	sys      ioctlFunc
-	raw      ioctlFunc // sys made as a raw system call (rawcontrol_linux.go); nil: always sys
 	claimed  map[uint8]bool
 	detached map[uint8]string // interface -> kernel driver Claim detached
 
@@ -35,6 +36,13 @@ type Device struct {
 	reapMu     sync.Mutex
 	pending    map[uintptr]*pendingURB // submitted, by urb address
 	orphans    map[uintptr]*pendingURB // given up on, kept alive until Close
+
+	// The reaper (reaper_linux.go), started by the first URB.
+	reaperOnce sync.Once
+	reaperDone chan struct{} // closed when the reaper has returned
+	stopReaper atomic.Bool   // set by Close
+	file       *os.File      // owns fd once the reaper started
+	polled     bool          // file is in the runtime's poller
 }
 
 var _ usb.Device = (*Device)(nil)
@@ -64,16 +72,12 @@ func (d *Device) Control(ctx context.Context, setup usb.Setup, data []byte) (int
 	if err != nil {
 		return 0, fmt.Errorf("usbfs: control %s: %w", setup, err)
 	}
-	var n int
-	if ctx.Done() == nil || tmo <= syncLimitMs {
-		n, err = d.syncControl(setup, data, tmo)
-	} else {
-		n, err = d.asyncControl(ctx, setup, data, tmo)
-	}
+	buf := controlBuffer(setup, data)
+	n, err := d.submit(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
 	if err != nil {
 		return 0, d.transferError(fmt.Sprintf("control %s", setup), err, tmo, fromCtx)
 	}
-	return n, nil
+	return controlIn(setup, data, buf, n), nil
 }
 
 // checkControl refuses a control transfer usbfs cannot make.
@@ -85,38 +89,6 @@ func checkControl(setup usb.Setup, data []byte) error {
 		return fmt.Errorf("usbfs: control %s: wLength %d is more than usbfs allows in one control transfer (%d bytes); split the transfer", setup, setup.Length, page)
 	}
 	return nil
-}
-
-// syncLimitMs is the longest timeout for which a control transfer uses the
-// single blocking USBDEVFS_CONTROL even when its context can be cancelled:
-// one system call instead of the five of an asynchronous URB (in a VM over
-// USB/IP that halves the cost of a DFU request). The kernel cannot interrupt
-// it, so cancelling waits at most this long. Longer transfers (a GETSTATUS
-// held while a sector or mass erase runs) stay asynchronous and cancellable.
-var syncLimitMs uint32 = 2000
-
-// syncControl is USBDEVFS_CONTROL.
-func (d *Device) syncControl(setup usb.Setup, data []byte, tmo uint32) (int, error) {
-	c := &ctrlTransfer{RequestType: setup.RequestType, Request: setup.Request, Value: setup.Value,
-		Index: setup.Index, Length: setup.Length, Timeout: tmo}
-	if setup.Length > 0 {
-		c.Data = unsafe.Pointer(&data[0])
-	}
-	n, err := d.controlIoctl(unsafe.Pointer(c))
-	runtime.KeepAlive(data)
-	runtime.KeepAlive(c)
-	return n, err
-}
-
-// asyncControl is a control URB: the 8-byte setup packet followed by the
-// data stage in one buffer.
-func (d *Device) asyncControl(ctx context.Context, setup usb.Setup, data []byte, tmo uint32) (int, error) {
-	buf := controlBuffer(setup, data)
-	n, err := d.submit(ctx, urbTypeControl, 0, buf, time.Duration(tmo)*time.Millisecond)
-	if err != nil {
-		return 0, err
-	}
-	return controlIn(setup, data, buf, n), nil
 }
 
 // controlBuffer is the buffer of a control URB: the 8-byte setup packet,
@@ -194,34 +166,17 @@ func (d *Device) Transfer(ctx context.Context, ep uint8, data []byte) (int, erro
 	if err != nil {
 		return 0, fmt.Errorf("usbfs: %s: %w", what, err)
 	}
-	var n int
-	if ctx.Done() == nil {
-		n, err = d.syncBulk(ep, data, tmo)
-	} else {
-		n, err = d.asyncBulk(ctx, ep, data, tmo)
-	}
+	n, err := d.bulk(ctx, ep, data, tmo)
 	if err != nil {
 		return n, d.transferError(what, err, tmo, fromCtx)
 	}
 	return n, nil
 }
 
-// syncBulk is USBDEVFS_BULK.
-func (d *Device) syncBulk(ep uint8, data []byte, tmo uint32) (int, error) {
-	b := &bulkTransfer{Ep: uint32(ep), Len: uint32(len(data)), Timeout: tmo}
-	if len(data) > 0 {
-		b.Data = unsafe.Pointer(&data[0])
-	}
-	n, err := d.sys(d.fd, usbdevfsBulk, unsafe.Pointer(b))
-	runtime.KeepAlive(data)
-	runtime.KeepAlive(b)
-	return n, err
-}
-
-// asyncBulk moves data in URBs of at most maxURB bytes (the kernel turns a
+// bulk moves data in URBs of at most maxURB bytes (the kernel turns a
 // bulk URB on an interrupt endpoint into an interrupt URB). An IN transfer
 // ends at the first short URB. It returns the bytes moved before an error.
-func (d *Device) asyncBulk(ctx context.Context, ep uint8, data []byte, tmo uint32) (int, error) {
+func (d *Device) bulk(ctx context.Context, ep uint8, data []byte, tmo uint32) (int, error) {
 	deadline := time.Now().Add(time.Duration(tmo) * time.Millisecond)
 	in := ep&usb.DirIn != 0
 	total := 0
@@ -419,7 +374,7 @@ func (d *Device) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := unix.Close(d.fd); err != nil {
+	if err := d.stopReaping(); err != nil {
 		errs = append(errs, fmt.Errorf("usbfs: closing %s: %w", d.node, err))
 	}
 	d.reapMu.Lock()

@@ -27,10 +27,9 @@ type fakeKernel struct {
 	calls []string
 	errs  map[uintptr]error // errno per request
 	wrap  map[uintptr]error // errno per request wrapped in USBDEVFS_IOCTL
+	urbs  map[uint8]error   // errno of control or bulk URBs, by URB type
 	in    []byte            // data an IN transfer returns
 	out   []byte            // data the last OUT transfer carried
-	tmo   uint32            // timeout of the last transfer
-	raw   int               // ioctls made through the raw path
 
 	// Asynchronous URBs. Completions are announced by writing a byte to
 	// notify (the Device polls the read end for POLLIN).
@@ -55,32 +54,6 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 	defer k.mu.Unlock()
 	n := 0
 	switch req {
-	case usbdevfsControl:
-		c := (*ctrlTransfer)(arg)
-		k.calls = append(k.calls, fmt.Sprintf("control %02x %02x %04x %04x %04x", c.RequestType, c.Request, c.Value, c.Index, c.Length))
-		k.tmo = c.Timeout
-		if c.Length > 0 {
-			buf := unsafe.Slice((*byte)(c.Data), c.Length)
-			if c.RequestType&0x80 != 0 {
-				n = copy(buf, k.in)
-			} else {
-				k.out = append([]byte(nil), buf...)
-				n = len(buf)
-			}
-		}
-	case usbdevfsBulk:
-		b := (*bulkTransfer)(arg)
-		k.calls = append(k.calls, fmt.Sprintf("bulk %02x %d", b.Ep, b.Len))
-		k.tmo = b.Timeout
-		if b.Len > 0 {
-			buf := unsafe.Slice((*byte)(b.Data), b.Len)
-			if b.Ep&0x80 != 0 {
-				n = copy(buf, k.in)
-			} else {
-				k.out = append([]byte(nil), buf...)
-				n = len(buf)
-			}
-		}
 	case usbdevfsClaimInterface:
 		k.calls = append(k.calls, fmt.Sprintf("claim %d", *(*uint32)(arg)))
 	case usbdevfsReleaseInterface:
@@ -114,7 +87,7 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 			return -1, err
 		}
 		// Errors the kernel finds before queueing the URB.
-		if e := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]]; e == unix.ENOENT || e == unix.EINVAL || e == unix.EACCES || e == unix.EHOSTUNREACH {
+		if e := k.urbs[u.Type]; e == unix.ENOENT || e == unix.EINVAL || e == unix.EACCES || e == unix.EHOSTUNREACH {
 			return -1, e
 		}
 		in := u.Endpoint&0x80 != 0
@@ -133,7 +106,7 @@ func (k *fakeKernel) ioctl(fd int, req uintptr, arg unsafe.Pointer) (int, error)
 			return 0, nil
 		}
 		var st int32
-		if e, ok := k.errs[map[bool]uintptr{true: usbdevfsControl, false: usbdevfsBulk}[u.Type == urbTypeControl]].(unix.Errno); ok {
+		if e, ok := k.urbs[u.Type].(unix.Errno); ok {
 			st = -int32(e)
 		}
 		if k.status != 0 {
@@ -198,13 +171,9 @@ func openFake(t *testing.T, root, port string) (*Device, *fakeKernel) {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		t.Fatal(err)
 	}
-	k := &fakeKernel{errs: map[uintptr]error{}, wrap: map[uintptr]error{}, notify: p[1]}
+	k := &fakeKernel{errs: map[uintptr]error{}, wrap: map[uintptr]error{}, urbs: map[uint8]error{}, notify: p[1]}
 	t.Cleanup(func() { unix.Close(p[1]) })
-	raw := func(fd int, req uintptr, arg unsafe.Pointer) (int, error) {
-		k.raw++
-		return k.ioctl(fd, req, arg)
-	}
-	dev := newDevice(p[0], "/dev/bus/usb/001/006", d, k.ioctl, raw)
+	dev := newDevice(p[0], "/dev/bus/usb/001/006", d, k.ioctl)
 	dev.pollEvents = unix.POLLIN
 	return dev, k
 }
@@ -230,12 +199,9 @@ func TestControl(t *testing.T) {
 	if _, err := dev.Control(ctx, usb.ClassInterfaceOut(1, 2, 0, 0), nil); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"control a1 03 0000 0000 0006", "control 21 01 0000 0000 0005", "control 21 01 0002 0000 0000"}
+	want := []string{"urb control a1 03 00 00 00 00 06 00", "reap 0", "urb control 21 01 00 00 00 00 05 00", "reap 0", "urb control 21 01 02 00 00 00 00 00", "reap 0"}
 	if !reflect.DeepEqual(k.calls, want) {
 		t.Errorf("calls %q, want %q", k.calls, want)
-	}
-	if k.tmo != uint32(DefaultTimeout/time.Millisecond) {
-		t.Errorf("timeout without deadline = %d ms, want %d", k.tmo, DefaultTimeout/time.Millisecond)
 	}
 	if _, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 5)); err == nil || !strings.Contains(err.Error(), "shorter than wLength 6") {
 		t.Errorf("short buffer: %v", err)
@@ -258,7 +224,7 @@ func TestTransfer(t *testing.T) {
 	if err != nil || n != 3 || string(k.out) != "abc" {
 		t.Fatalf("OUT: %d %v %q", n, err, k.out)
 	}
-	if want := []string{"bulk 82 64", "bulk 02 3"}; !reflect.DeepEqual(k.calls, want) {
+	if want := []string{"urb 3 82 64", "reap 0", "urb 3 02 3", "reap 0"}; !reflect.DeepEqual(k.calls, want) {
 		t.Errorf("calls %q, want %q", k.calls, want)
 	}
 }
@@ -285,38 +251,27 @@ func TestTransferErrors(t *testing.T) {
 		t.Run(fmt.Sprintf("%v/%v", tt.errno, tt.deadline), func(t *testing.T) {
 			dev, k := openFake(t, romTree, "1-1.2")
 			defer dev.Close()
-			k.errs[usbdevfsControl] = tt.errno
-			k.errs[usbdevfsBulk] = tt.errno
+			k.urbs[urbTypeControl] = tt.errno
+			k.urbs[urbTypeBulk] = tt.errno
 			ctx := context.Background()
 			if tt.deadline {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, time.Minute)
 				defer cancel()
 			}
-			for _, async := range []bool{false, true} {
-				if async && !tt.deadline {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithCancel(ctx)
-					defer cancel()
-				}
-				k.calls = nil
-				_, err1 := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
-				_, err2 := dev.Transfer(ctx, 0x81, make([]byte, 8))
-				for _, err := range []error{err1, err2} {
-					for _, w := range tt.want {
-						if !errors.Is(err, w) {
-							t.Errorf("%v is not %v", err, w)
-						}
-					}
-					if !reflect.DeepEqual(tt.want, []error{usb.ErrGone}) && errors.Is(err, usb.ErrGone) {
-						t.Errorf("%v must not be ErrGone", err)
-					}
-					if err == nil || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "0483:df11 1-1.2") {
-						t.Errorf("error %v lacks %q or the device", err, tt.text)
+			_, err1 := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6))
+			_, err2 := dev.Transfer(ctx, 0x81, make([]byte, 8))
+			for _, err := range []error{err1, err2} {
+				for _, w := range tt.want {
+					if !errors.Is(err, w) {
+						t.Errorf("%v is not %v", err, w)
 					}
 				}
-				if (async || tt.deadline) != (len(k.calls) > 0 && strings.HasPrefix(k.calls[0], "urb")) {
-					t.Errorf("async=%v but calls %q", async, k.calls)
+				if !reflect.DeepEqual(tt.want, []error{usb.ErrGone}) && errors.Is(err, usb.ErrGone) {
+					t.Errorf("%v must not be ErrGone", err)
+				}
+				if err == nil || !strings.Contains(err.Error(), tt.text) || !strings.Contains(err.Error(), "0483:df11 1-1.2") {
+					t.Errorf("error %v lacks %q or the device", err, tt.text)
 				}
 			}
 		})
@@ -565,9 +520,9 @@ func TestConcurrentUseAndClose(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := context.Background() // synchronous ioctls
+			c := context.Background()
 			if i%2 == 1 {
-				c = ctx // URBs, reaped by whichever goroutine polls first
+				c = ctx
 			}
 			for range 8 {
 				buf := make([]byte, 6)
@@ -656,29 +611,7 @@ func TestAsyncBulkChunks(t *testing.T) {
 	}
 }
 
-// TestShortDeadlineIsSynchronous: a control transfer whose deadline is at
-// most syncLimitMs is one USBDEVFS_CONTROL, not an asynchronous URB.
-func TestShortDeadlineIsSynchronous(t *testing.T) {
-	dev, k := openFake(t, romTree, "1-1.2")
-	defer dev.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	k.calls = nil
-	if _, err := dev.Control(ctx, usb.ClassInterfaceIn(3, 0, 0, 6), make([]byte, 6)); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range k.calls {
-		if strings.HasPrefix(c, "urb") {
-			t.Fatalf("a 1 s control transfer went asynchronous: %q", k.calls)
-		}
-	}
-}
-
 func TestAsyncCancelAndTimeout(t *testing.T) {
-	// Short deadlines take the blocking ioctl; these cases test the
-	// cancellable path.
-	defer func(v uint32) { syncLimitMs = v }(syncLimitMs)
-	syncLimitMs = 0
 	t.Run("cancel", func(t *testing.T) {
 		dev, k := openFake(t, romTree, "1-1.2")
 		defer dev.Close()

@@ -11,8 +11,8 @@
 // The /dev/ttyACM* and /dev/ttyUSB* nodes of a device's interfaces are
 // listed in DeviceInfo.Ports.
 //
-// Opening uses /dev/bus/usb/BBB/DDD and the usbfs ioctls (CONTROL, BULK,
-// SUBMITURB, REAPURBNDELAY, DISCARDURB, CLAIMINTERFACE, RELEASEINTERFACE,
+// Opening uses /dev/bus/usb/BBB/DDD and the usbfs ioctls (SUBMITURB,
+// REAPURBNDELAY, DISCARDURB, CLAIMINTERFACE, RELEASEINTERFACE,
 // SETINTERFACE, USBDEVFS_IOCTL wrapping DISCONNECT and CONNECT, RESET,
 // CLEAR_HALT, GET_CAPABILITIES), with the argument structs of
 // include/uapi/linux/usbdevice_fs.h and request numbers computed from
@@ -44,12 +44,18 @@
 //
 // The timeout of a transfer comes from the context deadline (rounded up to
 // whole milliseconds, at most MaxTimeout), or DefaultTimeout when the
-// context has none. A transfer whose context can be cancelled is an
-// asynchronous URB (SUBMITURB, then poll and REAPURBNDELAY); when the
-// context is cancelled or the timeout passes it is discarded (DISCARDURB)
-// at once. A context that can never be cancelled (context.Background) uses
-// the synchronous CONTROL and BULK ioctls, which wait in the kernel,
-// uninterruptibly, until the device answers or the timeout passes.
+// context has none. Every transfer is an asynchronous URB (SUBMITURB, then
+// REAPURBNDELAY when usbfs reports it complete): when the context is
+// cancelled or the timeout passes it is discarded (DISCARDURB) at once.
+// The synchronous CONTROL and BULK ioctls are not used: they wait in the
+// kernel, uninterruptibly even by SIGKILL, until their timeout, and each
+// holds a thread while it waits.
+//
+// Each opened device has one reaper goroutine, started by its first
+// transfer, that waits for completions with the device's file descriptor
+// in the Go runtime's poller (epoll), so a waiting transfer takes no
+// thread: many boards at once are served by the runtime's one poller
+// thread (TestWaitsTakeNoThread). Close stops the reaper.
 //
 // # Platforms
 //

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/softdfu/softdfu/usb"
-	"github.com/softdfu/softdfu/usb/rawcall"
 )
 
 const supported = true
@@ -33,11 +32,11 @@ func (h *Host) Open(ctx context.Context, info usb.DeviceInfo) (usb.Device, error
 	if err != nil {
 		return nil, openError(node, d.info, err)
 	}
-	return newDevice(fd, node, d, sysIoctl, rawcall.Ioctl), nil
+	return newDevice(fd, node, d, sysIoctl), nil
 }
 
-func newDevice(fd int, node string, d sysDevice, sys, raw ioctlFunc) *Device {
-	return &Device{fd: fd, node: node, info: d.info, dir: d.dir, sys: sys, raw: raw,
+func newDevice(fd int, node string, d sysDevice, sys ioctlFunc) *Device {
+	return &Device{fd: fd, node: node, info: d.info, dir: d.dir, sys: sys,
 		claimed: map[uint8]bool{}, detached: map[uint8]string{},
 		pollEvents: unix.POLLOUT, pending: map[uintptr]*pendingURB{}, orphans: map[uintptr]*pendingURB{}}
 }

@@ -14,25 +14,6 @@ import (
 // pointer fields move and the struct sizes change with the word size
 // exactly as in C; ioctl_linux_test.go checks sizes and offsets.
 
-// ctrlTransfer is struct usbdevfs_ctrltransfer.
-type ctrlTransfer struct {
-	RequestType uint8          // bRequestType
-	Request     uint8          // bRequest
-	Value       uint16         // wValue
-	Index       uint16         // wIndex
-	Length      uint16         // wLength
-	Timeout     uint32         // in milliseconds
-	Data        unsafe.Pointer // void __user *data
-}
-
-// bulkTransfer is struct usbdevfs_bulktransfer.
-type bulkTransfer struct {
-	Ep      uint32 // unsigned int ep
-	Len     uint32 // unsigned int len
-	Timeout uint32 // unsigned int timeout, in milliseconds
-	Data    unsafe.Pointer
-}
-
 // setInterface is struct usbdevfs_setinterface.
 type setInterface struct {
 	Interface  uint32
@@ -50,17 +31,15 @@ type ioctlArg struct {
 // usbfs requests (the USBDEVFS_* macros of usbdevice_fs.h). On amd64 and
 // arm64 they are the values in docs/PROTOCOL.md section 7.
 const (
-	usbdevfsControl          = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(ctrlTransfer{})<<iocSizeShift | 'U'<<8     // _IOWR('U', 0, struct usbdevfs_ctrltransfer)
-	usbdevfsBulk             = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(bulkTransfer{})<<iocSizeShift | 'U'<<8 | 2 // _IOWR('U', 2, struct usbdevfs_bulktransfer)
-	usbdevfsSetInterface     = uintptr(iocRead)<<iocDirShift | unsafe.Sizeof(setInterface{})<<iocSizeShift | 'U'<<8 | 4          // _IOR('U', 4, struct usbdevfs_setinterface)
-	usbdevfsClaimInterface   = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 15                                     // _IOR('U', 15, unsigned int)
-	usbdevfsReleaseInterface = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 16                                     // _IOR('U', 16, unsigned int)
-	usbdevfsIoctl            = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(ioctlArg{})<<iocSizeShift | 'U'<<8 | 18    // _IOWR('U', 18, struct usbdevfs_ioctl)
-	usbdevfsReset            = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 20                                                       // _IO('U', 20)
-	usbdevfsClearHalt        = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 21                                     // _IOR('U', 21, unsigned int)
-	usbdevfsDisconnect       = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 22                                                       // _IO('U', 22)
-	usbdevfsConnect          = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 23                                                       // _IO('U', 23)
-	usbdevfsGetCapabilities  = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 26                                     // _IOR('U', 26, __u32)
+	usbdevfsSetInterface     = uintptr(iocRead)<<iocDirShift | unsafe.Sizeof(setInterface{})<<iocSizeShift | 'U'<<8 | 4       // _IOR('U', 4, struct usbdevfs_setinterface)
+	usbdevfsClaimInterface   = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 15                                  // _IOR('U', 15, unsigned int)
+	usbdevfsReleaseInterface = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 16                                  // _IOR('U', 16, unsigned int)
+	usbdevfsIoctl            = uintptr(iocRead|iocWrite)<<iocDirShift | unsafe.Sizeof(ioctlArg{})<<iocSizeShift | 'U'<<8 | 18 // _IOWR('U', 18, struct usbdevfs_ioctl)
+	usbdevfsReset            = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 20                                                    // _IO('U', 20)
+	usbdevfsClearHalt        = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 21                                  // _IOR('U', 21, unsigned int)
+	usbdevfsDisconnect       = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 22                                                    // _IO('U', 22)
+	usbdevfsConnect          = uintptr(iocNone)<<iocDirShift | 'U'<<8 | 23                                                    // _IO('U', 23)
+	usbdevfsGetCapabilities  = uintptr(iocRead)<<iocDirShift | 4<<iocSizeShift | 'U'<<8 | 26                                  // _IOR('U', 26, __u32)
 )
 
 // Capability bits returned by Capabilities (USBDEVFS_CAP_*).

@@ -5,18 +5,16 @@ package usbfs
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// Asynchronous transfers (USBDEVFS_SUBMITURB / REAPURBNDELAY / DISCARDURB),
-// used when the context can be cancelled. The synchronous CONTROL and BULK
-// ioctls wait in the kernel without being interruptible, even by SIGKILL,
-// until their timeout; an URB can be discarded the moment the context is
-// cancelled.
+// Transfers as URBs (USBDEVFS_SUBMITURB / REAPURBNDELAY / DISCARDURB): an
+// URB can be discarded the moment its context is cancelled, and its waiter
+// parks without a thread until the device's reaper (reaper_linux.go) reaps
+// it.
 //
 // Memory: the kernel keeps the addresses of the urb struct and of its buffer
 // between SUBMITURB and the REAPURBNDELAY that returns it, and writes into
@@ -61,21 +59,28 @@ const maxURB = 16384
 
 // pendingURB is one submitted URB and its waiter.
 type pendingURB struct {
-	u    *urb
-	buf  []byte
-	wake int  // eventfd the waiter polls besides the device
-	done bool // reaped (u.Status and u.ActualLength are valid) or lost
-	lost error
+	u     *urb
+	buf   []byte
+	ready chan struct{} // closed when done
+	done  bool          // reaped (u.Status and u.ActualLength are valid) or lost
+	lost  error
+}
+
+// settle marks p done and wakes its waiter. d.reapMu held.
+func (p *pendingURB) settle(lost error) {
+	if !p.done {
+		p.done, p.lost = true, lost
+		close(p.ready)
+	}
 }
 
 // discardGrace bounds the wait for a discarded URB to come back.
 const discardGrace = 5 * time.Second
 
-// submit runs one URB to completion: it submits it, waits for it with poll
-// (the device fd becomes writable when an URB completes, and hangs up when
-// the device leaves), reaps completions (its own or other goroutines'),
-// and discards it when ctx is done or tmo passes. It returns the actual
-// length, a raw errno, ETIMEDOUT, or ctx.Err().
+// submit runs one URB to completion: it submits it, waits until the
+// device's reaper reaps it (reaper_linux.go), and discards it when ctx is
+// done or tmo passes. It returns the actual length, a raw errno,
+// ETIMEDOUT, or ctx.Err().
 func (d *Device) submit(ctx context.Context, typ, ep uint8, buf []byte, tmo time.Duration) (int, error) {
 	f, err := d.start(ctx, typ, ep, buf, tmo)
 	if err != nil {
@@ -91,62 +96,34 @@ type inflight struct {
 	p        *pendingURB
 	key      uintptr
 	deadline time.Time
-	stop     func() bool
-	wakeMu   sync.Mutex // the cancel callback never writes to a closed (reused) fd
-	wakeOpen bool
 }
 
-// start submits one URB; finish must follow.
+// start submits one URB; finish or drop must follow.
 func (d *Device) start(ctx context.Context, typ, ep uint8, buf []byte, tmo time.Duration) (*inflight, error) {
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		return nil, err
-	}
-	p := &pendingURB{u: &urb{Type: typ, Endpoint: ep, BufferLength: int32(len(buf))}, buf: buf, wake: wake}
+	d.reaperOnce.Do(d.startReaper)
+	p := &pendingURB{u: &urb{Type: typ, Endpoint: ep, BufferLength: int32(len(buf))}, buf: buf, ready: make(chan struct{})}
 	if len(buf) > 0 {
 		p.u.Buffer = unsafe.Pointer(&buf[0])
 	}
-	f := &inflight{d: d, ctx: ctx, p: p, key: uintptr(unsafe.Pointer(p.u)), deadline: time.Now().Add(tmo), wakeOpen: true}
+	f := &inflight{d: d, ctx: ctx, p: p, key: uintptr(unsafe.Pointer(p.u)), deadline: time.Now().Add(tmo)}
 	d.reapMu.Lock()
-	_, err = d.sys(d.fd, usbdevfsSubmitURB, unsafe.Pointer(p.u))
-	if err == nil {
-		d.pending[f.key] = p
-	}
-	d.reapMu.Unlock()
-	if err != nil {
-		unix.Close(wake)
+	defer d.reapMu.Unlock()
+	if _, err := d.sys(d.fd, usbdevfsSubmitURB, unsafe.Pointer(p.u)); err != nil {
 		return nil, err
 	}
-	f.stop = context.AfterFunc(ctx, func() {
-		f.wakeMu.Lock()
-		if f.wakeOpen {
-			signal(wake)
-		}
-		f.wakeMu.Unlock()
-	})
+	d.pending[f.key] = p
 	return f, nil
 }
 
-// finish waits for the URB and releases its eventfd; see submit.
+// finish waits for the URB; see submit.
 func (f *inflight) finish() (int, error) {
-	defer f.release()
 	why := f.d.await(f.ctx, f.p, f.key, f.deadline)
 	return f.p.outcome(why)
-}
-
-// release stops watching ctx and closes the eventfd.
-func (f *inflight) release() {
-	f.stop()
-	f.wakeMu.Lock()
-	f.wakeOpen = false
-	unix.Close(f.p.wake)
-	f.wakeMu.Unlock()
 }
 
 // drop forgets an URB whose device was closed before its waiter came:
 // the kernel dropped it with the fd.
 func (f *inflight) drop() {
-	f.release()
 	f.d.reapMu.Lock()
 	delete(f.d.pending, f.key)
 	f.d.reapMu.Unlock()
@@ -154,43 +131,33 @@ func (f *inflight) drop() {
 
 // await waits until p is reaped (or given up), discarding it when ctx is
 // done or deadline passes; it returns why it was discarded (nil if not).
+// A discarded URB that does not come back within discardGrace (the device
+// left and the kernel refuses to reap) is given up as gone.
 func (d *Device) await(ctx context.Context, p *pendingURB, key uintptr, deadline time.Time) (why error) {
-	var discarded time.Time
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	done := ctx.Done()
 	for {
-		d.reap()
-		d.reapMu.Lock()
-		done := p.done
-		d.reapMu.Unlock()
-		if done {
+		select {
+		case <-p.ready:
 			return why
-		}
-		if why == nil {
-			if err := ctx.Err(); err != nil {
-				why = err
-			} else if !time.Now().Before(deadline) {
-				why = unix.ETIMEDOUT
+		case <-done:
+			why = ctx.Err()
+		case <-timer.C:
+			if why != nil { // the grace after a discard ran out
+				d.reapMu.Lock()
+				if !p.done {
+					d.orphan(key, p, unix.ENODEV)
+				}
+				d.reapMu.Unlock()
+				continue
 			}
-			if why != nil {
-				discarded = time.Now()
-				// EINVAL means it completed meanwhile: the next reap gets it.
-				d.sys(d.fd, usbdevfsDiscardURB, unsafe.Pointer(p.u))
-			}
+			why = unix.ETIMEDOUT
 		}
-		wait := time.Until(deadline)
-		if why != nil {
-			wait = 100 * time.Millisecond // a discarded URB comes back at once
-		}
-		hangup := d.wait(p.wake, wait)
-		if hangup || (why != nil && time.Since(discarded) > discardGrace) {
-			// The device hung up (its URBs are killed and reaped, if the
-			// kernel still allows reaping) or the URB never came back.
-			d.reap()
-			d.reapMu.Lock()
-			if !p.done {
-				d.orphan(key, p, unix.ENODEV)
-			}
-			d.reapMu.Unlock()
-		}
+		done = nil
+		// EINVAL means it completed meanwhile: the reaper gets it.
+		d.sys(d.fd, usbdevfsDiscardURB, unsafe.Pointer(p.u))
+		timer.Reset(discardGrace)
 	}
 }
 
@@ -224,57 +191,53 @@ func (p *pendingURB) outcome(why error) (int, error) {
 func (d *Device) orphan(key uintptr, p *pendingURB, err error) {
 	delete(d.pending, key)
 	d.orphans[key] = p
-	p.done, p.lost = true, err
+	p.settle(err)
 }
 
-// signal wakes the poller of an eventfd.
-func signal(efd int) {
-	one := [8]byte{1}
-	unix.Write(efd, one[:])
-}
-
-// wait polls the device fd for a completed URB and wake for a cancel, at
-// most dur; it reports whether the device hung up (left the bus).
-func (d *Device) wait(wake int, dur time.Duration) (hangup bool) {
-	ms := max(int((dur+time.Millisecond-1)/time.Millisecond), 0)
-	fds := []unix.PollFd{{Fd: int32(d.fd), Events: d.pollEvents}, {Fd: int32(wake), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(fds, ms); err != unix.EINTR {
-			break
-		}
-	}
-	if fds[1].Revents&unix.POLLIN != 0 {
-		var b [8]byte
-		unix.Read(wake, b[:]) // drain; the loop re-checks ctx
-	}
-	return fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
-}
-
-// reap collects every completed URB, marks it done and wakes its waiter.
-// If the kernel refuses to reap because the device is gone (kernels without
-// USBDEVFS_CAP_REAP_AFTER_DISCONNECT answer ENODEV), every pending URB is
-// lost.
-func (d *Device) reap() {
+// reap collects every completed URB, marks it done and wakes its waiter;
+// it returns how many it reaped. If the kernel refuses to reap because the
+// device is gone (kernels without USBDEVFS_CAP_REAP_AFTER_DISCONNECT, or
+// nothing left to reap, answer ENODEV), every pending URB is lost.
+func (d *Device) reap() (reaped int) {
 	d.reapMu.Lock()
 	defer d.reapMu.Unlock()
 	for {
 		var got uintptr // the kernel writes the address of the reaped urb
 		_, err := d.sys(d.fd, usbdevfsReapURBNDelay, unsafe.Pointer(&got))
 		if errors.Is(err, unix.EAGAIN) {
-			return
+			return reaped
 		}
 		if err != nil {
-			for k, p := range d.pending {
-				d.orphan(k, p, err)
-				signal(p.wake)
-			}
-			return
+			d.loseAll(err)
+			return reaped
 		}
+		reaped++
 		if p, ok := d.pending[got]; ok {
 			delete(d.pending, got)
-			p.done = true
-			signal(p.wake)
+			p.settle(nil)
 		}
 		delete(d.orphans, got) // the kernel is done with it now
+	}
+}
+
+// loseAll gives up every pending URB with err. d.reapMu held.
+func (d *Device) loseAll(err error) {
+	for k, p := range d.pending {
+		d.orphan(k, p, err)
+	}
+}
+
+// reapOrHangUp reaps, and when the wake-up brought nothing to reap, checks
+// whether the device hung up (left the bus): its URBs that were not
+// reaped then are lost.
+func (d *Device) reapOrHangUp() {
+	if d.reap() > 0 {
+		return
+	}
+	fds := []unix.PollFd{{Fd: int32(d.fd), Events: d.pollEvents}}
+	if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+		d.reapMu.Lock()
+		d.loseAll(unix.ENODEV)
+		d.reapMu.Unlock()
 	}
 }
