@@ -105,7 +105,7 @@ func readDevice(root, name, ttyDir string) (sysDevice, error) {
 	if err != nil {
 		return sysDevice{}, err
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "descriptors"))
+	raw, err := readAttr(filepath.Join(dir, "descriptors"))
 	if err != nil {
 		return sysDevice{}, err
 	}
@@ -214,7 +214,7 @@ func addString(m map[uint8]string, idx uint8, dir, attr string) {
 	if idx == 0 {
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(dir, attr))
+	b, err := readAttr(filepath.Join(dir, attr))
 	if err != nil {
 		return
 	}
@@ -222,7 +222,7 @@ func addString(m map[uint8]string, idx uint8, dir, attr string) {
 }
 
 func readInt(dir, attr string, base int) (int, error) {
-	b, err := os.ReadFile(filepath.Join(dir, attr))
+	b, err := readAttr(filepath.Join(dir, attr))
 	if err != nil {
 		return 0, err
 	}
