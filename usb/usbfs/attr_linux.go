@@ -8,12 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readAttr reads a sysfs attribute with three system calls: open, read
-// until end of file (one read for a text attribute), close. os.ReadFile
+// readAttr reads a sysfs attribute with open, read until end of file (two
+// reads for a text attribute: its content, then 0) and close. os.ReadFile
 // also registers the file with the runtime's poller, which accepts sysfs
-// files, and stats it: five more calls per attribute, dozens of attributes
-// per scan, which in a slow VM are a real part of the cost of listing
-// boards and waiting for them.
+// files, takes it out again, and stats it: more calls per attribute,
+// dozens of attributes per scan, which in a slow VM are a real part of the
+// cost of listing boards and waiting for them.
 func readAttr(path string) ([]byte, error) {
 	fd, err := openAttr(path)
 	if err != nil {
