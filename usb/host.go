@@ -47,7 +47,10 @@ func (i DeviceInfo) String() string {
 
 // Host is a place where devices can be found and opened: a backend.
 type Host interface {
-	// Devices lists the devices present now.
+	// Devices lists the devices present now. The DeviceInfos may share
+	// maps and slices with other listings (a simulated board's
+	// descriptors, a scan that served concurrent calls): read them, do not
+	// change them.
 	Devices(ctx context.Context) ([]DeviceInfo, error)
 	// Open opens a device found by Devices. It fails with ErrGone if the
 	// device has left the bus since.

@@ -30,6 +30,8 @@ type Host struct {
 	DevRoot string
 	// TTYDir is where tty nodes named in sysfs live (/dev).
 	TTYDir string
+
+	listings listings
 }
 
 var _ usb.Host = (*Host)(nil)
@@ -45,12 +47,17 @@ func or(s, def string) string {
 }
 
 // Devices lists the USB devices present now (root hubs excepted), sorted by
-// bus and port path, without opening any of them.
+// bus and port path, without opening any of them. Concurrent calls share
+// scans of sysfs (each gets one that started after its call), and with
+// them the maps and slices of their DeviceInfos: read them, do not change
+// them.
 func (h *Host) Devices(ctx context.Context) ([]usb.DeviceInfo, error) {
 	if !supported {
 		return nil, ErrNotLinux
 	}
-	ds, err := scan(ctx, h.sysfsRoot(), h.ttyDir())
+	ds, err := h.listings.get(ctx, func() ([]sysDevice, error) {
+		return scan(context.Background(), h.sysfsRoot(), h.ttyDir())
+	})
 	if err != nil {
 		return nil, err
 	}
