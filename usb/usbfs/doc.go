@@ -9,7 +9,9 @@
 // strings (for example the DfuSe memory layouts of alternate settings 1-3)
 // need an opened device (usb.ReadString). Root hubs (usbN) are not listed.
 // The /dev/ttyACM* and /dev/ttyUSB* nodes of a device's interfaces are
-// listed in DeviceInfo.Ports.
+// listed in DeviceInfo.Ports. Concurrent Host.Devices calls share scans:
+// a call made during a scan waits for the next one, so every caller gets
+// a listing that began after its call.
 //
 // Opening uses /dev/bus/usb/BBB/DDD and the usbfs ioctls (SUBMITURB,
 // REAPURBNDELAY, DISCARDURB, CLAIMINTERFACE, RELEASEINTERFACE,
